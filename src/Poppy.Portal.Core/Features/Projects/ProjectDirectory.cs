@@ -1,0 +1,65 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Users;
+
+namespace Poppy.Portal.Core.Features.Projects;
+
+public sealed record ProjectSummary(Guid Id, string Name, string Description, int MemberCount);
+
+/// <summary>Projects and who may see them. Administrators see every project; everyone else their memberships.</summary>
+public sealed partial class ProjectDirectory(PortalDbContext db, TimeProvider clock)
+{
+    /// <summary>Poppy's X-Project-ID pattern, kept URL- and header-safe.</summary>
+    [GeneratedRegex("^[a-zA-Z0-9_.-]{1,64}$")]
+    private static partial Regex ProjectNamePattern();
+
+    public async Task<IReadOnlyList<ProjectSummary>> ListAllAsync(CancellationToken cancellationToken) =>
+        await db.Projects.AsNoTracking()
+            .OrderBy(p => p.Name)
+            .Select(p => new ProjectSummary(p.Id, p.Name, p.Description, p.Members.Count))
+            .ToListAsync(cancellationToken);
+
+    /// <summary>The projects this user may work in, by name.</summary>
+    public async Task<IReadOnlyList<ProjectSummary>> ListVisibleAsync(string userId, bool isAdmin, CancellationToken cancellationToken) =>
+        isAdmin
+            ? await ListAllAsync(cancellationToken)
+            : await db.Projects.AsNoTracking()
+                .Where(p => p.Members.Any(m => m.UserId == userId))
+                .OrderBy(p => p.Name)
+                .Select(p => new ProjectSummary(p.Id, p.Name, p.Description, p.Members.Count))
+                .ToListAsync(cancellationToken);
+
+    public async Task<bool> CanAccessAsync(string userId, bool isAdmin, Guid projectId, CancellationToken cancellationToken) =>
+        isAdmin
+            ? await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken)
+            : await db.ProjectMemberships.AnyAsync(m => m.UserId == userId && m.ProjectId == projectId, cancellationToken);
+
+    public async Task<(Project? Project, Result Result)> CreateAsync(string name, string description, CancellationToken cancellationToken)
+    {
+        name = name.Trim();
+        if (!ProjectNamePattern().IsMatch(name))
+        {
+            return (null, Result.Fail("Name: 1–64 characters, letters, digits, '.', '_' or '-'."));
+        }
+        if (description.Length > 500)
+        {
+            return (null, Result.Fail("Description: at most 500 characters."));
+        }
+        if (await db.Projects.AnyAsync(p => p.Name == name, cancellationToken))
+        {
+            return (null, Result.Fail($"Name: a project named '{name}' already exists."));
+        }
+
+        var project = new Project
+        {
+            Id = Guid.NewGuid(),
+            Name = name,
+            Description = description.Trim(),
+            CreatedAt = clock.GetUtcNow(),
+        };
+        db.Projects.Add(project);
+        await db.SaveChangesAsync(cancellationToken);
+        return (project, Result.Ok);
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Mail;
+using Poppy.Portal.Core.Features.Projects;
+using Poppy.Portal.Core.Features.Setup;
+using Poppy.Portal.Core.Features.Users;
+
+namespace Poppy.Portal.Core;
+
+public static class PortalCoreServiceCollectionExtensions
+{
+    /// <summary>The database and every feature's application services, for the web host and for tools.</summary>
+    public static IServiceCollection AddPortalCore(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddPortalData(configuration, contentRoot);
+
+        services.AddOptions<FirstAdminOptions>().Bind(configuration.GetSection(FirstAdminOptions.Section));
+        services.AddOptions<MailOptions>().Bind(configuration.GetSection(MailOptions.Section))
+            .PostConfigure(mail => mail.PickupDirectory = Path.GetFullPath(mail.PickupDirectory, contentRoot));
+
+        services.AddScoped<ProjectDirectory>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<PortalDatabaseInitializer>();
+        return services;
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Poppy.Portal.Web.Hosting;
+
+/// <summary>
+/// Errors as ProblemDetails (RFC 9457) for API and fragment requests, and as a readable page for browser navigation.
+/// </summary>
+public static class ErrorResponses
+{
+    public static void ConfigureExceptionHandler(IApplicationBuilder errorApp) =>
+        errorApp.Run(async context =>
+        {
+            var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+            var feature = context.Features.Get<IExceptionHandlerFeature>();
+            context.Response.StatusCode = feature?.Error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            if (RequestKind.WantsHtmlPage(context.Request))
+            {
+                await WriteErrorPageAsync(context, context.Response.StatusCode);
+                return;
+            }
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = { Status = context.Response.StatusCode, Title = "The server could not complete the request." },
+                Exception = feature?.Error,
+            });
+        });
+
+    public static async Task WriteStatusCodeAsync(StatusCodeContext statusContext)
+    {
+        var context = statusContext.HttpContext;
+        if (RequestKind.WantsHtmlPage(context.Request))
+        {
+            await WriteErrorPageAsync(context, context.Response.StatusCode);
+            return;
+        }
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = context.Response.StatusCode },
+        });
+    }
+
+    /// <summary>A self-contained page (no layout, so it cannot fail the way the failing page did).</summary>
+    private static Task WriteErrorPageAsync(HttpContext context, int status)
+    {
+        var (title, text) = status switch
+        {
+            StatusCodes.Status403Forbidden => ("Not allowed", "Your role does not allow this action. Ask an administrator if you need it."),
+            StatusCodes.Status404NotFound => ("Page not found", "There is nothing at this address."),
+            >= 500 => ("Something went wrong", "The error was logged. Try again, and tell an administrator if it keeps happening."),
+            _ => ("Request failed", "The request could not be completed."),
+        };
+        context.Response.ContentType = "text/html; charset=utf-8";
+        return context.Response.WriteAsync($$"""
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{status}} {{title}} · Poppy Portal</title>
+            <link rel="stylesheet" href="/dist/app.css"></head>
+            <body class="border-top-wide border-primary d-flex flex-column"><div class="page page-center"><div class="container-tight py-4">
+            <div class="empty"><div class="empty-header">{{status}}</div><p class="empty-title">{{title}}</p>
+            <p class="empty-subtitle text-secondary">{{text}}</p><div class="empty-action"><a href="/" class="btn btn-primary">Back to the dashboard</a></div></div>
+            </div></div></body></html>
+            """);
+    }
+}

@@ -1,0 +1,114 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Poppy.Portal.Core;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Mail;
+using Poppy.Portal.Core.Features.Setup;
+using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Components;
+using Poppy.Portal.Web.Components.Account;
+using Poppy.Portal.Web.Features.Dashboard;
+using Poppy.Portal.Web.Features.Projects;
+
+namespace Poppy.Portal.Web.Hosting;
+
+/// <summary>Everything the host registers and the order of its pipeline, so Program.cs stays three lines.</summary>
+public static class PortalWebHosting
+{
+    public static WebApplicationBuilder AddPortalWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
+
+        services.AddIdentityCore<PortalUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 10;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.SignIn.RequireConfirmedAccount = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<PortalDbContext>()
+            .AddSignInManager<PortalSignInManager>()
+            .AddClaimsPrincipalFactory<PortalUserClaimsPrincipalFactory>()
+            .AddDefaultTokenProviders();
+        services.AddSingleton<IEmailSender<PortalUser>, PickupDirectoryEmailSender>();
+        // Disabled users and role changes reach open sessions within a minute.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.LoginPath = "/account/login";
+            cookie.LogoutPath = "/account/logout";
+            cookie.AccessDeniedPath = "/account/access-denied";
+            cookie.Cookie.Name = "Poppy.Auth";
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.SlidingExpiration = true;
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+        });
+        services.AddAuthorizationBuilder()
+            // Everything needs a signed-in user unless it says [AllowAnonymous].
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        services.AddRazorComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddHttpContextAccessor();
+        services.AddAntiforgery(o => o.Cookie.Name = "Poppy.Antiforgery");
+        services.AddProblemDetails();
+        services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
+
+        services.AddScoped<CurrentProject>();
+        services.AddSingleton<RequestTimings>();
+        return builder;
+    }
+
+    public static async Task InitializePortalDatabaseAsync(this WebApplication app, CancellationToken cancellationToken)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<PortalDatabaseInitializer>().InitializeAsync(cancellationToken);
+    }
+
+    public static WebApplication UsePortalWeb(this WebApplication app)
+    {
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseExceptionHandler(ErrorResponses.ConfigureExceptionHandler);
+        app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<ViewerWriteGuardMiddleware>();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapAccountEndpoints();
+        app.MapProjectEndpoints();
+        app.MapDashboardEndpoints();
+        app.MapRazorComponents<App>();
+        return app;
+    }
+
+    /// <summary>Browsers get redirected to the login or access-denied page; htmx, API and UI-data requests get a status code.</summary>
+    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (RequestKind.WantsHtmlPage(context.Request))
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+        else
+        {
+            context.Response.StatusCode = status;
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,42 @@
+using Poppy.Portal.Core.Features.Users;
+
+namespace Poppy.Portal.Web.Hosting;
+
+/// <summary>
+/// Marks an endpoint or page that any signed-in user may post to, because it only touches their own
+/// session or account (sign out, change password, switch project).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class SelfServiceAttribute : Attribute;
+
+/// <summary>
+/// Server-side rule that a Viewer changes nothing: every unsafe request (POST, PUT, PATCH, DELETE) from a signed-in
+/// user who is neither Admin nor Operator is refused with 403, unless its endpoint is marked [SelfService].
+/// New features are protected without having to remember it.
+/// </summary>
+public sealed class ViewerWriteGuardMiddleware(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var method = context.Request.Method;
+        var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
+        var user = context.User;
+        if (isRead
+            || user.Identity?.IsAuthenticated != true
+            || user.IsInRole(PortalRoles.Admin)
+            || user.IsInRole(PortalRoles.Operator)
+            || context.GetEndpoint()?.Metadata.GetMetadata<SelfServiceAttribute>() is not null)
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    }
+}
+
+public static class SelfServiceEndpointExtensions
+{
+    public static TBuilder AllowSelfService<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new SelfServiceAttribute());
+}
