@@ -18,6 +18,9 @@ public static class PortalWebHosting
     public static WebApplicationBuilder AddPortalWeb(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Serve the build's static assets (including their compressed variants) when running from bin/ in any
+        // environment, not only Development; a published app has no such manifest and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
 
         services.AddIdentityCore<PortalUser>(options =>
@@ -98,10 +101,14 @@ public static class PortalWebHosting
         return app;
     }
 
-    /// <summary>Browsers get redirected to the login or access-denied page; htmx, API and UI-data requests get a status code.</summary>
+    /// <summary>
+    /// Browsers navigating to a page get redirected to the login or access-denied page; htmx, API and UI-data requests,
+    /// and refused form posts, get the status code (a refused post then shows the "Not allowed" page).
+    /// </summary>
     private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
     {
-        if (RequestKind.WantsHtmlPage(context.Request))
+        var refusedPost = status == StatusCodes.Status403Forbidden && !HttpMethods.IsGet(context.Request.Method);
+        if (RequestKind.WantsHtmlPage(context.Request) && !refusedPost)
         {
             context.Response.Redirect(context.RedirectUri);
         }

@@ -1,0 +1,140 @@
+using System.Net;
+using Poppy.Portal.Core.Features.Users;
+
+namespace Poppy.Portal.Web.Tests.Authorization;
+
+/// <summary>Who may post what. The rules are enforced by the server, whatever the pages show.</summary>
+public sealed class RoleTests : IAsyncLifetime
+{
+    private readonly PortalFactory portal = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await portal.DisposeAsync();
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/admin/projects")]
+    [InlineData("/admin/users")]
+    [InlineData("/services")]
+    public async Task A_viewer_post_with_a_valid_token_is_refused(string path)
+    {
+        using var viewer = await SignedInAsync(PortalRoles.Viewer);
+
+        using var response = await viewer.PostWithTokenAsync(path, new Dictionary<string, string> { ["_handler"] = "create-project", ["Input.Name"] = "sneaky" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var admin = await portal.CreateAdminClientAsync();
+        Assert.DoesNotContain("sneaky", (await admin.GetPageAsync("/admin/projects")).Body!.TextContent);
+    }
+
+    [Fact]
+    public async Task A_viewer_may_still_act_on_their_own_session_and_account()
+    {
+        using var viewer = await SignedInAsync(PortalRoles.Viewer);
+        var project = await portal.ProjectIdAsync(PortalFactory.FirstProject);
+
+        using var changePassword = await viewer.SubmitFormAsync("/account/password",
+            new Dictionary<string, string> { ["Input.CurrentPassword"] = "x", ["Input.NewPassword"] = "y", ["Input.ConfirmPassword"] = "y" }, "change-password");
+        using var switchProject = await viewer.PostWithTokenAsync("/ui/projects/switch", new Dictionary<string, string> { ["projectId"] = project.ToString() });
+        using var logout = await viewer.PostWithTokenAsync("/account/logout");
+
+        Assert.Equal(HttpStatusCode.OK, changePassword.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, switchProject.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, logout.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_write_guard_lets_an_operator_through_where_it_stops_a_viewer()
+    {
+        using var viewer = await SignedInAsync(PortalRoles.Viewer);
+        using var op = await SignedInAsync(PortalRoles.Operator);
+
+        using var asViewer = await viewer.PostWithTokenAsync("/services");
+        using var asOperator = await op.PostWithTokenAsync("/services");
+
+        Assert.Equal(HttpStatusCode.Forbidden, asViewer.StatusCode);
+        // The page has no form yet: the operator's post reaches it and is answered as a bad form post, not refused.
+        Assert.Equal(HttpStatusCode.BadRequest, asOperator.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(PortalRoles.Viewer)]
+    [InlineData(PortalRoles.Operator)]
+    public async Task Only_admins_open_or_post_to_the_admin_pages(string role)
+    {
+        using var client = await SignedInAsync(role);
+        using var admin = await portal.CreateAdminClientAsync();
+        var token = await client.AntiforgeryTokenAsync();
+
+        using var page = await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/users") { Headers = { { "Accept", "text/html" } } });
+        using var post = await client.PostAsync("/admin/projects",
+            [new("__RequestVerificationToken", token), new("_handler", "create-project"), new("Input.Name", "by-" + role)]);
+
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Contains("/account/access-denied", page.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.DoesNotContain("by-" + role, (await admin.GetPageAsync("/admin/projects")).Body!.TextContent);
+    }
+
+    [Fact]
+    public async Task An_admin_creates_a_project_and_a_user_in_two_projects_through_the_forms()
+    {
+        using var admin = await portal.CreateAdminClientAsync();
+
+        using var project = await admin.SubmitFormAsync("/admin/projects",
+            new Dictionary<string, string> { ["Input.Name"] = "beta", ["Input.Description"] = "Second tenant" }, "create-project");
+        var alpha = await portal.ProjectIdAsync(PortalFactory.FirstProject);
+        var beta = await portal.ProjectIdAsync("beta");
+        var page = await admin.GetPageAsync("/admin/users");
+        var token = page.QuerySelector<AngleSharp.Html.Dom.IHtmlInputElement>("form input[name=__RequestVerificationToken]")!.Value;
+        using var user = await admin.PostAsync("/admin/users",
+        [
+            new("__RequestVerificationToken", token), new("_handler", "create-user"),
+            new("Input.Email", "new@test.local"), new("Input.DisplayName", "New Person"), new("Input.Role", PortalRoles.Operator),
+            new("Input.ProjectIds", alpha.ToString()), new("Input.ProjectIds", beta.ToString()), new("Input.Password", "New-Person-Password-1!"),
+        ]);
+
+        Assert.Equal(HttpStatusCode.OK, project.StatusCode);
+        Assert.Contains("Project beta was created.", PortalClient.Parse(await project.Content.ReadAsStringAsync()).Body!.TextContent);
+        Assert.Equal(HttpStatusCode.OK, user.StatusCode);
+        var row = PortalClient.Parse(await user.Content.ReadAsStringAsync())
+            .QuerySelectorAll("[data-testid=users-table] tbody tr").Single(r => r.TextContent.Contains("new@test.local"));
+        Assert.Contains(PortalRoles.Operator, row.TextContent);
+        Assert.Contains("alpha, beta", row.TextContent);
+    }
+
+    [Fact]
+    public async Task Creating_a_project_with_a_bad_or_taken_name_says_which_field_is_wrong()
+    {
+        using var admin = await portal.CreateAdminClientAsync();
+
+        using var bad = await admin.SubmitFormAsync("/admin/projects", new Dictionary<string, string> { ["Input.Name"] = "no spaces!" }, "create-project");
+        using var taken = await admin.SubmitFormAsync("/admin/projects", new Dictionary<string, string> { ["Input.Name"] = PortalFactory.FirstProject }, "create-project");
+
+        Assert.Contains("Name: 1–64 characters", PortalClient.Parse(await bad.Content.ReadAsStringAsync()).Body!.TextContent);
+        Assert.Contains("already exists", PortalClient.Parse(await taken.Content.ReadAsStringAsync()).Body!.TextContent);
+    }
+
+    [Fact]
+    public async Task Anonymous_requests_are_sent_to_sign_in_or_refused()
+    {
+        using var anonymous = portal.CreatePortalClient();
+
+        using var page = await anonymous.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/users") { Headers = { { "Accept", "text/html" } } });
+        using var data = await anonymous.Http.GetAsync("/ui/dashboard/request-timings");
+
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("/account/login", page.Headers.Location?.AbsolutePath);
+        Assert.Equal(HttpStatusCode.Unauthorized, data.StatusCode);
+    }
+
+    private async Task<PortalClient> SignedInAsync(string role)
+    {
+        var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@test.local";
+        var password = await portal.CreateUserAsync(email, role, PortalFactory.FirstProject);
+        var client = portal.CreatePortalClient();
+        await client.SignInOrFailAsync(email, password);
+        return client;
+    }
+}

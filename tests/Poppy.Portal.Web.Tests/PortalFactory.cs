@@ -1,0 +1,101 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Projects;
+using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.TestSupport;
+
+namespace Poppy.Portal.Web.Tests;
+
+/// <summary>
+/// The real host on a fresh SQLite file, with a first admin in project "alpha". Several factories may share one
+/// database folder to act as a restarted process.
+/// </summary>
+public sealed class PortalFactory : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@test.local";
+    public const string AdminPassword = "Admin-Password-1!";
+    public const string FirstProject = "alpha";
+
+    private readonly TempDirectory? ownedFolder;
+
+    public PortalFactory() : this(null)
+    {
+    }
+
+    public PortalFactory(string? dataFolder)
+    {
+        if (dataFolder is null)
+        {
+            ownedFolder = new TempDirectory("poppy-web");
+            dataFolder = ownedFolder.Path;
+        }
+        DataFolder = dataFolder;
+    }
+
+    public string DataFolder { get; }
+
+    public string MailFolder => Path.Combine(DataFolder, "mail");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Database:Provider", "Sqlite");
+        builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(DataFolder, "portal.db")}");
+        builder.UseSetting("Portal:FirstAdmin:Email", AdminEmail);
+        builder.UseSetting("Portal:FirstAdmin:Password", AdminPassword);
+        builder.UseSetting("Portal:FirstAdmin:Project", FirstProject);
+        builder.UseSetting("Mail:PickupDirectory", MailFolder);
+    }
+
+    public PortalClient CreatePortalClient() =>
+        new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+
+    /// <summary>Creates a project through the application service, as the admin page does.</summary>
+    public async Task<Guid> CreateProjectAsync(string name)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var (project, result) = await scope.ServiceProvider.GetRequiredService<ProjectDirectory>().CreateAsync(name, "", CancellationToken.None);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        return project!.Id;
+    }
+
+    public async Task<Guid> ProjectIdAsync(string name)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var all = await scope.ServiceProvider.GetRequiredService<ProjectDirectory>().ListAllAsync(CancellationToken.None);
+        return all.Single(p => p.Name == name).Id;
+    }
+
+    /// <summary>Creates a user through the application service, as the admin page does; returns the password.</summary>
+    public async Task<string> CreateUserAsync(string email, string role, params string[] projects)
+    {
+        const string password = "User-Password-1!";
+        await using var scope = Services.CreateAsyncScope();
+        var projectIds = new List<Guid>();
+        foreach (var project in projects)
+        {
+            projectIds.Add(await ProjectIdAsync(project));
+        }
+        var result = await scope.ServiceProvider.GetRequiredService<UserAdministration>()
+            .CreateAsync(new NewUser(email, email.Split('@')[0], role, password, projectIds), CancellationToken.None);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        return password;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        ownedFolder?.Dispose();
+    }
+}
+
+public static class PortalFactoryExtensions
+{
+    public static async Task<PortalClient> CreateAdminClientAsync(this PortalFactory portal)
+    {
+        var client = portal.CreatePortalClient();
+        await client.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        return client;
+    }
+}
