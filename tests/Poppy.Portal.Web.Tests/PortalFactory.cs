@@ -18,13 +18,20 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public const string FirstProject = "alpha";
 
     private readonly TempDirectory? ownedFolder;
+    private readonly string? postgresConnectionString;
+    private readonly bool withFirstAdmin;
 
     public PortalFactory() : this(null)
     {
     }
 
-    public PortalFactory(string? dataFolder)
+    /// <param name="dataFolder">Share a folder with another factory to act as the same installation restarted.</param>
+    /// <param name="postgresConnectionString">Run on this PostgreSQL database instead of SQLite.</param>
+    /// <param name="withFirstAdmin">Configure the first administrator, as an operator would.</param>
+    public PortalFactory(string? dataFolder, string? postgresConnectionString = null, bool withFirstAdmin = true)
     {
+        this.postgresConnectionString = postgresConnectionString;
+        this.withFirstAdmin = withFirstAdmin;
         if (dataFolder is null)
         {
             ownedFolder = new TempDirectory("poppy-web");
@@ -40,11 +47,14 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("Database:Provider", "Sqlite");
-        builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(DataFolder, "portal.db")}");
-        builder.UseSetting("Portal:FirstAdmin:Email", AdminEmail);
-        builder.UseSetting("Portal:FirstAdmin:Password", AdminPassword);
-        builder.UseSetting("Portal:FirstAdmin:Project", FirstProject);
+        builder.UseSetting("Database:Provider", postgresConnectionString is null ? "Sqlite" : "PostgreSQL");
+        builder.UseSetting("Database:ConnectionString", postgresConnectionString ?? $"Data Source={Path.Combine(DataFolder, "portal.db")}");
+        if (withFirstAdmin)
+        {
+            builder.UseSetting("Portal:FirstAdmin:Email", AdminEmail);
+            builder.UseSetting("Portal:FirstAdmin:Password", AdminPassword);
+            builder.UseSetting("Portal:FirstAdmin:Project", FirstProject);
+        }
         builder.UseSetting("Mail:PickupDirectory", MailFolder);
     }
 

@@ -91,6 +91,7 @@ public static class PortalWebHosting
         app.UseAuthorization();
         app.UseMiddleware<ViewerWriteGuardMiddleware>();
         app.UseAntiforgery();
+        app.UseMiddleware<CurrentProjectMiddleware>();
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();

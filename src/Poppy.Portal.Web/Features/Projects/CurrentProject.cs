@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Components.Endpoints;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Users;
 
@@ -14,25 +15,40 @@ public sealed class CurrentProject(IHttpContextAccessor httpContextAccessor, Pro
 {
     public const string CookieName = "Poppy.Project";
 
-    private ProjectContext? resolved;
+    // One lookup per request, shared by every caller.
+    private Task<ProjectContext>? resolving;
 
-    public async Task<ProjectContext> GetAsync(CancellationToken cancellationToken)
+    public Task<ProjectContext> GetAsync(CancellationToken cancellationToken) => resolving ??= ResolveAsync(cancellationToken);
+
+    private async Task<ProjectContext> ResolveAsync(CancellationToken cancellationToken)
     {
-        if (resolved is not null)
-        {
-            return resolved;
-        }
-
         var context = httpContextAccessor.HttpContext ?? throw new InvalidOperationException("No HTTP request in progress.");
         var user = context.User;
         var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
         if (userId is null)
         {
-            return resolved = new ProjectContext([], null);
+            return new ProjectContext([], null);
         }
 
         var available = await projects.ListVisibleAsync(userId, user.IsInRole(PortalRoles.Admin), cancellationToken);
         var chosen = Guid.TryParse(context.Request.Cookies[CookieName], out var id) ? available.FirstOrDefault(p => p.Id == id) : null;
-        return resolved = new ProjectContext(available, chosen ?? available.FirstOrDefault());
+        return new ProjectContext(available, chosen ?? available.FirstOrDefault());
+    }
+}
+
+/// <summary>
+/// Resolves the current project before a page renders. Components render concurrently (a layout's async
+/// initialisation does not hold back its page), and they share the request's DbContext, which allows one
+/// operation at a time; loading it here leaves the layout nothing to query.
+/// </summary>
+public sealed class CurrentProjectMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context, CurrentProject currentProject)
+    {
+        if (context.User.Identity?.IsAuthenticated == true && context.GetEndpoint()?.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
+        {
+            await currentProject.GetAsync(context.RequestAborted);
+        }
+        await next(context);
     }
 }
