@@ -9,7 +9,7 @@ namespace Poppy.Portal.Web.Tests;
 
 /// <summary>
 /// The real host on a fresh SQLite file, with a first admin in project "alpha". Several factories may share one
-/// database folder to act as a restarted process.
+/// database folder to act as a restarted process. SQLite pooling is off so that a test that breaks the file sees it at once.
 /// </summary>
 public sealed class PortalFactory : WebApplicationFactory<Program>
 {
@@ -48,7 +48,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Database:Provider", postgresConnectionString is null ? "Sqlite" : "PostgreSQL");
-        builder.UseSetting("Database:ConnectionString", postgresConnectionString ?? $"Data Source={Path.Combine(DataFolder, "portal.db")}");
+        builder.UseSetting("Database:ConnectionString", postgresConnectionString ?? $"Data Source={Path.Combine(DataFolder, "portal.db")};Pooling=False");
         if (withFirstAdmin)
         {
             builder.UseSetting("Portal:FirstAdmin:Email", AdminEmail);

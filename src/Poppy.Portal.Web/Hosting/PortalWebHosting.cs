@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Mail;
@@ -63,7 +64,10 @@ public static class PortalWebHosting
         services.AddHttpContextAccessor();
         services.AddAntiforgery(o => o.Cookie.Name = "Poppy.Antiforgery");
         services.AddProblemDetails();
-        services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
+        // Reads a table, so the file or server must really answer (a SQLite connection opens lazily and "SELECT 1"
+        // never touches the file); the migrations history also shows the schema is in place.
+        services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database", customTestQuery: async (db, cancellationToken) =>
+            await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM \"__EFMigrationsHistory\"").SingleAsync(cancellationToken) > 0);
 
         services.AddScoped<CurrentProject>();
         services.AddSingleton<RequestTimings>();

@@ -4,19 +4,14 @@ using Poppy.Portal.Core.Features.Users;
 
 namespace Poppy.Portal.Web.Tests.Account;
 
-public sealed partial class PasswordTests : IAsyncLifetime
+public sealed partial class PasswordTests : PortalTest
 {
-    private readonly PortalFactory portal = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await portal.DisposeAsync();
 
     [Fact]
     public async Task Forgot_password_answers_alike_for_known_and_unknown_addresses_and_mails_only_the_known_one()
     {
-        await portal.CreateUserAsync("known@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
-        using var client = portal.CreatePortalClient();
+        await Portal.CreateUserAsync("known@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
+        using var client = Portal.CreatePortalClient();
 
         using var known = await RequestResetAsync(client, "known@test.local");
         using var unknown = await RequestResetAsync(client, "unknown@test.local");
@@ -24,7 +19,7 @@ public sealed partial class PasswordTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, known.StatusCode);
         Assert.Equal(known.StatusCode, unknown.StatusCode);
         Assert.Equal(known.Headers.Location, unknown.Headers.Location);
-        var mails = Directory.GetFiles(portal.MailFolder, "*.eml");
+        var mails = Directory.GetFiles(Portal.MailFolder, "*.eml");
         Assert.Single(mails);
         Assert.Contains("To: known@test.local", await File.ReadAllTextAsync(mails[0]));
     }
@@ -32,10 +27,10 @@ public sealed partial class PasswordTests : IAsyncLifetime
     [Fact]
     public async Task The_mailed_link_sets_a_new_password_once()
     {
-        await portal.CreateUserAsync("reset@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
-        using var client = portal.CreatePortalClient();
+        await Portal.CreateUserAsync("reset@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
+        using var client = Portal.CreatePortalClient();
         (await RequestResetAsync(client, "reset@test.local")).Dispose();
-        var link = ResetLink().Match(await File.ReadAllTextAsync(Directory.GetFiles(portal.MailFolder, "*.eml").Single())).Value;
+        var link = ResetLink().Match(await File.ReadAllTextAsync(Directory.GetFiles(Portal.MailFolder, "*.eml").Single())).Value;
         var pathAndQuery = new Uri(link).PathAndQuery;
         var fields = new Dictionary<string, string>
         {
@@ -51,7 +46,7 @@ public sealed partial class PasswordTests : IAsyncLifetime
         Assert.Equal("/account/login?reset=true", reset.Headers.Location?.AbsolutePath + reset.Headers.Location?.Query);
         Assert.Contains("invalid or has expired", await again.Content.ReadAsStringAsync());
         await client.SignInOrFailAsync("reset@test.local", "Brand-New-Password-2!");
-        using var fresh = portal.CreatePortalClient();
+        using var fresh = Portal.CreatePortalClient();
         using var oldPassword = await fresh.SignInAsync("reset@test.local", "User-Password-1!");
         Assert.Equal(HttpStatusCode.OK, oldPassword.StatusCode);
     }
@@ -59,8 +54,8 @@ public sealed partial class PasswordTests : IAsyncLifetime
     [Fact]
     public async Task A_viewer_changes_their_own_password_and_stays_signed_in()
     {
-        var password = await portal.CreateUserAsync("self@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
-        using var client = portal.CreatePortalClient();
+        var password = await Portal.CreateUserAsync("self@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
+        using var client = Portal.CreatePortalClient();
         await client.SignInOrFailAsync("self@test.local", password);
 
         using var wrongCurrent = await ChangeAsync(client, "Wrong-Current-1!", "Another-Password-3!");
@@ -70,7 +65,7 @@ public sealed partial class PasswordTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Contains("data-testid=\"password-changed\"", await changed.Content.ReadAsStringAsync());
         await client.GetPageAsync("/");
-        using var fresh = portal.CreatePortalClient();
+        using var fresh = Portal.CreatePortalClient();
         await fresh.SignInOrFailAsync("self@test.local", "Another-Password-3!");
     }
 

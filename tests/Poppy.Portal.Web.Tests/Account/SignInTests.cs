@@ -4,18 +4,13 @@ using Poppy.Portal.Core.Features.Users;
 
 namespace Poppy.Portal.Web.Tests.Account;
 
-public sealed class SignInTests : IAsyncLifetime
+public sealed class SignInTests : PortalTest
 {
-    private readonly PortalFactory portal = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await portal.DisposeAsync();
 
     [Fact]
     public async Task Signing_in_with_the_form_and_its_antiforgery_token_opens_the_dashboard()
     {
-        using var client = portal.CreatePortalClient();
+        using var client = Portal.CreatePortalClient();
 
         using var response = await client.SignInAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
 
@@ -29,7 +24,7 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task A_sign_in_post_without_the_antiforgery_token_is_rejected()
     {
-        using var client = portal.CreatePortalClient();
+        using var client = Portal.CreatePortalClient();
 
         using var response = await client.PostAsync("/account/login",
         [
@@ -43,7 +38,7 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_password_and_an_unknown_address_get_the_same_message()
     {
-        using var client = portal.CreatePortalClient();
+        using var client = Portal.CreatePortalClient();
 
         var wrongPassword = await ErrorAfterSignInAsync(client, PortalFactory.AdminEmail, "Not-The-Password-1!");
         var unknownUser = await ErrorAfterSignInAsync(client, "nobody@test.local", "Not-The-Password-1!");
@@ -55,8 +50,8 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task Five_failed_attempts_lock_the_account_until_an_admin_unlocks_it()
     {
-        var password = await portal.CreateUserAsync("op@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
-        using var client = portal.CreatePortalClient();
+        var password = await Portal.CreateUserAsync("op@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
+        using var client = Portal.CreatePortalClient();
         for (var attempt = 0; attempt < 4; attempt++)
         {
             Assert.Equal("Invalid email or password.", await ErrorAfterSignInAsync(client, "op@test.local", "Wrong-Password-1!"));
@@ -68,7 +63,7 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.Contains("locked", fifth);
         Assert.Contains("locked", withRightPassword);
 
-        using var admin = portal.CreatePortalClient();
+        using var admin = Portal.CreatePortalClient();
         await admin.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         var userId = await UserIdAsync("op@test.local");
         using var unlock = await admin.SubmitFormAsync($"/admin/users/{userId}", new Dictionary<string, string>(), "unlock");
@@ -80,24 +75,24 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task A_disabled_account_cannot_sign_in_and_its_open_session_ends()
     {
-        var password = await portal.CreateUserAsync("viewer@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
-        using var viewer = portal.CreatePortalClient();
+        var password = await Portal.CreateUserAsync("viewer@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
+        using var viewer = Portal.CreatePortalClient();
         await viewer.SignInOrFailAsync("viewer@test.local", password);
 
-        using var admin = portal.CreatePortalClient();
+        using var admin = Portal.CreatePortalClient();
         await admin.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         var userId = await UserIdAsync("viewer@test.local");
         using var disable = await admin.SubmitFormAsync($"/admin/users/{userId}", new Dictionary<string, string>(), "toggle-disabled");
         Assert.Contains("Account disabled.", await disable.Content.ReadAsStringAsync());
 
-        using var fresh = portal.CreatePortalClient();
+        using var fresh = Portal.CreatePortalClient();
         Assert.Equal("Invalid email or password.", await ErrorAfterSignInAsync(fresh, "viewer@test.local", password));
     }
 
     [Fact]
     public async Task Signing_out_ends_the_session()
     {
-        using var client = portal.CreatePortalClient();
+        using var client = Portal.CreatePortalClient();
         await client.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
 
         using var logout = await client.PostWithTokenAsync("/account/logout");
@@ -112,7 +107,7 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task A_return_url_to_another_site_is_ignored()
     {
-        using var client = portal.CreatePortalClient();
+        using var client = Portal.CreatePortalClient();
 
         using var response = await client.SubmitFormAsync("/account/login?ReturnUrl=%2F%2Fevil.example%2F",
             new Dictionary<string, string> { ["Input.Email"] = PortalFactory.AdminEmail, ["Input.Password"] = PortalFactory.AdminPassword }, "login");
@@ -131,7 +126,7 @@ public sealed class SignInTests : IAsyncLifetime
 
     private async Task<string> UserIdAsync(string email)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope();
         var users = await scope.ServiceProvider.GetRequiredService<UserAdministration>().ListAsync(CancellationToken.None);
         return users.Single(u => u.Email == email).Id;
     }

@@ -4,14 +4,11 @@ using Poppy.Portal.Core.Features.Users;
 namespace Poppy.Portal.Web.Tests.Authorization;
 
 /// <summary>A user sees and works in their own projects only, whatever they send.</summary>
-public sealed class ProjectIsolationTests : IAsyncLifetime
+public sealed class ProjectIsolationTests : PortalTest
 {
-    private readonly PortalFactory portal = new();
     private Guid beta;
 
-    public async Task InitializeAsync() => beta = await portal.CreateProjectAsync("beta");
-
-    public async Task DisposeAsync() => await portal.DisposeAsync();
+    public override async Task InitializeAsync() => beta = await Portal.CreateProjectAsync("beta");
 
     [Fact]
     public async Task A_member_of_one_project_cannot_switch_to_another()
@@ -45,7 +42,7 @@ public sealed class ProjectIsolationTests : IAsyncLifetime
     public async Task The_switcher_offers_members_their_projects_and_admins_every_project()
     {
         using var member = await SignedInMemberOfAlphaAsync();
-        using var admin = await portal.CreateAdminClientAsync();
+        using var admin = await Portal.CreateAdminClientAsync();
 
         var memberPage = await member.GetPageAsync("/");
         var adminPage = await admin.GetPageAsync("/");
@@ -57,8 +54,8 @@ public sealed class ProjectIsolationTests : IAsyncLifetime
     [Fact]
     public async Task A_member_of_two_projects_switches_between_them()
     {
-        var password = await portal.CreateUserAsync("both@test.local", PortalRoles.Viewer, PortalFactory.FirstProject, "beta");
-        using var member = portal.CreatePortalClient();
+        var password = await Portal.CreateUserAsync("both@test.local", PortalRoles.Viewer, PortalFactory.FirstProject, "beta");
+        using var member = Portal.CreatePortalClient();
         await member.SignInOrFailAsync("both@test.local", password);
 
         using var response = await member.PostWithTokenAsync("/ui/projects/switch",
@@ -72,8 +69,8 @@ public sealed class ProjectIsolationTests : IAsyncLifetime
 
     private async Task<PortalClient> SignedInMemberOfAlphaAsync()
     {
-        var password = await portal.CreateUserAsync("alpha-only@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
-        var client = portal.CreatePortalClient();
+        var password = await Portal.CreateUserAsync("alpha-only@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
+        var client = Portal.CreatePortalClient();
         await client.SignInOrFailAsync("alpha-only@test.local", password);
         return client;
     }

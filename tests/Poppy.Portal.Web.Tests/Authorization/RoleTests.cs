@@ -4,13 +4,8 @@ using Poppy.Portal.Core.Features.Users;
 namespace Poppy.Portal.Web.Tests.Authorization;
 
 /// <summary>Who may post what. The rules are enforced by the server, whatever the pages show.</summary>
-public sealed class RoleTests : IAsyncLifetime
+public sealed class RoleTests : PortalTest
 {
-    private readonly PortalFactory portal = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await portal.DisposeAsync();
 
     [Theory]
     [InlineData("/")]
@@ -24,7 +19,7 @@ public sealed class RoleTests : IAsyncLifetime
         using var response = await viewer.PostWithTokenAsync(path, new Dictionary<string, string> { ["_handler"] = "create-project", ["Input.Name"] = "sneaky" });
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        using var admin = await portal.CreateAdminClientAsync();
+        using var admin = await Portal.CreateAdminClientAsync();
         Assert.DoesNotContain("sneaky", (await admin.GetPageAsync("/admin/projects")).Body!.TextContent);
     }
 
@@ -32,7 +27,7 @@ public sealed class RoleTests : IAsyncLifetime
     public async Task A_viewer_may_still_act_on_their_own_session_and_account()
     {
         using var viewer = await SignedInAsync(PortalRoles.Viewer);
-        var project = await portal.ProjectIdAsync(PortalFactory.FirstProject);
+        var project = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
 
         using var changePassword = await viewer.SubmitFormAsync("/account/password",
             new Dictionary<string, string> { ["Input.CurrentPassword"] = "x", ["Input.NewPassword"] = "y", ["Input.ConfirmPassword"] = "y" }, "change-password");
@@ -64,7 +59,7 @@ public sealed class RoleTests : IAsyncLifetime
     public async Task Only_admins_open_or_post_to_the_admin_pages(string role)
     {
         using var client = await SignedInAsync(role);
-        using var admin = await portal.CreateAdminClientAsync();
+        using var admin = await Portal.CreateAdminClientAsync();
         var token = await client.AntiforgeryTokenAsync();
 
         using var page = await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/users") { Headers = { { "Accept", "text/html" } } });
@@ -80,12 +75,12 @@ public sealed class RoleTests : IAsyncLifetime
     [Fact]
     public async Task An_admin_creates_a_project_and_a_user_in_two_projects_through_the_forms()
     {
-        using var admin = await portal.CreateAdminClientAsync();
+        using var admin = await Portal.CreateAdminClientAsync();
 
         using var project = await admin.SubmitFormAsync("/admin/projects",
             new Dictionary<string, string> { ["Input.Name"] = "beta", ["Input.Description"] = "Second tenant" }, "create-project");
-        var alpha = await portal.ProjectIdAsync(PortalFactory.FirstProject);
-        var beta = await portal.ProjectIdAsync("beta");
+        var alpha = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
+        var beta = await Portal.ProjectIdAsync("beta");
         var page = await admin.GetPageAsync("/admin/users");
         var token = page.QuerySelector<AngleSharp.Html.Dom.IHtmlInputElement>("form input[name=__RequestVerificationToken]")!.Value;
         using var user = await admin.PostAsync("/admin/users",
@@ -107,7 +102,7 @@ public sealed class RoleTests : IAsyncLifetime
     [Fact]
     public async Task Creating_a_project_with_a_bad_or_taken_name_says_which_field_is_wrong()
     {
-        using var admin = await portal.CreateAdminClientAsync();
+        using var admin = await Portal.CreateAdminClientAsync();
 
         using var bad = await admin.SubmitFormAsync("/admin/projects", new Dictionary<string, string> { ["Input.Name"] = "no spaces!" }, "create-project");
         using var taken = await admin.SubmitFormAsync("/admin/projects", new Dictionary<string, string> { ["Input.Name"] = PortalFactory.FirstProject }, "create-project");
@@ -119,7 +114,7 @@ public sealed class RoleTests : IAsyncLifetime
     [Fact]
     public async Task Anonymous_requests_are_sent_to_sign_in_or_refused()
     {
-        using var anonymous = portal.CreatePortalClient();
+        using var anonymous = Portal.CreatePortalClient();
 
         using var page = await anonymous.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/users") { Headers = { { "Accept", "text/html" } } });
         using var data = await anonymous.Http.GetAsync("/ui/dashboard/request-timings");
@@ -132,8 +127,8 @@ public sealed class RoleTests : IAsyncLifetime
     private async Task<PortalClient> SignedInAsync(string role)
     {
         var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@test.local";
-        var password = await portal.CreateUserAsync(email, role, PortalFactory.FirstProject);
-        var client = portal.CreatePortalClient();
+        var password = await Portal.CreateUserAsync(email, role, PortalFactory.FirstProject);
+        var client = Portal.CreatePortalClient();
         await client.SignInOrFailAsync(email, password);
         return client;
     }

@@ -8,18 +8,13 @@ using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Tests.Hosting;
 
-public sealed class HostingTests : IAsyncLifetime
+public sealed class HostingTests : PortalTest
 {
-    private readonly PortalFactory portal = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await portal.DisposeAsync();
 
     [Fact]
     public async Task Healthz_reports_the_database_without_sign_in()
     {
-        using var client = portal.CreatePortalClient();
+        using var client = Portal.CreatePortalClient();
 
         using var response = await client.Http.GetAsync("/healthz");
 
@@ -47,7 +42,7 @@ public sealed class HostingTests : IAsyncLifetime
     [Fact]
     public async Task Pages_carry_security_headers_and_no_inline_script()
     {
-        using var client = portal.CreatePortalClient();
+        using var client = Portal.CreatePortalClient();
 
         using var response = await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/account/login") { Headers = { { "Accept", "text/html" } } });
         var html = await response.Content.ReadAsStringAsync();
@@ -65,7 +60,7 @@ public sealed class HostingTests : IAsyncLifetime
     [Fact]
     public async Task Every_form_carries_an_antiforgery_token()
     {
-        using var admin = await portal.CreateAdminClientAsync();
+        using var admin = await Portal.CreateAdminClientAsync();
         var userId = (await admin.GetPageAsync("/admin/users")).QuerySelector("[data-testid=users-table] a[href^='/admin/users/']")!.GetAttribute("href")!;
 
         foreach (var path in new[] { "/", "/account/password", "/admin/projects", "/admin/users", userId })
@@ -79,7 +74,7 @@ public sealed class HostingTests : IAsyncLifetime
     [Fact]
     public async Task Errors_are_problem_details_for_data_requests_and_a_page_for_browsers()
     {
-        using var admin = await portal.CreateAdminClientAsync();
+        using var admin = await Portal.CreateAdminClientAsync();
 
         using var data = await admin.Http.GetAsync("/ui/does-not-exist");
         using var page = await admin.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/no/such/page") { Headers = { { "Accept", "text/html" } } });
@@ -95,14 +90,14 @@ public sealed class HostingTests : IAsyncLifetime
     [Fact]
     public async Task A_restart_keeps_people_signed_in_because_keys_live_in_the_database()
     {
-        using var client = portal.CreatePortalClient();
+        using var client = Portal.CreatePortalClient();
         await client.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         var cookies = client.Http.DefaultRequestHeaders; // the handler keeps cookies; read them from a signed-in response instead
         using var signedIn = await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "Accept", "text/html" } } });
         Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
-        var authCookie = await AuthCookieAsync(portal);
+        var authCookie = await AuthCookieAsync(Portal);
 
-        await using var restarted = new PortalFactory(portal.DataFolder);
+        await using var restarted = new PortalFactory(Portal.DataFolder);
         using var second = restarted.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
         using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "Accept", "text/html" }, { "Cookie", authCookie } } };
         using var response = await second.SendAsync(request);
@@ -116,7 +111,7 @@ public sealed class HostingTests : IAsyncLifetime
     [Fact]
     public async Task The_dashboard_chart_data_has_the_portals_own_timings()
     {
-        using var admin = await portal.CreateAdminClientAsync();
+        using var admin = await Portal.CreateAdminClientAsync();
         await admin.GetPageAsync("/");
 
         using var response = await admin.Http.GetAsync("/ui/dashboard/request-timings");
