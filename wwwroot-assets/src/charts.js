@@ -151,6 +151,7 @@ function normalize(data) {
 }
 
 function render(el, state, d) {
+  if (d.title) el.setAttribute('aria-label', d.title);
   if (d.empty) {
     destroyChart(state);
     showMessage(el, 'No data yet', 'text-secondary');
@@ -160,7 +161,7 @@ function render(el, state, d) {
 
   if (state.chart && state.type === d.type) {
     // Refresh: update in place (animated), no re-creation.
-    state.chart.updateOptions({ xaxis: xaxis(d), title: { text: d.title } }, false, false, false);
+    state.chart.updateOptions({ xaxis: xaxis(d), markers: markers(d) }, false, false, false);
     state.chart.updateSeries(d.series, true);
     setState(el, 'ready');
     return;
@@ -205,8 +206,10 @@ function options(el, d) {
       injectStyleSheet: false,
     },
     theme: { mode: dark ? 'dark' : 'light' },
-    title: { text: d.title, align: 'left', style: { fontWeight: 600 } },
+    // The card around the chart carries the visible heading; the title names the chart for screen readers.
+    title: { text: undefined },
     series: d.series,
+    markers: markers(d),
     xaxis: xaxis(d),
     yaxis: { labels: { formatter: format } },
     tooltip: { x: { format: 'yyyy-MM-dd HH:mm' }, y: { formatter: format } },
@@ -220,9 +223,19 @@ function options(el, d) {
 }
 
 function xaxis(d) {
-  return d.datetime
-    ? { type: 'datetime', categories: d.categories, labels: { datetimeUTC: false } }
-    : { type: 'category', categories: d.categories };
+  if (!d.datetime) return { type: 'category', categories: d.categories };
+  const axis = { type: 'datetime', categories: d.categories, labels: { datetimeUTC: false } };
+  if (d.categories.length === 1) {
+    // One point would stretch the time axis over days; show a quarter hour either side instead.
+    const t = d.categories[0]; // epoch milliseconds (see normalize)
+    Object.assign(axis, { min: t - 15 * 60_000, max: t + 15 * 60_000 });
+  }
+  return axis;
+}
+
+// A line needs two points; with fewer, show the point itself.
+function markers(d) {
+  return { size: d.categories.length < 2 ? 5 : 0 };
 }
 
 function formatValue(v, unit) {

@@ -55,7 +55,7 @@ public static class ErrorResponses
         context.Response.ContentType = "text/html; charset=utf-8";
         return context.Response.WriteAsync($$"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{status}} {{title}} · Poppy Portal</title>
-            <link rel="stylesheet" href="/dist/app.css"></head>
+            <link rel="icon" type="image/svg+xml" href="/favicon.svg"><link rel="stylesheet" href="/dist/app.css"></head>
             <body class="border-top-wide border-primary d-flex flex-column"><div class="page page-center"><div class="container-tight py-4">
             <div class="empty"><div class="empty-header">{{status}}</div><p class="empty-title">{{title}}</p>
             <p class="empty-subtitle text-secondary">{{text}}</p><div class="empty-action"><a href="/" class="btn btn-primary">Back to the dashboard</a></div></div>

@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+
+namespace Poppy.Portal.E2E.Tests.Infrastructure;
+
+/// <summary>
+/// The real portal host as a child process: <c>dotnet portal/Poppy.Portal.Web.dll</c> from the publish folder that the
+/// test project's build writes next to the test assembly (see the .csproj for why not the plain build output),
+/// in Production, on a free loopback port, with a fresh SQLite database and mail folder in a temp directory.
+/// Its stdout/stderr go to <c>artifacts/e2e/portal-host.log</c>.
+/// </summary>
+public sealed class PortalProcess : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@e2e.test";
+    public const string AdminPassword = "E2e-Admin-Password-1!";
+    public const string FirstProject = "alpha";
+
+    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
+    private const int MaxPortAttempts = 3;
+    private const int OutputTailLines = 200;
+
+    private readonly string tempDirectory = Path.Combine(Path.GetTempPath(), "poppy-e2e-" + Guid.NewGuid().ToString("N"));
+    private readonly Lock outputGate = new();
+    private readonly Queue<string> outputTail = new();
+    private StreamWriter? log;
+    private Process? process;
+
+    /// <summary>Origin of the running host, e.g. <c>http://127.0.0.1:41234</c> (no trailing slash).</summary>
+    public string BaseUrl { get; private set; } = "";
+
+    public string LogPath { get; } = RepositoryPaths.Artifact("portal-host.log");
+
+    /// <summary>The published host: <c>&lt;test output&gt;/portal/</c>.</summary>
+    public static string PublishDirectory => Path.Combine(AppContext.BaseDirectory, "portal");
+
+    public async Task InitializeAsync()
+    {
+        var hostDll = Path.Combine(PublishDirectory, "Poppy.Portal.Web.dll");
+        if (!File.Exists(hostDll))
+        {
+            throw new InvalidOperationException(
+                $"The published portal host is missing: {hostDll}. Build the test project (its PublishPortalForE2E target publishes " +
+                "src/Poppy.Portal.Web there), e.g. `dotnet test tests/Poppy.Portal.E2E.Tests`.");
+        }
+        foreach (var asset in new[] { "app.js", "app.css" })
+        {
+            if (!File.Exists(Path.Combine(PublishDirectory, "wwwroot", "dist", asset)))
+            {
+                throw new InvalidOperationException($"The published host has no wwwroot/dist/{asset}; the front-end asset build did not run.");
+            }
+        }
+
+        Directory.CreateDirectory(tempDirectory);
+        log = new StreamWriter(LogPath, append: false, Encoding.UTF8) { AutoFlush = true };
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreeLoopbackPort();
+            BaseUrl = $"http://127.0.0.1:{port}";
+            WriteLog($"# {DateTimeOffset.UtcNow:O} starting {hostDll} on {BaseUrl} (attempt {attempt})");
+            process = Start(hostDll);
+            var outcome = await WaitUntilHealthyAsync(process);
+            if (outcome == Outcome.Healthy)
+            {
+                return;
+            }
+            // Another process may have taken the port between probing and binding it: try another one.
+            if (outcome == Outcome.Exited && attempt < MaxPortAttempts && OutputContains("address already in use"))
+            {
+                continue;
+            }
+
+            var reason = outcome == Outcome.Exited
+                ? $"exited with code {process.ExitCode} before /healthz answered 200"
+                : $"did not answer 200 on {BaseUrl}/healthz within {StartupTimeout.TotalSeconds:0} s";
+            await StopAsync();
+            throw new InvalidOperationException($"The portal host {reason}. Log: {LogPath}\n--- host output (last lines) ---\n{OutputTail()}");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        log?.Dispose();
+        log = null;
+        DeleteTempDirectory();
+    }
+
+    /// <summary>The host's output so far (last lines), for failure messages.</summary>
+    public string OutputTail()
+    {
+        lock (outputGate)
+        {
+            return string.Join('\n', outputTail);
+        }
+    }
+
+    private Process Start(string hostDll)
+    {
+        var startInfo = new ProcessStartInfo(DotnetExecutable())
+        {
+            // The publish folder is the content root: appsettings.json and wwwroot/ (with the .gz variants) are there.
+            WorkingDirectory = PublishDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { hostDll, "--urls", BaseUrl, "--contentRoot", PublishDirectory })
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        // Nothing from the developer's or CI's environment may reconfigure the host under test.
+        var environment = startInfo.Environment;
+        foreach (var key in environment.Keys.ToList())
+        {
+            if (key.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+                || key.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("DOTNET_URLS", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("Database__", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("Portal__", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("Mail__", StringComparison.OrdinalIgnoreCase))
+            {
+                environment.Remove(key);
+            }
+        }
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        environment["Database__Provider"] = "Sqlite";
+        environment["Database__ConnectionString"] = $"Data Source={Path.Combine(tempDirectory, "portal.db")}";
+        environment["Portal__FirstAdmin__Email"] = AdminEmail;
+        environment["Portal__FirstAdmin__Password"] = AdminPassword;
+        environment["Portal__FirstAdmin__Project"] = FirstProject;
+        environment["Mail__PickupDirectory"] = Path.Combine(tempDirectory, "mail");
+
+        var started = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        started.OutputDataReceived += (_, e) => OnOutput(e.Data, "out");
+        started.ErrorDataReceived += (_, e) => OnOutput(e.Data, "err");
+        if (!started.Start())
+        {
+            throw new InvalidOperationException($"Could not start {startInfo.FileName} {string.Join(' ', startInfo.ArgumentList)}.");
+        }
+        started.BeginOutputReadLine();
+        started.BeginErrorReadLine();
+        return started;
+    }
+
+    private enum Outcome { Healthy, Exited, TimedOut }
+
+    private async Task<Outcome> WaitUntilHealthyAsync(Process host)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < StartupTimeout)
+        {
+            if (host.HasExited)
+            {
+                await host.WaitForExitAsync(); // drain the redirected output
+                return Outcome.Exited;
+            }
+            try
+            {
+                using var response = await http.GetAsync($"{BaseUrl}/healthz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    WriteLog($"# healthy after {deadline.Elapsed.TotalSeconds:0.0} s");
+                    return Outcome.Healthy;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+        return host.HasExited ? Outcome.Exited : Outcome.TimedOut;
+    }
+
+    private async Task StopAsync()
+    {
+        var host = process;
+        process = null;
+        if (host is null)
+        {
+            return;
+        }
+        try
+        {
+            if (!host.HasExited)
+            {
+                host.Kill(entireProcessTree: true);
+            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await host.WaitForExitAsync(timeout.Token);
+            WriteLog($"# {DateTimeOffset.UtcNow:O} host stopped (exit code {host.ExitCode})");
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+        {
+            WriteLog($"# could not stop the host cleanly: {e.Message}");
+        }
+        finally
+        {
+            host.Dispose();
+        }
+    }
+
+    private void OnOutput(string? line, string stream)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (outputGate)
+        {
+            outputTail.Enqueue(line);
+            while (outputTail.Count > OutputTailLines)
+            {
+                outputTail.Dequeue();
+            }
+        }
+        WriteLog(stream == "err" ? "[stderr] " + line : line);
+    }
+
+    private bool OutputContains(string text) => OutputTail().Contains(text, StringComparison.OrdinalIgnoreCase);
+
+    private void WriteLog(string line)
+    {
+        lock (outputGate)
+        {
+            log?.WriteLine(line);
+        }
+    }
+
+    private void DeleteTempDirectory()
+    {
+        for (var attempt = 0; attempt < 5 && Directory.Exists(tempDirectory); attempt++)
+        {
+            try
+            {
+                Directory.Delete(tempDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(200); // a just-killed process may still be releasing files
+            }
+            catch (UnauthorizedAccessException)
+            {
+                Thread.Sleep(200);
+            }
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The dotnet muxer that runs these tests (so the host gets the same runtime), else the one on PATH.</summary>
+    private static string DotnetExecutable()
+    {
+        var fromCli = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromCli) && File.Exists(fromCli))
+        {
+            return fromCli;
+        }
+        var current = Environment.ProcessPath;
+        if (current is not null && Path.GetFileNameWithoutExtension(current).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return current;
+        }
+        return "dotnet";
+    }
+}
