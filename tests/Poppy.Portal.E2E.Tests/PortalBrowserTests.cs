@@ -152,7 +152,7 @@ public sealed class PortalBrowserTests(PortalProcess portal, ChromiumBrowser chr
         await using var context = await NewContextAsync(diagnostics, new BrowserNewContextOptions { ViewportSize = Desktop });
         var page = await context.NewPageAsync();
         diagnostics.Watch(page);
-        var started = DateTimeOffset.UtcNow;
+        var started = TimeProvider.System.GetUtcNow();
         try
         {
             await test(context, page, diagnostics);
@@ -176,7 +176,7 @@ public sealed class PortalBrowserTests(PortalProcess portal, ChromiumBrowser chr
         {
             var browserLog = RepositoryPaths.Artifact($"{testName}-browser.log");
             diagnostics.WriteTo(browserLog);
-            output.WriteLine($"{testName}: {(DateTimeOffset.UtcNow - started).TotalSeconds:0.0} s in the browser; browser log: {browserLog}");
+            output.WriteLine($"{testName}: {(TimeProvider.System.GetUtcNow() - started).TotalSeconds:0.0} s in the browser; browser log: {browserLog}");
             foreach (var problem in diagnostics.Problems)
             {
                 output.WriteLine("browser problem: " + problem);

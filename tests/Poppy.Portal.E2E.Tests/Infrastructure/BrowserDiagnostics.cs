@@ -99,5 +99,5 @@ public sealed class BrowserDiagnostics(string origin)
         Log("!! " + line);
     }
 
-    private void Log(string line) => log.Enqueue($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}");
+    private void Log(string line) => log.Enqueue($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} {line}");
 }

@@ -1,3 +1,4 @@
+using Poppy.Portal.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -22,7 +23,7 @@ public sealed class PortalProcess : IAsyncLifetime
     private const int MaxPortAttempts = 3;
     private const int OutputTailLines = 200;
 
-    private readonly string tempDirectory = Path.Combine(Path.GetTempPath(), "poppy-e2e-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory dataFolder = new("poppy-e2e");
     private readonly Lock outputGate = new();
     private readonly Queue<string> outputTail = new();
     private StreamWriter? log;
@@ -53,14 +54,13 @@ public sealed class PortalProcess : IAsyncLifetime
             }
         }
 
-        Directory.CreateDirectory(tempDirectory);
         log = new StreamWriter(LogPath, append: false, Encoding.UTF8) { AutoFlush = true };
 
         for (var attempt = 1; ; attempt++)
         {
             var port = FreeLoopbackPort();
             BaseUrl = $"http://127.0.0.1:{port}";
-            WriteLog($"# {DateTimeOffset.UtcNow:O} starting {hostDll} on {BaseUrl} (attempt {attempt})");
+            WriteLog($"# {TimeProvider.System.GetUtcNow():O} starting {hostDll} on {BaseUrl} (attempt {attempt})");
             process = Start(hostDll);
             var outcome = await WaitUntilHealthyAsync(process);
             if (outcome == Outcome.Healthy)
@@ -86,7 +86,7 @@ public sealed class PortalProcess : IAsyncLifetime
         await StopAsync();
         log?.Dispose();
         log = null;
-        DeleteTempDirectory();
+        dataFolder.Dispose();
     }
 
     /// <summary>The host's output so far (last lines), for failure messages.</summary>
@@ -131,11 +131,11 @@ public sealed class PortalProcess : IAsyncLifetime
         }
         environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         environment["Database__Provider"] = "Sqlite";
-        environment["Database__ConnectionString"] = $"Data Source={Path.Combine(tempDirectory, "portal.db")}";
+        environment["Database__ConnectionString"] = $"Data Source={dataFolder.File("portal.db")}";
         environment["Portal__FirstAdmin__Email"] = AdminEmail;
         environment["Portal__FirstAdmin__Password"] = AdminPassword;
         environment["Portal__FirstAdmin__Project"] = FirstProject;
-        environment["Mail__PickupDirectory"] = Path.Combine(tempDirectory, "mail");
+        environment["Mail__PickupDirectory"] = dataFolder.File("mail");
 
         var started = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         started.OutputDataReceived += (_, e) => OnOutput(e.Data, "out");
@@ -196,7 +196,7 @@ public sealed class PortalProcess : IAsyncLifetime
             }
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             await host.WaitForExitAsync(timeout.Token);
-            WriteLog($"# {DateTimeOffset.UtcNow:O} host stopped (exit code {host.ExitCode})");
+            WriteLog($"# {TimeProvider.System.GetUtcNow():O} host stopped (exit code {host.ExitCode})");
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
         {
@@ -232,25 +232,6 @@ public sealed class PortalProcess : IAsyncLifetime
         lock (outputGate)
         {
             log?.WriteLine(line);
-        }
-    }
-
-    private void DeleteTempDirectory()
-    {
-        for (var attempt = 0; attempt < 5 && Directory.Exists(tempDirectory); attempt++)
-        {
-            try
-            {
-                Directory.Delete(tempDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-                Thread.Sleep(200); // a just-killed process may still be releasing files
-            }
-            catch (UnauthorizedAccessException)
-            {
-                Thread.Sleep(200);
-            }
         }
     }
 
