@@ -50,7 +50,11 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix)
     {
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)].ToLowerInvariant();
+        var name = $"{prefix}_{Guid.NewGuid():N}".ToLowerInvariant(); // PostgreSQL names: 63 characters at most
+        if (name.Length > 63)
+        {
+            throw new ArgumentException("Keep the prefix to 30 characters.", nameof(prefix));
+        }
         await using (var connection = new NpgsqlConnection(AdminConnectionString))
         {
             await connection.OpenAsync();

@@ -8,37 +8,29 @@ namespace Poppy.Portal.Web.Hosting;
 public static class ErrorResponses
 {
     public static void ConfigureExceptionHandler(IApplicationBuilder errorApp) =>
-        errorApp.Run(async context =>
+        errorApp.Run(context =>
         {
-            var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-            var feature = context.Features.Get<IExceptionHandlerFeature>();
-            context.Response.StatusCode = feature?.Error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
-            if (RequestKind.WantsHtmlPage(context.Request))
-            {
-                await WriteErrorPageAsync(context, context.Response.StatusCode);
-                return;
-            }
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = { Status = context.Response.StatusCode, Title = "The server could not complete the request." },
-                Exception = feature?.Error,
-            });
+            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            context.Response.StatusCode = error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            return WriteAsync(context, "The server could not complete the request.", error);
         });
 
-    public static async Task WriteStatusCodeAsync(StatusCodeContext statusContext)
+    public static Task WriteStatusCodeAsync(StatusCodeContext statusContext) => WriteAsync(statusContext.HttpContext, title: null, error: null);
+
+    /// <summary>Answers the response's status code as a page for browsers, as ProblemDetails for everything else.</summary>
+    private static async Task WriteAsync(HttpContext context, string? title, Exception? error)
     {
-        var context = statusContext.HttpContext;
+        var status = context.Response.StatusCode;
         if (RequestKind.WantsHtmlPage(context.Request))
         {
-            await WriteErrorPageAsync(context, context.Response.StatusCode);
+            await WriteErrorPageAsync(context, status);
             return;
         }
-        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = { Status = context.Response.StatusCode },
+            ProblemDetails = { Status = status, Title = title },
+            Exception = error,
         });
     }
 

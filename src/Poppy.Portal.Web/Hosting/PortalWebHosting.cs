@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -110,7 +112,7 @@ public static class PortalWebHosting
     /// Browsers navigating to a page get redirected to the login or access-denied page; htmx, API and UI-data requests,
     /// and refused form posts, get the status code (a refused post then shows the "Not allowed" page).
     /// </summary>
-    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         var refusedPost = status == StatusCodes.Status403Forbidden && !HttpMethods.IsGet(context.Request.Method);
         if (RequestKind.WantsHtmlPage(context.Request) && !refusedPost)

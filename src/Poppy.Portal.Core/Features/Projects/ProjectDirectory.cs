@@ -14,21 +14,18 @@ public sealed partial class ProjectDirectory(PortalDbContext db, TimeProvider cl
     [GeneratedRegex("^[a-zA-Z0-9_.-]{1,64}$")]
     private static partial Regex ProjectNamePattern();
 
-    public async Task<IReadOnlyList<ProjectSummary>> ListAllAsync(CancellationToken cancellationToken) =>
-        await db.Projects.AsNoTracking()
+    public Task<IReadOnlyList<ProjectSummary>> ListAllAsync(CancellationToken cancellationToken) =>
+        SummarizeAsync(db.Projects, cancellationToken);
+
+    /// <summary>The projects this user may work in, by name.</summary>
+    public Task<IReadOnlyList<ProjectSummary>> ListVisibleAsync(string userId, bool isAdmin, CancellationToken cancellationToken) =>
+        SummarizeAsync(isAdmin ? db.Projects : db.Projects.Where(p => p.Members.Any(m => m.UserId == userId)), cancellationToken);
+
+    private static async Task<IReadOnlyList<ProjectSummary>> SummarizeAsync(IQueryable<Project> selection, CancellationToken cancellationToken) =>
+        await selection.AsNoTracking()
             .OrderBy(p => p.Name)
             .Select(p => new ProjectSummary(p.Id, p.Name, p.Description, p.Members.Count))
             .ToListAsync(cancellationToken);
-
-    /// <summary>The projects this user may work in, by name.</summary>
-    public async Task<IReadOnlyList<ProjectSummary>> ListVisibleAsync(string userId, bool isAdmin, CancellationToken cancellationToken) =>
-        isAdmin
-            ? await ListAllAsync(cancellationToken)
-            : await db.Projects.AsNoTracking()
-                .Where(p => p.Members.Any(m => m.UserId == userId))
-                .OrderBy(p => p.Name)
-                .Select(p => new ProjectSummary(p.Id, p.Name, p.Description, p.Members.Count))
-                .ToListAsync(cancellationToken);
 
     public async Task<bool> CanAccessAsync(string userId, bool isAdmin, Guid projectId, CancellationToken cancellationToken) =>
         isAdmin

@@ -14,23 +14,30 @@ public sealed record NewUser(string Email, string DisplayName, string Role, stri
 public sealed class UserAdministration(
     UserManager<PortalUser> users, PortalDbContext db, TimeProvider clock)
 {
-    public async Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken) =>
+        SummarizeAsync(db.Users, cancellationToken);
+
+    public async Task<UserSummary?> FindAsync(string id, CancellationToken cancellationToken) =>
+        (await SummarizeAsync(db.Users.Where(u => u.Id == id), cancellationToken)).SingleOrDefault();
+
+    private async Task<IReadOnlyList<UserSummary>> SummarizeAsync(IQueryable<PortalUser> selection, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var all = await db.Users.AsNoTracking()
+        var selected = await selection.AsNoTracking()
             .Include(u => u.Memberships).ThenInclude(m => m.Project)
             .OrderBy(u => u.Email)
             .ToListAsync(cancellationToken);
-        var roles = await RolesByUserAsync(cancellationToken);
-        return all.Select(u => new UserSummary(
+        var roles = await (from userRole in db.UserRoles
+                           join role in db.Roles on userRole.RoleId equals role.Id
+                           where selection.Any(u => u.Id == userRole.UserId)
+                           select new { userRole.UserId, role.Name })
+            .ToDictionaryAsync(x => x.UserId, x => x.Name ?? PortalRoles.Viewer, cancellationToken);
+        return selected.Select(u => new UserSummary(
                 u.Id, u.Email ?? "", u.DisplayName, roles.GetValueOrDefault(u.Id, PortalRoles.Viewer), u.IsDisabled,
                 u.LockoutEnd is { } end && end > now,
                 u.Memberships.Select(m => m.Project.Name).Order(StringComparer.Ordinal).ToList()))
             .ToList();
     }
-
-    public async Task<UserSummary?> FindAsync(string id, CancellationToken cancellationToken) =>
-        (await ListAsync(cancellationToken)).FirstOrDefault(u => u.Id == id);
 
     public async Task<Result> CreateAsync(NewUser request, CancellationToken cancellationToken)
     {
@@ -144,12 +151,6 @@ public sealed class UserAdministration(
         await db.SaveChangesAsync(cancellationToken);
         return Result.Ok;
     }
-
-    private async Task<Dictionary<string, string>> RolesByUserAsync(CancellationToken cancellationToken) =>
-        await (from userRole in db.UserRoles
-               join role in db.Roles on userRole.RoleId equals role.Id
-               select new { userRole.UserId, role.Name })
-            .ToDictionaryAsync(x => x.UserId, x => x.Name ?? PortalRoles.Viewer, cancellationToken);
 
     private async Task<bool> IsLastActiveAdminAsync(PortalUser user, CancellationToken cancellationToken)
     {
