@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Setup;
@@ -24,6 +25,8 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<ProjectDirectory>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<PortalDatabaseInitializer>();
+        services.AddScoped<AuditLog>();
+        services.AddHttpContextAccessor();
         return services;
     }
 }

@@ -44,6 +44,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
             membership.HasIndex(m => m.UserId);
         });
 
+        // Each feature folder keeps its own table mapping in an IEntityTypeConfiguration<T>.
+        builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+
         // SQLite cannot order or compare DateTimeOffset columns; store them as UTC ticks there.
         if (Database.IsSqlite())
         {
