@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Setup;
@@ -26,6 +27,8 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<UserAdministration>();
         services.AddScoped<PortalDatabaseInitializer>();
         services.AddScoped<AuditLog>();
+        services.AddScoped<ServiceCatalog>();
+        services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section));
         services.AddHttpContextAccessor();
         return services;
     }

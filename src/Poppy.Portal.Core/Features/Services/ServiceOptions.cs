@@ -1,0 +1,16 @@
+namespace Poppy.Portal.Core.Features.Services;
+
+/// <summary>Settings of the service catalog (section <c>Portal:Services</c>).</summary>
+public sealed class ServiceOptions
+{
+    public const string Section = "Portal:Services";
+
+    /// <summary>Services a project may have when an admin set no limit (Poppy's max_services_per_project).</summary>
+    public int DefaultServiceLimit { get; set; } = ServiceLimits.DefaultServicesPerProject;
+
+    /// <summary>Shared-certificate domains become <c>name.scdnN.&lt;suffix&gt;</c> (Poppy's shared_ssl_domain_suffix).</summary>
+    public string SharedSslDomainSuffix { get; set; } = "secure.poppycdn.net";
+
+    /// <summary>How many shards a shared name may be spread over (Poppy's shared_ssl_num_shards).</summary>
+    public int SharedSslShards { get; set; } = 5;
+}
