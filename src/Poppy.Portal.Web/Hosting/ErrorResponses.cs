@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Poppy.Portal.Web.Api;
 
 namespace Poppy.Portal.Web.Hosting;
 
@@ -26,6 +27,12 @@ public static class ErrorResponses
             await WriteErrorPageAsync(context, status);
             return;
         }
+        if (context.Request.Path.StartsWithSegments(PoppyApiEndpoints.Prefix))
+        {
+            // Poppy clients read {"message": ...}.
+            await context.Response.WriteAsJsonAsync(new { message = ApiMessage(status) });
+            return;
+        }
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
@@ -33,6 +40,17 @@ public static class ErrorResponses
             Exception = error,
         });
     }
+
+    private static string ApiMessage(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => "Authentication required: send an API token in X-Auth-Token or Authorization: Bearer.",
+        StatusCodes.Status403Forbidden => "Your role does not allow this action.",
+        StatusCodes.Status404NotFound => "Not found.",
+        StatusCodes.Status405MethodNotAllowed => "Method not allowed on this resource.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        >= 500 => "The server could not complete the request.",
+        _ => "The request could not be completed.",
+    };
 
     /// <summary>A self-contained page (no layout, so it cannot fail the way the failing page did).</summary>
     private static Task WriteErrorPageAsync(HttpContext context, int status)

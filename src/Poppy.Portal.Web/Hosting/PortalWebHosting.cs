@@ -8,6 +8,7 @@ using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Api;
 using Poppy.Portal.Web.Components;
 using Poppy.Portal.Web.Components.Account;
 using Poppy.Portal.Web.Features.Dashboard;
@@ -71,6 +72,7 @@ public static class PortalWebHosting
         services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database", customTestQuery: async (db, cancellationToken) =>
             await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM \"__EFMigrationsHistory\"").SingleAsync(cancellationToken) > 0);
 
+        services.AddOpenApi(PoppyApiDocument.Name, PoppyApiDocument.Configure);
         services.AddScoped<CurrentProject>();
         services.AddSingleton<RequestTimings>();
         return builder;
@@ -84,6 +86,8 @@ public static class PortalWebHosting
 
     public static WebApplication UsePortalWeb(this WebApplication app)
     {
+        app.UseMiddleware<ApiVersionPathMiddleware>();
+        app.UseRouting();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseExceptionHandler(ErrorResponses.ConfigureExceptionHandler);
@@ -93,6 +97,12 @@ public static class PortalWebHosting
             app.UseHsts();
         }
 
+        app.UseSwaggerUI(ui =>
+        {
+            ui.RoutePrefix = "api/docs";
+            ui.DocumentTitle = "Poppy Portal API";
+            ui.SwaggerEndpoint($"/openapi/{PoppyApiDocument.Name}.json", "Poppy v1.0");
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<ViewerWriteGuardMiddleware>();
@@ -104,6 +114,8 @@ public static class PortalWebHosting
         app.MapAccountEndpoints();
         app.MapProjectEndpoints();
         app.MapDashboardEndpoints();
+        app.MapPoppyApi();
+        app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -32,6 +32,9 @@ public sealed partial class ProjectDirectory(PortalDbContext db, TimeProvider cl
             ? await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken)
             : await db.ProjectMemberships.AnyAsync(m => m.UserId == userId && m.ProjectId == projectId, cancellationToken);
 
+    public Task<Project?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == name, cancellationToken);
+
     public async Task<(Project? Project, Result Result)> CreateAsync(string name, string description, CancellationToken cancellationToken)
     {
         name = name.Trim();

@@ -1,0 +1,101 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Flavors;
+using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Core.Features.Services;
+
+namespace Poppy.Portal.Web.Tests.Api;
+
+/// <summary>
+/// One portal per test class for the API tests (they create distinct services, so they can share it): a flavor "cdn"
+/// with two provider accounts, and an admin API client for project alpha.
+/// </summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    public const string Flavor = "cdn";
+
+    public PortalFactory Portal { get; } = new();
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await SeedFlavorAsync(Portal, Flavor);
+        Admin = await ApiClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword, PortalFactory.FirstProject);
+        // The tests of a class share project alpha; Poppy's default of 20 services would run out.
+        using var limit = await Admin.PutAsJsonAsync($"/v1.0/admin/limits/{PortalFactory.FirstProject}", new { limit = 10_000 });
+        Assert.Equal(System.Net.HttpStatusCode.Created, limit.StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Admin.Dispose();
+        await Portal.DisposeAsync();
+    }
+
+    /// <summary>A client signed in as the user, sending X-Project-ID (if given) on every request.</summary>
+    public async Task<HttpClient> ApiClientAsync(string email, string password, string? project)
+    {
+        var client = Portal.CreatePortalClient();
+        await client.SignInOrFailAsync(email, password);
+        var http = client.Http;
+        if (project is not null)
+        {
+            http.DefaultRequestHeaders.Add("X-Project-ID", project);
+        }
+        return http;
+    }
+
+    /// <summary>Adds provider accounts "sim-fastly" and "sim-cloudfront" (if missing) and a flavor using both.</summary>
+    public static async Task SeedFlavorAsync(PortalFactory portal, string flavorId)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var accounts = new List<ProviderAccount>();
+        foreach (var (name, kind) in new[] { ("sim-fastly", ProviderKind.Fastly), ("sim-cloudfront", ProviderKind.CloudFront) })
+        {
+            var account = db.Set<ProviderAccount>().FirstOrDefault(a => a.Name == name);
+            if (account is null)
+            {
+                account = new ProviderAccount { Id = Guid.NewGuid(), Name = name, Kind = kind, ApiEndpoint = "http://127.0.0.1:9/", ProtectedCredentials = "" };
+                db.Add(account);
+            }
+            accounts.Add(account);
+        }
+        db.Add(new Flavor
+        {
+            Id = flavorId,
+            Providers = accounts.Select((a, i) => new FlavorProvider { Position = i, ProviderAccountId = a.Id, ProviderUrl = $"www.{a.Name}.test" }).ToList(),
+        });
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>A valid document in Poppy's format with a fresh domain, for tests to change one thing at a time.</summary>
+    public static JsonObject NewService(string? domain = null) => new()
+    {
+        ["name"] = "mysite",
+        ["flavor_id"] = Flavor,
+        ["domains"] = new JsonArray(new JsonObject { ["domain"] = domain ?? UniqueDomain(), ["protocol"] = "http" }),
+        ["origins"] = new JsonArray(new JsonObject { ["origin"] = "origin.example.net", ["port"] = 80, ["ssl"] = false }),
+    };
+
+    public static string UniqueDomain() => $"www.t{Guid.NewGuid():N}.example.com";
+
+    /// <summary>Creates a service and returns its id, failing the test unless the API accepted it.</summary>
+    public static async Task<Guid> CreateAsync(HttpClient client, JsonObject document)
+    {
+        using var response = await client.PostAsJsonAsync("/v1.0/services", document);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"create answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return Guid.Parse(response.Headers.Location!.Segments[^1]);
+    }
+
+    /// <summary>Poppy's admin status override, so PATCH and purge (which need a deployed service) can be tested.</summary>
+    public async Task MarkDeployedAsync(Guid serviceId, string project = PortalFactory.FirstProject)
+    {
+        using var response = await Admin.PostAsJsonAsync("/v1.0/admin/services/status",
+            new { project_id = project, service_id = serviceId, status = "deployed" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+    }
+}
