@@ -292,7 +292,8 @@ public static class PoppyApiEndpoints
         {
             var root = body.RootElement;
             if (root.ValueKind != System.Text.Json.JsonValueKind.Object || root.EnumerateObject().Count() != 1
-                || !root.TryGetProperty("limit", out var limitElement) || !limitElement.TryGetInt32(out var limit) || limit < 0)
+                || !root.TryGetProperty("limit", out var limitElement) || limitElement.ValueKind != System.Text.Json.JsonValueKind.Number
+                || !limitElement.TryGetInt32(out var limit) || limit < 0)
             {
                 return ApiResults.BadRequest("The body must be {\"limit\": n} with a whole number n >= 0.");
             }

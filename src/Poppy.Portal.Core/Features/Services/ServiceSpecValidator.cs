@@ -8,7 +8,7 @@ namespace Poppy.Portal.Core.Features.Services;
 /// exists, domain free in every project, project limit) are made by <see cref="ServiceCatalog"/>.
 /// Call <see cref="ServiceDefaults.Apply"/> first: Poppy validates uniqueness with its defaults in place.
 /// </summary>
-public static class ServiceSpecValidator
+public static partial class ServiceSpecValidator
 {
     private const int MaxNameLength = 256;
     private const int MaxUrlLength = 1024;
@@ -270,11 +270,15 @@ public static class ServiceSpecValidator
     private static void RequestUrl(string value, string path, int min, int max, Action<string, string> fail)
     {
         Length(value, path, min, max, fail);
-        if (value.Any(c => c > 127 || char.IsWhiteSpace(c) || char.IsControl(c)))
+        if (value.Length > 0 && (!RequestUrlPattern().IsMatch(value) || value.Contains("/../", StringComparison.Ordinal) || value.EndsWith("/..", StringComparison.Ordinal)))
         {
-            fail(path, $"'{value}' must be an ASCII path without spaces, such as '/images/*'.");
+            fail(path, $"'{value}' is not a request path: start with '/' (or '*'), and use letters, digits and - _ . * $ / ~ @ : + & = % , ; ! ( ) only, such as '/images/*'.");
         }
     }
+
+    /// <summary>The characters CDNs accept in path patterns; anything else (quotes, braces, spaces) is refused, not escaped.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[/*][A-Za-z0-9_\-.*$/~@:+&=%,;!()]*$")]
+    private static partial System.Text.RegularExpressions.Regex RequestUrlPattern();
 
     private static string KindName(RestrictionKind kind) => kind switch
     {
