@@ -4,7 +4,7 @@ namespace Poppy.Portal.Providers.Signing;
 /// Signs outgoing requests with AWS Signature Version 4 (the <c>Authorization</c> header form), for CloudFront and
 /// Route 53 style REST APIs: adds <c>Host</c>, <c>X-Amz-Date</c>, <c>X-Amz-Security-Token</c> for temporary
 /// credentials, optionally <c>X-Amz-Content-Sha256</c>, and <c>Authorization</c>. Not for S3, which signs the path
-/// without normalizing it.
+/// without normalizing it. Immutable: one instance may sign concurrent requests.
 /// </summary>
 /// <remarks>
 /// Written on the BCL rather than on AWSSDK.Core's AWS4Signer (which does restore here): that signer takes the SDK's

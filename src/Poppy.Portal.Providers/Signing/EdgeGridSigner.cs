@@ -2,7 +2,8 @@ namespace Poppy.Portal.Providers.Signing;
 
 /// <summary>
 /// Signs outgoing requests to Akamai's {OPEN} APIs with EdgeGrid (EG1-HMAC-SHA256): sets the <c>Authorization</c>
-/// header <c>EG1-HMAC-SHA256 client_token=…;access_token=…;timestamp=…;nonce=…;signature=…</c>.
+/// header <c>EG1-HMAC-SHA256 client_token=…;access_token=…;timestamp=…;nonce=…;signature=…</c>. Immutable: one
+/// instance may sign concurrent requests.
 /// </summary>
 public sealed class EdgeGridSigner
 {
