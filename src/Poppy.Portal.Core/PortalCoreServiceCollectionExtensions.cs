@@ -3,8 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Projects;
+using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
 
@@ -26,6 +28,8 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<UserAdministration>();
         services.AddScoped<PortalDatabaseInitializer>();
         services.AddScoped<AuditLog>();
+        services.AddScoped<ProviderAccountDirectory>();
+        services.AddScoped<FlavorCatalog>();
         services.AddHttpContextAccessor();
         return services;
     }
