@@ -3,9 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Audit;
-using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Projects;
+using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
 
@@ -29,6 +31,8 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<AuditLog>();
         services.AddScoped<ServiceCatalog>();
         services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section));
+        services.AddScoped<ProviderAccountDirectory>();
+        services.AddScoped<FlavorCatalog>();
         services.AddHttpContextAccessor();
         return services;
     }

@@ -23,6 +23,8 @@ public static class PoppyApiEndpoints
         api.MapGet("/health", HealthAsync).WithSummary("Health of storage and each provider account.");
         api.MapGet("/health/{component}/{name}", ComponentHealthAsync).WithSummary("Health of one component: storage/database or provider/{name}.");
 
+        api.MapFlavorApi();
+
         var services = api.MapGroup("/services");
         services.MapGet("/", ListServicesAsync).WithSummary("Services of the project, in creation order, with marker/limit paging.");
         services.MapPost("/", CreateServiceAsync).WithSummary("Creates a service: 202 with Location; provisioning follows.");

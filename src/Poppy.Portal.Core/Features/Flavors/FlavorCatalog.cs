@@ -1,0 +1,121 @@
+using Microsoft.EntityFrameworkCore;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Validation;
+
+namespace Poppy.Portal.Core.Features.Flavors;
+
+/// <summary>A flavor with its providers in order, each with the account it provisions to.</summary>
+public sealed record FlavorDetails(string Id, DateTimeOffset CreatedAt, IReadOnlyList<FlavorProviderDetails> Providers);
+
+/// <param name="Provider">The account's name: Poppy's <c>provider</c>.</param>
+/// <param name="ProviderUrl">The <c>href</c> of Poppy's <c>provider_url</c> link.</param>
+public sealed record FlavorProviderDetails(
+    string Provider, string ProviderUrl, Guid AccountId, ProviderKind Kind, string ApiEndpoint, bool IsEnabled);
+
+/// <summary>
+/// The flavors (Poppy's <c>/v1.0/flavors</c>): named sets of provider accounts that services are provisioned to. Global,
+/// changed by administrators; the admin pages and the REST API both go through here.
+/// </summary>
+public sealed class FlavorCatalog(PortalDbContext db, AuditLog auditLog, TimeProvider clock)
+{
+    private IQueryable<Flavor> Flavors => db.Set<Flavor>();
+
+    public Task<IReadOnlyList<FlavorDetails>> ListAsync(CancellationToken cancellationToken) => DescribeAsync(Flavors, cancellationToken);
+
+    public async Task<FlavorDetails?> FindAsync(string id, CancellationToken cancellationToken) =>
+        (await DescribeAsync(Flavors.Where(f => f.Id == id), cancellationToken)).SingleOrDefault();
+
+    private static async Task<IReadOnlyList<FlavorDetails>> DescribeAsync(IQueryable<Flavor> selection, CancellationToken cancellationToken) =>
+        await selection.AsNoTracking()
+            .OrderBy(f => f.Id)
+            .Select(f => new FlavorDetails(f.Id, f.CreatedAt, f.Providers.OrderBy(p => p.Position)
+                .Select(p => new FlavorProviderDetails(p.ProviderAccount.Name, p.ProviderUrl, p.ProviderAccountId,
+                    p.ProviderAccount.Kind, p.ProviderAccount.ApiEndpoint, p.ProviderAccount.IsEnabled))
+                .ToList()))
+            .ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Creates a flavor after Poppy's checks: id of 3–64 characters and not taken; one or more providers, each the name of
+    /// a configured provider account, listed once, with exactly one <c>provider_url</c> link.
+    /// </summary>
+    public async Task<ChangeResult<FlavorDetails>> CreateAsync(FlavorSpec spec, CancellationToken cancellationToken)
+    {
+        var accounts = await db.Set<ProviderAccount>().AsNoTracking()
+            .ToDictionaryAsync(a => a.Name, a => a.Id, StringComparer.Ordinal, cancellationToken);
+        var errors = FlavorRules.Check(spec, accounts.ContainsKey);
+        var id = spec.Id!;
+        if (errors.All(e => e.Path != "id") && await Flavors.AnyAsync(f => f.Id == id, cancellationToken))
+        {
+            errors.Add(IdTakenError(id));
+        }
+        if (errors.Count > 0)
+        {
+            return ChangeResult.Invalid(errors);
+        }
+
+        var flavor = new Flavor
+        {
+            Id = id,
+            CreatedAt = clock.GetUtcNow(),
+            Providers = spec.Providers!.Select((p, position) => new FlavorProvider
+            {
+                FlavorId = id,
+                Position = position,
+                ProviderAccountId = accounts[p!.Provider!],
+                ProviderUrl = p.Links![0]!.Href!,
+            }).ToList(),
+        };
+        db.Add(flavor);
+        auditLog.Record(null, AuditEntityTypes.Flavor, flavor.Id, "create", $"Created flavor {flavor.Id}", after: Snapshot(spec));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Created by someone else between the check and the save: the primary key refused ours.
+            if (await Flavors.AnyAsync(f => f.Id == id, cancellationToken))
+            {
+                return ChangeResult.Invalid([IdTakenError(id)]);
+            }
+            throw;
+        }
+        return ChangeResult.Success((await FindAsync(id, cancellationToken))!);
+    }
+
+    /// <summary>Deletes a flavor; <see cref="ChangeResult.NotFound"/> for an id that does not exist.</summary>
+    public async Task<ChangeResult> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var flavor = await db.Set<Flavor>().Include(f => f.Providers).ThenInclude(p => p.ProviderAccount)
+            .SingleOrDefaultAsync(f => f.Id == id, cancellationToken);
+        if (flavor is null)
+        {
+            return ChangeResult.NotFound;
+        }
+        var usedBy = await db.Set<CdnService>().CountAsync(s => s.FlavorId == id && s.ArchivedAt == null, cancellationToken);
+        if (usedBy > 0)
+        {
+            return ChangeResult.Invalid("id", $"Flavor '{id}' is used by {usedBy} service(s); move or delete them first.");
+        }
+
+        // Its providers go with it; the accounts stay.
+        db.Remove(flavor);
+        auditLog.Record(null, AuditEntityTypes.Flavor, id, "delete", $"Deleted flavor {id}", before: Snapshot(
+            new FlavorSpec(flavor.Id, flavor.Providers.OrderBy(p => p.Position)
+                .Select(p => FlavorProviderSpec.WithProviderUrl(p.ProviderAccount.Name, p.ProviderUrl)).ToList())));
+        await db.SaveChangesAsync(cancellationToken);
+        return ChangeResult.Ok;
+    }
+
+    private static ValidationError IdTakenError(string id) => new("id", $"A flavor with id '{id}' already exists.");
+
+    /// <summary>The audit view, in the API's shape.</summary>
+    private static object Snapshot(FlavorSpec spec) => new
+    {
+        spec.Id,
+        Providers = spec.Providers!.Select(p => new { p!.Provider, ProviderUrl = p.Links![0]!.Href }).ToList(),
+    };
+}

@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+using Poppy.Portal.Core.Features.Validation;
+
+namespace Poppy.Portal.Core.Features.Providers;
+
+/// <summary>The checks on a provider account that need no database, and the masked hint; kept apart so they are unit-tested.</summary>
+internal static partial class ProviderAccountRules
+{
+    public const int MaxEndpointLength = 2048;
+    public const int MaxCredentialLength = 4096;
+    public const int MaxHintLength = 200;
+
+    /// <summary>Secrets shorter than this are masked completely: showing 4 of a short secret gives too much of it away.</summary>
+    public const int MinSecretLengthToShowTail = 12;
+
+    /// <summary>Lowercase, URL- and config-safe; it is what flavors name as their "provider".</summary>
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
+    private static partial Regex NamePattern();
+
+    public static IEnumerable<ValidationError> CheckName(string name)
+    {
+        if (name.Length == 0)
+        {
+            yield return new("name", "Enter a name.");
+        }
+        else if (!NamePattern().IsMatch(name))
+        {
+            yield return new("name", "Name: 1–64 characters, lowercase letters, digits, '-' or '_', starting with a letter or digit.");
+        }
+    }
+
+    public static IEnumerable<ValidationError> CheckKind(ProviderKind kind)
+    {
+        if (!Enum.IsDefined(kind))
+        {
+            yield return new("kind", "Choose a provider kind.");
+        }
+    }
+
+    public static IEnumerable<ValidationError> CheckEndpoint(string endpoint)
+    {
+        if (endpoint.Length == 0)
+        {
+            yield return new("apiEndpoint", "Enter the API endpoint, e.g. https://api.fastly.com.");
+        }
+        else if (endpoint.Length > MaxEndpointLength)
+        {
+            yield return new("apiEndpoint", $"The API endpoint has at most {MaxEndpointLength} characters.");
+        }
+        else if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                 || string.IsNullOrEmpty(uri.Host))
+        {
+            yield return new("apiEndpoint", "The API endpoint must be an absolute http:// or https:// URL.");
+        }
+    }
+
+    /// <summary>
+    /// The credentials to store: each field of <paramref name="kind"/> takes the value typed in <paramref name="entered"/>,
+    /// or, left empty, the stored value (edits keep what was not retyped). A field with neither is an error.
+    /// </summary>
+    /// <param name="stored">The account's current credentials when it keeps its kind; null on create or a change of kind.</param>
+    public static (Dictionary<string, string> Credentials, IReadOnlyList<string> Replaced, List<ValidationError> Errors) MergeCredentials(
+        ProviderKind kind, IReadOnlyDictionary<string, string?>? entered, IReadOnlyDictionary<string, string>? stored)
+    {
+        var fields = ProviderCredentialFields.For(kind);
+        var errors = new List<ValidationError>();
+        var credentials = new Dictionary<string, string>(StringComparer.Ordinal);
+        var replaced = new List<string>();
+        foreach (var key in (entered?.Keys ?? []).Where(k => fields.All(f => f.Key != k)))
+        {
+            errors.Add(new($"credentials.{key}", $"{ProviderCredentialFields.DisplayName(kind)} accounts have no credential '{key}'."));
+        }
+        foreach (var field in fields)
+        {
+            var value = entered?.GetValueOrDefault(field.Key)?.Trim() ?? "";
+            if (value.Length > MaxCredentialLength)
+            {
+                errors.Add(new($"credentials.{field.Key}", $"{field.Label}: at most {MaxCredentialLength} characters."));
+            }
+            else if (value.Length > 0)
+            {
+                credentials[field.Key] = value;
+                replaced.Add(field.Key);
+            }
+            else if (stored?.GetValueOrDefault(field.Key) is { Length: > 0 } kept)
+            {
+                credentials[field.Key] = kept;
+            }
+            else
+            {
+                errors.Add(new($"credentials.{field.Key}", $"Enter the {field.Label.ToLowerInvariant()}."));
+            }
+        }
+        return (credentials, replaced, errors);
+    }
+
+    /// <summary>
+    /// What may be shown of the credentials, e.g. "api_key ••••3f9a": the last 4 characters of long secrets, nothing of
+    /// short ones, other fields (region, alias) in full.
+    /// </summary>
+    public static string Hint(ProviderKind kind, IReadOnlyDictionary<string, string> credentials)
+    {
+        var parts = ProviderCredentialFields.For(kind)
+            .Where(f => credentials.ContainsKey(f.Key))
+            .Select(f => $"{f.Key} {Mask(f, credentials[f.Key])}");
+        var hint = string.Join(", ", parts);
+        return hint.Length <= MaxHintLength ? hint : hint[..(MaxHintLength - 1)] + "…";
+    }
+
+    private static string Mask(CredentialField field, string value) =>
+        !field.IsSecret ? value
+        : value.Length >= MinSecretLengthToShowTail ? "••••" + value[^4..]
+        : "••••••••";
+}

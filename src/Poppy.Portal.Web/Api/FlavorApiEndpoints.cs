@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Poppy.Portal.Core.Features.Flavors;
+using Poppy.Portal.Core.Features.Users;
+
+namespace Poppy.Portal.Web.Api;
+
+/// <summary>Poppy's /v1.0/flavors: anyone signed in lists and reads flavors; admins create and delete them.</summary>
+public static class FlavorApiEndpoints
+{
+    private static readonly JsonSerializerOptions FlavorJson = new(JsonSerializerDefaults.Web);
+
+    public static void MapFlavorApi(this IEndpointRouteBuilder api)
+    {
+        var flavors = api.MapGroup("/flavors");
+        flavors.MapGet("/", ListAsync).WithSummary("All flavors.");
+        flavors.MapGet("/{id}", GetAsync).WithSummary("One flavor.");
+        flavors.MapPost("/", CreateAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Creates a flavor: 201 with Location and body.");
+        flavors.MapDelete("/{id}", DeleteAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Deletes an unused flavor: 204, or 404.");
+    }
+
+    private static string FlavorUrl(HttpRequest request, string id) => $"{request.Scheme}://{request.Host}{PoppyApiEndpoints.Prefix}/flavors/{Uri.EscapeDataString(id)}";
+
+    private static JsonObject Represent(FlavorDetails flavor, HttpRequest request) => new()
+    {
+        ["id"] = flavor.Id,
+        ["providers"] = new JsonArray(flavor.Providers.Select(p => (JsonNode)new JsonObject
+        {
+            ["provider"] = p.Provider,
+            ["links"] = new JsonArray(new JsonObject { ["href"] = p.ProviderUrl, ["rel"] = FlavorProviderSpec.ProviderUrlRel }),
+        }).ToArray()),
+        ["links"] = new JsonArray(new JsonObject { ["href"] = FlavorUrl(request, flavor.Id), ["rel"] = "self" }),
+    };
+
+    private static async Task<IResult> ListAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
+    {
+        var all = await catalog.ListAsync(cancellationToken);
+        return Results.Json(new JsonObject { ["flavors"] = new JsonArray(all.Select(f => (JsonNode)Represent(f, request)).ToArray()) });
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken) =>
+        await catalog.FindAsync(id, cancellationToken) is { } flavor
+            ? Results.Json(Represent(flavor, request))
+            : ApiResults.Message(StatusCodes.Status404NotFound, $"flavor {id} could not be found");
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ApiResults.ReadJsonAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return error!;
+        }
+        using (body)
+        {
+            FlavorSpec? spec;
+            try
+            {
+                spec = body.RootElement.ValueKind == JsonValueKind.Object ? body.RootElement.Deserialize<FlavorSpec>(FlavorJson) : null;
+            }
+            catch (JsonException)
+            {
+                spec = null;
+            }
+            if (spec is null)
+            {
+                return ApiResults.BadRequest("A flavor is {\"id\": ..., \"providers\": [{\"provider\": name, \"links\": [{\"href\": ..., \"rel\": \"provider_url\"}]}]}.");
+            }
+            var result = await catalog.CreateAsync(spec, cancellationToken);
+            if (!result.Succeeded)
+            {
+                return ApiResults.Invalid(result.Errors);
+            }
+            var location = FlavorUrl(request, result.Value!.Id);
+            return Results.Created(location, Represent(result.Value, request));
+        }
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, FlavorCatalog catalog, CancellationToken cancellationToken)
+    {
+        var result = await catalog.DeleteAsync(id, cancellationToken);
+        return result.IsNotFound ? ApiResults.Message(StatusCodes.Status404NotFound, $"flavor {id} could not be found")
+            : result.Succeeded ? Results.NoContent()
+            : ApiResults.Invalid(result.Errors);
+    }
+}
