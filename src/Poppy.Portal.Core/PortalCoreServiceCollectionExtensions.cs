@@ -24,8 +24,10 @@ public static class PortalCoreServiceCollectionExtensions
 
         services.AddScoped<ProjectDirectory>();
         services.AddScoped<UserAdministration>();
+        services.AddScoped<AccountPasswords>();
         services.AddScoped<PortalDatabaseInitializer>();
         services.AddScoped<AuditLog>();
+        services.AddScoped<AuditQuery>();
         services.AddHttpContextAccessor();
         return services;
     }
