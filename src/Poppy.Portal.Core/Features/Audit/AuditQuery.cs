@@ -47,7 +47,7 @@ public sealed record AuditEntrySummary(
     string EntityType, string EntityId, string Action, string Summary);
 
 /// <summary>One page, newest first; a cursor is null when there is nothing further in that direction.</summary>
-public sealed record AuditPage(IReadOnlyList<AuditEntrySummary> Entries, long? OlderCursor, long? NewerCursor);
+public sealed record AuditListing(IReadOnlyList<AuditEntrySummary> Entries, long? OlderCursor, long? NewerCursor);
 
 public sealed record AuditEntryDetail(AuditEntrySummary Entry, string? Before, string? After)
 {
@@ -70,12 +70,12 @@ public sealed class AuditQuery(PortalDbContext db)
         .Order(StringComparer.Ordinal)
         .ToList();
 
-    public async Task<AuditPage> ListAsync(ClaimsPrincipal reader, AuditFilter filter, CancellationToken cancellationToken)
+    public async Task<AuditListing> ListAsync(ClaimsPrincipal reader, AuditFilter filter, CancellationToken cancellationToken)
     {
         var visible = await VisibleAsync(reader, cancellationToken);
         if (visible is null)
         {
-            return new AuditPage([], null, null);
+            return new AuditListing([], null, null);
         }
         var matching = Apply(visible, filter);
 
@@ -109,7 +109,7 @@ public sealed class AuditQuery(PortalDbContext db)
         }
 
         var entries = await SummarizeAsync(rows, cancellationToken);
-        return new AuditPage(
+        return new AuditListing(
             entries,
             hasOlder && entries.Count > 0 ? entries[^1].Id : null,
             hasNewer && entries.Count > 0 ? entries[0].Id : null);
