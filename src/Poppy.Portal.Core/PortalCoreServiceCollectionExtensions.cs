@@ -27,12 +27,14 @@ public static class PortalCoreServiceCollectionExtensions
 
         services.AddScoped<ProjectDirectory>();
         services.AddScoped<UserAdministration>();
+        services.AddScoped<AccountPasswords>();
         services.AddScoped<PortalDatabaseInitializer>();
         services.AddScoped<AuditLog>();
         services.AddScoped<ServiceCatalog>();
         services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section));
         services.AddScoped<ProviderAccountDirectory>();
         services.AddScoped<FlavorCatalog>();
+        services.AddScoped<AuditQuery>();
         services.AddHttpContextAccessor();
         return services;
     }

@@ -16,13 +16,16 @@ public sealed class AuditLog(PortalDbContext db, TimeProvider clock, IHttpContex
     /// <summary>Who is acting when there is no signed-in user (set by the command line and background jobs).</summary>
     public string FallbackActorName { get; set; } = "system";
 
-    /// <summary>Records a change; <paramref name="before"/> and <paramref name="after"/> are serialised to JSON as given.</summary>
-    public void Record(Guid? projectId, string entityType, string entityId, string action, string summary,
+    /// <summary>
+    /// Records a change; <paramref name="before"/> and <paramref name="after"/> are serialised to JSON as given.
+    /// Returns the pending entry, for a caller that must name the actor itself (a password reset by e-mail link).
+    /// </summary>
+    public AuditEntry Record(Guid? projectId, string entityType, string entityId, string action, string summary,
         object? before = null, object? after = null)
     {
         var user = httpContextAccessor.HttpContext?.User;
         var signedIn = user?.Identity?.IsAuthenticated == true;
-        db.Add(new AuditEntry
+        var entry = new AuditEntry
         {
             At = clock.GetUtcNow(),
             ActorId = signedIn ? user!.FindFirstValue(ClaimTypes.NameIdentifier) : null,
@@ -34,7 +37,9 @@ public sealed class AuditLog(PortalDbContext db, TimeProvider clock, IHttpContex
             Summary = summary.Length > 500 ? summary[..500] : summary,
             Before = Snapshot(before),
             After = Snapshot(after),
-        });
+        };
+        db.Add(entry);
+        return entry;
     }
 
     private static string? Snapshot(object? state) => state switch

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Users;
 
 namespace Poppy.Portal.Core.Features.Projects;
@@ -8,7 +9,7 @@ namespace Poppy.Portal.Core.Features.Projects;
 public sealed record ProjectSummary(Guid Id, string Name, string Description, int MemberCount);
 
 /// <summary>Projects and who may see them. Administrators see every project; everyone else their memberships.</summary>
-public sealed partial class ProjectDirectory(PortalDbContext db, TimeProvider clock)
+public sealed partial class ProjectDirectory(PortalDbContext db, AuditLog auditLog, TimeProvider clock)
 {
     /// <summary>Poppy's X-Project-ID pattern, kept URL- and header-safe.</summary>
     [GeneratedRegex("^[a-zA-Z0-9_.-]{1,64}$")]
@@ -59,6 +60,8 @@ public sealed partial class ProjectDirectory(PortalDbContext db, TimeProvider cl
             CreatedAt = clock.GetUtcNow(),
         };
         db.Projects.Add(project);
+        auditLog.Record(project.Id, AuditEntityTypes.Project, project.Id.ToString(), "create", $"Created project {project.Name}",
+            after: new { project.Name, project.Description });
         await db.SaveChangesAsync(cancellationToken);
         return (project, Result.Ok);
     }
