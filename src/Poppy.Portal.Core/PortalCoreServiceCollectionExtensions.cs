@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Mail;
@@ -20,6 +21,7 @@ public static class PortalCoreServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddPortalData(configuration, contentRoot);
+        services.AddPortalIdentity();
 
         services.AddOptions<FirstAdminOptions>().Bind(configuration.GetSection(FirstAdminOptions.Section));
         services.AddOptions<MailOptions>().Bind(configuration.GetSection(MailOptions.Section))
@@ -35,6 +37,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<ProviderAccountDirectory>();
         services.AddScoped<FlavorCatalog>();
         services.AddScoped<AuditQuery>();
+        services.AddScoped<ApiTokenService>();
         services.AddHttpContextAccessor();
         return services;
     }

@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Users;
@@ -20,6 +23,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     private readonly TempDirectory? ownedFolder;
     private readonly string? postgresConnectionString;
     private readonly bool withFirstAdmin;
+    private readonly List<Action<IEndpointRouteBuilder>> extraEndpoints = [];
 
     public PortalFactory() : this(null)
     {
@@ -42,13 +46,18 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public string DataFolder { get; }
 
+    /// <summary>The portal's clock: the real time until a test moves it forward.</summary>
+    public AdjustableClock Clock { get; } = new();
+
+    public string ConnectionString => postgresConnectionString ?? $"Data Source={Path.Combine(DataFolder, "portal.db")};Pooling=False";
+
     public string MailFolder => Path.Combine(DataFolder, "mail");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Database:Provider", postgresConnectionString is null ? "Sqlite" : "PostgreSQL");
-        builder.UseSetting("Database:ConnectionString", postgresConnectionString ?? $"Data Source={Path.Combine(DataFolder, "portal.db")};Pooling=False");
+        builder.UseSetting("Database:ConnectionString", ConnectionString);
         if (withFirstAdmin)
         {
             builder.UseSetting("Portal:FirstAdmin:Email", AdminEmail);
@@ -56,6 +65,32 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             builder.UseSetting("Portal:FirstAdmin:Project", FirstProject);
         }
         builder.UseSetting("Mail:PickupDirectory", MailFolder);
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<IStartupFilter>(new ExtraEndpointsFilter(extraEndpoints));
+        });
+    }
+
+    /// <summary>
+    /// Adds endpoints behind the portal's whole pipeline (authentication, authorization, guards, antiforgery), for
+    /// tests that need a kind of endpoint the portal does not have yet. Call before the first request.
+    /// </summary>
+    public void MapExtraEndpoints(Action<IEndpointRouteBuilder> map) => extraEndpoints.Add(map);
+
+    private sealed class ExtraEndpointsFilter(IReadOnlyList<Action<IEndpointRouteBuilder>> maps) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            next(app);
+            // The WebApplication itself, whose route table Program's MapX calls filled; its endpoints are read lazily
+            // at the first request, so endpoints added here join the same table and pipeline.
+            var endpoints = app.Properties.Values.OfType<IEndpointRouteBuilder>().First();
+            foreach (var map in maps)
+            {
+                map(endpoints);
+            }
+        };
     }
 
     public PortalClient CreatePortalClient() =>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Features.ApiTokens;
 
 namespace Poppy.Portal.Web.Api;
 
@@ -26,20 +27,12 @@ public sealed record ApiProject(Guid Id, string Name)
         var project = await db.Projects.AsNoTracking().Where(p => p.Name == name)
             .Select(p => new { p.Id, p.Name, IsMember = p.Members.Any(m => m.UserId == userId) })
             .FirstOrDefaultAsync(cancellationToken);
-        var restriction = ApiTokenProjectRestriction(user);
         var allowed = project is not null
             && (project.IsMember || user.IsInRole(PortalRoles.Admin))
-            && (restriction is null || restriction == project.Id);
+            && ApiTokenClaims.AllowsProject(user, project.Id);
         // One answer for "no such project" and "not yours", so names of other tenants cannot be probed.
         return allowed
             ? (new ApiProject(project!.Id, project.Name), null)
             : (null, ApiResults.Message(StatusCodes.Status403Forbidden, $"Project '{name}' does not exist or you are not a member of it."));
     }
-
-    /// <summary>The project an API token is limited to, if it is.</summary>
-    private static Guid? ApiTokenProjectRestriction(ClaimsPrincipal user) =>
-        Guid.TryParse(user.FindFirstValue(RestrictedProjectClaim), out var id) ? id : null;
-
-    /// <summary>Claim carried by a principal authenticated with a project-restricted API token.</summary>
-    public const string RestrictedProjectClaim = "poppy:token_project";
 }

@@ -11,6 +11,7 @@ using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Api;
 using Poppy.Portal.Web.Components;
 using Poppy.Portal.Web.Components.Account;
+using Poppy.Portal.Web.Features.ApiTokens;
 using Poppy.Portal.Web.Features.Dashboard;
 using Poppy.Portal.Web.Features.Projects;
 
@@ -26,26 +27,15 @@ public static class PortalWebHosting
         // environment, not only Development; a published app has no such manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
         services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
+        // Accounts and roles come with the core; signing in is the web host's (it needs authentication schemes).
+        new IdentityBuilder(typeof(PortalUser), typeof(IdentityRole), services).AddSignInManager<PortalSignInManager>();
 
-        services.AddIdentityCore<PortalUser>(options =>
-            {
-                options.User.RequireUniqueEmail = true;
-                options.Password.RequiredLength = 10;
-                options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-                options.SignIn.RequireConfirmedAccount = false;
-            })
-            .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<PortalDbContext>()
-            .AddSignInManager<PortalSignInManager>()
-            .AddClaimsPrincipalFactory<PortalUserClaimsPrincipalFactory>()
-            .AddDefaultTokenProviders();
         services.AddSingleton<IEmailSender<PortalUser>, PickupDirectoryEmailSender>();
         // Disabled users and role changes reach open sessions within a minute.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
-        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        // API-token requests are told apart by their header; everything else uses the sign-in cookie.
+        services.AddAuthentication(ApiTokenAuthentication.CookieOrTokenScheme).AddApiTokenOrCookie().AddIdentityCookies();
         services.ConfigureApplicationCookie(cookie =>
         {
             cookie.LoginPath = "/account/login";
@@ -106,6 +96,7 @@ public static class PortalWebHosting
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<ViewerWriteGuardMiddleware>();
+        app.UseMiddleware<ApiTokenFormGuardMiddleware>();
         app.UseAntiforgery();
         app.UseMiddleware<CurrentProjectMiddleware>();
 

@@ -3,6 +3,10 @@ namespace Poppy.Portal.Web.Hosting;
 /// <summary>Tells a full-page browser navigation from htmx fragments, UI data and API calls.</summary>
 public static class RequestKind
 {
+    /// <summary>GET, HEAD, OPTIONS and TRACE only read; every other method may change something.</summary>
+    public static bool IsSafeMethod(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
+
     public static bool IsHtmx(HttpRequest request) => request.Headers.ContainsKey("HX-Request");
 
     public static bool WantsHtmlPage(HttpRequest request) =>

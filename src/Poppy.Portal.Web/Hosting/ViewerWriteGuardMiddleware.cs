@@ -18,10 +18,8 @@ public sealed class ViewerWriteGuardMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var method = context.Request.Method;
-        var isRead = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
         var user = context.User;
-        if (isRead
+        if (RequestKind.IsSafeMethod(context.Request.Method)
             || user.Identity?.IsAuthenticated != true
             || user.IsInRole(PortalRoles.Admin)
             || user.IsInRole(PortalRoles.Operator)

@@ -1,6 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.ApiTokens;
+using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
@@ -35,12 +39,20 @@ public sealed class ApiFixture : IAsyncLifetime
         await Portal.DisposeAsync();
     }
 
-    /// <summary>A client signed in as the user, sending X-Project-ID (if given) on every request.</summary>
+    /// <summary>
+    /// A client authenticated as the user with a personal API token (X-Auth-Token, as Poppy clients send it), sending
+    /// X-Project-ID (if given) on every request. The password proves the user exists as the tests set them up.
+    /// </summary>
     public async Task<HttpClient> ApiClientAsync(string email, string password, string? project)
     {
-        var client = Portal.CreatePortalClient();
-        await client.SignInOrFailAsync(email, password);
-        var http = client.Http;
+        Assert.False(string.IsNullOrEmpty(password));
+        await using var scope = Portal.Services.CreateAsyncScope();
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email);
+        var (created, result) = await scope.ServiceProvider.GetRequiredService<ApiTokenService>()
+            .CreateAsync(user!.Id, "api tests", projectName: null, expiresAt: null, CancellationToken.None);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        var http = Portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        http.DefaultRequestHeaders.Add("X-Auth-Token", created!.PlainText);
         if (project is not null)
         {
             http.DefaultRequestHeaders.Add("X-Project-ID", project);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Endpoints;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Features.ApiTokens;
 
 namespace Poppy.Portal.Web.Features.Projects;
 
@@ -31,6 +32,10 @@ public sealed class CurrentProject(IHttpContextAccessor httpContextAccessor, Pro
         }
 
         var available = await projects.ListVisibleAsync(userId, user.IsInRole(PortalRoles.Admin), cancellationToken);
+        if (ApiTokenClaims.RestrictedProject(user) is { } restricted)
+        {
+            available = available.Where(p => p.Id == restricted.Id).ToList();
+        }
         var chosen = Guid.TryParse(context.Request.Cookies[CookieName], out var id) ? available.FirstOrDefault(p => p.Id == id) : null;
         return new ProjectContext(available, chosen ?? available.FirstOrDefault());
     }

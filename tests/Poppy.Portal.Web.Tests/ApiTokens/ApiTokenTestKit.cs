@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.ApiTokens;
+using Poppy.Portal.Core.Features.Users;
+
+namespace Poppy.Portal.Web.Tests.ApiTokens;
+
+public enum TokenHeader
+{
+    XAuthToken,
+    Bearer,
+}
+
+/// <summary>Creating tokens as users do, and calling the portal with one (no cookies, as a script would).</summary>
+internal static class ApiTokenTestKit
+{
+    public const string TokensPage = "/account/tokens";
+    public const string DataEndpoint = "/ui/dashboard/request-timings";
+
+    /// <summary>Submits the page's create form; returns the response page and the token it shows.</summary>
+    public static async Task<(IDocument Page, string Token)> CreateOnPageAsync(
+        this PortalClient client, string name, string project = "", string expiresInDays = "90")
+    {
+        using var response = await client.SubmitFormAsync(TokensPage, new Dictionary<string, string>
+        {
+            ["Input.Name"] = name,
+            ["Input.Project"] = project,
+            ["Input.ExpiresInDays"] = expiresInDays,
+        }, "create-token");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = PortalClient.Parse(await response.Content.ReadAsStringAsync());
+        var token = page.QuerySelector("[data-testid=new-token]")?.TextContent.Trim();
+        Assert.True(token is not null, "No token shown: " + page.QuerySelector(".alert-danger")?.TextContent);
+        return (page, token);
+    }
+
+    /// <summary>Creates a token through the application service, as the page and the command line do.</summary>
+    public static async Task<string> CreateTokenAsync(this PortalFactory portal, string email, string? project = null, DateTimeOffset? expiresAt = null)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email);
+        var (created, result) = await scope.ServiceProvider.GetRequiredService<ApiTokenService>()
+            .CreateAsync(user!.Id, "test", project, expiresAt, CancellationToken.None);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        return created!.PlainText;
+    }
+
+    public static async Task<string> UserIdAsync(this PortalFactory portal, string email)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email))!.Id;
+    }
+
+    /// <summary>A client that keeps no cookies: everything it is allowed, it is allowed by its token.</summary>
+    public static HttpClient TokenClient(this PortalFactory portal) =>
+        portal.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+
+    public static async Task<HttpResponseMessage> SendWithTokenAsync(
+        this HttpClient client, HttpMethod method, string path, string token, TokenHeader header = TokenHeader.XAuthToken, HttpContent? content = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (header == TokenHeader.XAuthToken)
+        {
+            request.Headers.Add("X-Auth-Token", token);
+        }
+        else
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>The <c>message</c> of a JSON refusal.</summary>
+    public static async Task<string> MessageAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("message").GetString()!;
+    }
+}
