@@ -13,8 +13,8 @@ public static class ServiceRepresentation
 {
     public static JsonObject Build(CdnService service, string projectName, string apiBase)
     {
-        var spec = service.ReadSpec();
-        var json = JsonSerializer.SerializeToNode(spec, ServiceSpec.Json)!.AsObject();
+        // The stored document is already in the wire shape (ServiceSpec.Json), so it is parsed, not re-serialised.
+        var json = JsonNode.Parse(service.Document)!.AsObject();
         json.Insert(0, "id", service.Id.ToString());
         json["project_id"] = projectName;
         json["status"] = service.Status.WireName();

@@ -20,6 +20,12 @@ public sealed class PortalDatabaseInitializer(
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // Write-ahead logging lets readers go on while a change commits, and commits cost one sync instead of
+            // several; the setting is stored in the database file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
 
         foreach (var role in PortalRoles.All)
         {
