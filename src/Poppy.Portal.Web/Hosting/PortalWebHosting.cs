@@ -11,7 +11,9 @@ using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Components;
 using Poppy.Portal.Web.Components.Account;
 using Poppy.Portal.Web.Features.Dashboard;
+using Poppy.Portal.Web.Features.Flavors;
 using Poppy.Portal.Web.Features.Projects;
+using Poppy.Portal.Web.Features.Providers;
 
 namespace Poppy.Portal.Web.Hosting;
 
@@ -104,6 +106,8 @@ public static class PortalWebHosting
         app.MapAccountEndpoints();
         app.MapProjectEndpoints();
         app.MapDashboardEndpoints();
+        app.MapProviderEndpoints();
+        app.MapFlavorEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }
