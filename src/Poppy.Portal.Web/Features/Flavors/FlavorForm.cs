@@ -10,7 +10,11 @@ public sealed class FlavorForm
 
     public string? Id { get; set; }
 
-    public List<FlavorProviderRow> Providers { get; set; } = [new()];
+    /// <summary>The form mapper sets null when no row is posted (the last one was removed).</summary>
+    public List<FlavorProviderRow> Providers { get; set => field = value ?? []; } = [];
+
+    /// <summary>A blank form starts with one row to fill in.</summary>
+    public static FlavorForm WithOneRow() => new() { Providers = [new()] };
 
     public FlavorSpec ToSpec() => new(
         Id?.Trim(),
