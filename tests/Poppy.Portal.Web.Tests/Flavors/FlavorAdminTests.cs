@@ -55,7 +55,7 @@ public sealed class FlavorAdminTests : PortalTest
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var page = PortalClient.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(message, ProviderAccountTests.MessagesNextTo(page, field));
+        Assert.Equal(message, PortalClient.MessagesNextTo(page, field));
         Assert.Single(page.QuerySelectorAll(".invalid-feedback"));
         Assert.Contains("is-invalid", page.QuerySelector($"[name='{field}']")!.ClassName);
         Assert.Equal(id, page.QuerySelector<IHtmlInputElement>("input[name='Input.Id']")!.Value);
@@ -71,7 +71,7 @@ public sealed class FlavorAdminTests : PortalTest
         using var second = await CreateFlavorAsync("cdn", ("akamai", "www.akamai.com"));
 
         var page = PortalClient.Parse(await second.Content.ReadAsStringAsync());
-        Assert.Equal("A flavor with id 'cdn' already exists.", ProviderAccountTests.MessagesNextTo(page, "Input.Id"));
+        Assert.Equal("A flavor with id 'cdn' already exists.", PortalClient.MessagesNextTo(page, "Input.Id"));
         Assert.Equal(["fastly"], (await FindAsync("cdn"))!.Providers.Select(p => p.Provider));
     }
 
@@ -101,8 +101,8 @@ public sealed class FlavorAdminTests : PortalTest
         });
         Assert.Equal(["akamai", "fastly"], page.QuerySelectorAll("datalist#provider-account-names option").Select(o => o.GetAttribute("value")));
 
-        var added = await FragmentAsync("/ui/flavors/provider-rows?Input.Providers[0].Provider=fastly&Input.Providers[0].ProviderUrl=www.fastly.com&add=true");
-        var removed = await FragmentAsync("/ui/flavors/provider-rows?" +
+        var added = await admin.GetFragmentAsync("/ui/flavors/provider-rows?Input.Providers[0].Provider=fastly&Input.Providers[0].ProviderUrl=www.fastly.com&add=true");
+        var removed = await admin.GetFragmentAsync("/ui/flavors/provider-rows?" +
             "Input.Providers[0].Provider=fastly&Input.Providers[0].ProviderUrl=www.fastly.com&" +
             "Input.Providers[1].Provider=akamai&Input.Providers[1].ProviderUrl=www.akamai.com&" +
             "Input.Providers[2].Provider=cache&Input.Providers[2].ProviderUrl=cache.example.com&remove=1");
@@ -191,10 +191,7 @@ public sealed class FlavorAdminTests : PortalTest
     [InlineData(PortalRoles.Operator)]
     public async Task Only_admins_open_or_post_to_the_flavors_page(string role)
     {
-        var email = $"{role.ToLowerInvariant()}@test.local";
-        var password = await Portal.CreateUserAsync(email, role, PortalFactory.FirstProject);
-        using var client = Portal.CreatePortalClient();
-        await client.SignInOrFailAsync(email, password);
+        using var client = await Portal.CreateSignedInClientAsync(role);
         var token = await client.AntiforgeryTokenAsync();
 
         using var page = await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/flavors") { Headers = { { "Accept", "text/html" } } });
@@ -221,14 +218,6 @@ public sealed class FlavorAdminTests : PortalTest
             fields[$"Input.Providers[{i}].ProviderUrl"] = providers[i].Url;
         }
         return await admin.SubmitFormAsync("/admin/flavors", fields, "create-flavor");
-    }
-
-    private async Task<IHtmlDocument> FragmentAsync(string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { { "HX-Request", "true" } } };
-        using var response = await admin.Http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return PortalClient.Parse(await response.Content.ReadAsStringAsync());
     }
 
     private static List<(string?, string)> Inputs(IHtmlDocument page) =>

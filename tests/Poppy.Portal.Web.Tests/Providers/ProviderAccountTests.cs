@@ -99,8 +99,8 @@ public sealed class ProviderAccountTests : PortalTest
         var html = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("fastly-typed-SECRET-abcdef123456", html);
         var page = PortalClient.Parse(html);
-        Assert.Contains("Name: 1–64 characters", MessagesNextTo(page, "Input.Name"));
-        Assert.Contains("absolute http:// or https:// URL", MessagesNextTo(page, "Input.ApiEndpoint"));
+        Assert.Contains("Name: 1–64 characters", PortalClient.MessagesNextTo(page, "Input.Name"));
+        Assert.Contains("absolute http:// or https:// URL", PortalClient.MessagesNextTo(page, "Input.ApiEndpoint"));
         Assert.Equal("Not Valid", page.QuerySelector<IHtmlInputElement>("input[name='Input.Name']")!.Value);
         Assert.Empty(await ListAsync());
     }
@@ -115,8 +115,8 @@ public sealed class ProviderAccountTests : PortalTest
             new Dictionary<string, string> { ["client_token"] = "akab-token-1234567890", ["client_secret"] = "", ["access_token"] = "akab-access-1234567890" }), "save-account");
 
         var page = PortalClient.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Contains("A provider account named 'edge' already exists.", MessagesNextTo(page, "Input.Name"));
-        Assert.Contains("Enter the client secret.", MessagesNextTo(page, "Input.Credentials[client_secret]"));
+        Assert.Contains("A provider account named 'edge' already exists.", PortalClient.MessagesNextTo(page, "Input.Name"));
+        Assert.Contains("Enter the client secret.", PortalClient.MessagesNextTo(page, "Input.Credentials[client_secret]"));
         Assert.Single(await ListAsync());
     }
 
@@ -146,9 +146,9 @@ public sealed class ProviderAccountTests : PortalTest
         Assert.Equal($"/ui/providers/credential-fields?account={id}", select.GetAttribute("hx-get"));
         Assert.Equal("#credential-fields", select.GetAttribute("hx-target"));
 
-        var forNew = await FragmentAsync(admin, "/ui/providers/credential-fields?Input.Kind=CloudFront");
-        var sameKind = await FragmentAsync(admin, $"/ui/providers/credential-fields?account={id}&Input.Kind=CloudFront");
-        var otherKind = await FragmentAsync(admin, $"/ui/providers/credential-fields?account={id}&Input.Kind=Fastly");
+        var forNew = await admin.GetFragmentAsync("/ui/providers/credential-fields?Input.Kind=CloudFront");
+        var sameKind = await admin.GetFragmentAsync($"/ui/providers/credential-fields?account={id}&Input.Kind=CloudFront");
+        var otherKind = await admin.GetFragmentAsync($"/ui/providers/credential-fields?account={id}&Input.Kind=Fastly");
         using var unknown = await admin.Http.GetAsync("/ui/providers/credential-fields?Input.Kind=Genie");
 
         Assert.Equal(["access_key_id", "secret_access_key", "region"], forNew.QuerySelectorAll<IHtmlInputElement>("input").Select(i => i.Id!["credential-".Length..]));
@@ -218,7 +218,7 @@ public sealed class ProviderAccountTests : PortalTest
     {
         using var admin = await Portal.CreateAdminClientAsync();
         var id = await admin.CreateAccountAsync("fastly", ProviderKind.Fastly);
-        using var client = await SignedInAsync(role);
+        using var client = await Portal.CreateSignedInClientAsync(role);
         var token = await client.AntiforgeryTokenAsync();
 
         var list = await client.GetPageAsync("/providers");
@@ -254,18 +254,6 @@ public sealed class ProviderAccountTests : PortalTest
         Assert.Contains("Page not found", await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>The messages shown in the same form group as the named input.</summary>
-    internal static string MessagesNextTo(IHtmlDocument page, string inputName) =>
-        string.Join(" | ", page.QuerySelector($"[name='{inputName}']")!.ParentElement!.QuerySelectorAll(".invalid-feedback").Select(e => e.TextContent));
-
-    private static async Task<IHtmlDocument> FragmentAsync(PortalClient client, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { { "HX-Request", "true" } } };
-        using var response = await client.Http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return PortalClient.Parse(await response.Content.ReadAsStringAsync());
-    }
-
     private async Task<IReadOnlyList<ProviderAccountSummary>> ListAsync()
     {
         await using var scope = Portal.Services.CreateAsyncScope();
@@ -292,14 +280,5 @@ public sealed class ProviderAccountTests : PortalTest
             }
         }
         return values;
-    }
-
-    private async Task<PortalClient> SignedInAsync(string role)
-    {
-        var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@test.local";
-        var password = await Portal.CreateUserAsync(email, role, PortalFactory.FirstProject);
-        var client = Portal.CreatePortalClient();
-        await client.SignInOrFailAsync(email, password);
-        return client;
     }
 }
