@@ -143,4 +143,14 @@ public static class PortalFactoryExtensions
         await client.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         return client;
     }
+
+    /// <summary>A new user of this role in the first project, signed in.</summary>
+    public static async Task<PortalClient> CreateSignedInClientAsync(this PortalFactory portal, string role)
+    {
+        var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@test.local";
+        var password = await portal.CreateUserAsync(email, role, PortalFactory.FirstProject);
+        var client = portal.CreatePortalClient();
+        await client.SignInOrFailAsync(email, password);
+        return client;
+    }
 }

@@ -13,7 +13,9 @@ using Poppy.Portal.Web.Components;
 using Poppy.Portal.Web.Components.Account;
 using Poppy.Portal.Web.Features.ApiTokens;
 using Poppy.Portal.Web.Features.Dashboard;
+using Poppy.Portal.Web.Features.Flavors;
 using Poppy.Portal.Web.Features.Projects;
+using Poppy.Portal.Web.Features.Providers;
 
 namespace Poppy.Portal.Web.Hosting;
 
@@ -107,6 +109,8 @@ public static class PortalWebHosting
         app.MapDashboardEndpoints();
         app.MapPoppyApi();
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
+        app.MapProviderEndpoints();
+        app.MapFlavorEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -14,7 +14,7 @@ public sealed class RoleTests : PortalTest
     [InlineData("/services")]
     public async Task A_viewer_post_with_a_valid_token_is_refused(string path)
     {
-        using var viewer = await SignedInAsync(PortalRoles.Viewer);
+        using var viewer = await Portal.CreateSignedInClientAsync(PortalRoles.Viewer);
 
         using var response = await viewer.PostWithTokenAsync(path, new Dictionary<string, string> { ["_handler"] = "create-project", ["Input.Name"] = "sneaky" });
 
@@ -26,7 +26,7 @@ public sealed class RoleTests : PortalTest
     [Fact]
     public async Task A_viewer_may_still_act_on_their_own_session_and_account()
     {
-        using var viewer = await SignedInAsync(PortalRoles.Viewer);
+        using var viewer = await Portal.CreateSignedInClientAsync(PortalRoles.Viewer);
         var project = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
 
         using var changePassword = await viewer.SubmitFormAsync("/account/password",
@@ -42,8 +42,8 @@ public sealed class RoleTests : PortalTest
     [Fact]
     public async Task The_write_guard_lets_an_operator_through_where_it_stops_a_viewer()
     {
-        using var viewer = await SignedInAsync(PortalRoles.Viewer);
-        using var op = await SignedInAsync(PortalRoles.Operator);
+        using var viewer = await Portal.CreateSignedInClientAsync(PortalRoles.Viewer);
+        using var op = await Portal.CreateSignedInClientAsync(PortalRoles.Operator);
 
         using var asViewer = await viewer.PostWithTokenAsync("/services");
         using var asOperator = await op.PostWithTokenAsync("/services");
@@ -58,7 +58,7 @@ public sealed class RoleTests : PortalTest
     [InlineData(PortalRoles.Operator)]
     public async Task Only_admins_open_or_post_to_the_admin_pages(string role)
     {
-        using var client = await SignedInAsync(role);
+        using var client = await Portal.CreateSignedInClientAsync(role);
         using var admin = await Portal.CreateAdminClientAsync();
         var token = await client.AntiforgeryTokenAsync();
 
@@ -122,14 +122,5 @@ public sealed class RoleTests : PortalTest
         Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
         Assert.StartsWith("/account/login", page.Headers.Location?.AbsolutePath);
         Assert.Equal(HttpStatusCode.Unauthorized, data.StatusCode);
-    }
-
-    private async Task<PortalClient> SignedInAsync(string role)
-    {
-        var email = $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@test.local";
-        var password = await Portal.CreateUserAsync(email, role, PortalFactory.FirstProject);
-        var client = Portal.CreatePortalClient();
-        await client.SignInOrFailAsync(email, password);
-        return client;
     }
 }

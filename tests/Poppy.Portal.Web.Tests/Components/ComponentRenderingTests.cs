@@ -37,7 +37,7 @@ public sealed class ComponentRenderingTests : IAsyncDisposable
 
         Assert.Equal(["Dashboard", "Services", "Providers", "DNS", "Benchmarks", "Audit"], Titles(forViewer));
         Assert.Empty(forViewer.QuerySelectorAll("a[href^='/admin']"));
-        Assert.Equal(["/admin/users", "/admin/projects"], forAdmin.QuerySelectorAll("a[href^='/admin']").Select(a => a.GetAttribute("href")));
+        Assert.Equal(["/admin/users", "/admin/projects", "/admin/flavors"], forAdmin.QuerySelectorAll("a[href^='/admin']").Select(a => a.GetAttribute("href")));
     }
 
     [Fact]

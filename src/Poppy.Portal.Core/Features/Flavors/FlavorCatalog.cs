@@ -89,7 +89,7 @@ public sealed class FlavorCatalog(PortalDbContext db, AuditLog auditLog, TimePro
     /// <summary>Deletes a flavor; <see cref="ChangeResult.NotFound"/> for an id that does not exist.</summary>
     public async Task<ChangeResult> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        var flavor = await db.Set<Flavor>().Include(f => f.Providers).ThenInclude(p => p.ProviderAccount)
+        var flavor = await Flavors.Include(f => f.Providers).ThenInclude(p => p.ProviderAccount)
             .SingleOrDefaultAsync(f => f.Id == id, cancellationToken);
         if (flavor is null)
         {

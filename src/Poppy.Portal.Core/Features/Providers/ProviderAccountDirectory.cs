@@ -110,7 +110,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>Changes name, kind, endpoint and the credentials that were entered; empty credential fields keep their value.</summary>
     public async Task<ChangeResult<ProviderAccountSummary>> UpdateAsync(Guid id, ProviderAccountSpec spec, CancellationToken cancellationToken)
     {
-        var account = await db.Set<ProviderAccount>().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+        var account = await Accounts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         if (account is null)
         {
             return ChangeResult.NotFound;
@@ -151,7 +151,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>A disabled account stays in its flavors but is not provisioned to (the provisioning feature honours it).</summary>
     public async Task<ChangeResult> SetEnabledAsync(Guid id, bool enabled, CancellationToken cancellationToken)
     {
-        var account = await db.Set<ProviderAccount>().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+        var account = await Accounts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         if (account is null)
         {
             return ChangeResult.NotFound;
@@ -173,7 +173,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>Deletes an account no flavor uses; while flavors use it, says which.</summary>
     public async Task<ChangeResult> DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
-        var account = await db.Set<ProviderAccount>().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+        var account = await Accounts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         if (account is null)
         {
             return ChangeResult.NotFound;

@@ -1,0 +1,72 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Providers;
+
+namespace Poppy.Portal.Web.Tests.Providers;
+
+/// <summary>Creates provider accounts the way an administrator does: through the account form.</summary>
+internal static class ProviderAccountForms
+{
+    /// <summary>Credentials of each kind; every secret is long, distinct and easy to search for in markup and rows.</summary>
+    public static Dictionary<string, string> SampleCredentials(ProviderKind kind) => kind switch
+    {
+        ProviderKind.Akamai => new()
+        {
+            ["client_token"] = "akab-client-token-SECRET-1111aaaa",
+            ["client_secret"] = "akamai-client-SECRET-2222bbbb=",
+            ["access_token"] = "akab-access-token-SECRET-3333cccc",
+        },
+        ProviderKind.Fastly => new() { ["api_key"] = "fastly-token-SECRET-4444dddd3f9a" },
+        ProviderKind.CloudFront => new()
+        {
+            ["access_key_id"] = "AKIA-SECRET-5555eeee",
+            ["secret_access_key"] = "aws-secret-key-SECRET-6666ffff",
+            ["region"] = "us-east-1",
+        },
+        ProviderKind.MaxCdn => new()
+        {
+            ["company_alias"] = "poppy-co",
+            ["consumer_key"] = "maxcdn-consumer-key-SECRET-7777",
+            ["consumer_secret"] = "maxcdn-consumer-secret-SECRET-8888",
+        },
+        ProviderKind.CacheTier => new() { ["api_key"] = "cache-tier-agent-key-SECRET-9999" },
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>The secret values only (not region or alias).</summary>
+    public static IEnumerable<string> Secrets(ProviderKind kind) =>
+        ProviderCredentialFields.For(kind).Where(f => f.IsSecret).Select(f => SampleCredentials(kind)[f.Key]);
+
+    public static Dictionary<string, string> FormFields(string name, ProviderKind kind, string endpoint, IDictionary<string, string> credentials)
+    {
+        var fields = new Dictionary<string, string> { ["Input.Name"] = name, ["Input.Kind"] = kind.ToString(), ["Input.ApiEndpoint"] = endpoint };
+        foreach (var (key, value) in credentials)
+        {
+            fields[$"Input.Credentials[{key}]"] = value;
+        }
+        return fields;
+    }
+
+    /// <summary>Posts the new-account form and returns the created account's id (the page redirects to it).</summary>
+    public static async Task<Guid> CreateAccountAsync(this PortalClient admin, string name, ProviderKind kind, string endpoint = "http://127.0.0.1:18080/")
+    {
+        using var response = await admin.SubmitFormAsync("/providers/new", FormFields(name, kind, endpoint, SampleCredentials(kind)), "save-account");
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect,
+            $"Creating {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var path = new Uri(new Uri("http://localhost"), response.Headers.Location!).AbsolutePath;
+        Assert.StartsWith("/providers/", path);
+        return Guid.Parse(path["/providers/".Length..]);
+    }
+
+    public static async Task<IReadOnlyDictionary<string, string>?> CredentialsAsync(this PortalFactory portal, Guid accountId)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().GetCredentialsAsync(accountId, CancellationToken.None);
+    }
+
+    public static async Task<ProviderAccountSummary?> AccountAsync(this PortalFactory portal, Guid accountId)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().FindAsync(accountId, CancellationToken.None);
+    }
+}
