@@ -55,6 +55,14 @@ public static class ServiceTestData
         return result.ServiceId;
     }
 
+    /// <summary>Raises a project's service limit (Poppy's default is 20).</summary>
+    public static async Task SetServiceLimitAsync(this PortalFactory portal, int limit, string project = PortalFactory.FirstProject)
+    {
+        var projectId = await portal.ProjectIdAsync(project);
+        await using var scope = portal.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ServiceCatalog>().SetLimitAsync(projectId, limit, CancellationToken.None);
+    }
+
     public static async Task SetServiceStatusAsync(this PortalFactory portal, Guid id, ProviderStatus status, string project = PortalFactory.FirstProject)
     {
         var projectId = await portal.ProjectIdAsync(project);
@@ -69,6 +77,18 @@ public static class ServiceTestData
         await using var scope = portal.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<CdnService>().AsNoTracking()
             .Include(s => s.Domains).Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == id);
+    }
+
+    public static async Task<ServicePurge> SinglePurgeAsync(this PortalFactory portal, Guid serviceId)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ServicePurge>().AsNoTracking().SingleAsync(p => p.ServiceId == serviceId);
+    }
+
+    public static async Task<int> PurgeCountAsync(this PortalFactory portal, Guid serviceId)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ServicePurge>().CountAsync(p => p.ServiceId == serviceId);
     }
 
     public static async Task<List<CdnService>> AllServicesAsync(this PortalFactory portal)
