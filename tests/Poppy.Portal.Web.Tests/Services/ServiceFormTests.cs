@@ -108,6 +108,20 @@ public sealed class ServiceFormTests : PortalTest
     }
 
     [Fact]
+    public async Task The_projects_service_limit_is_reported_above_the_form()
+    {
+        await Portal.SetServiceLimitAsync(0);
+        using var admin = await Portal.CreateAdminClientAsync();
+        var form = NewServiceForm(await admin.GetPageAsync("/services/new"), "Shop", "www.shop.test", "origin.shop.test");
+
+        var page = await form.SubmitForPageAsync(admin, Action, "save");
+
+        Assert.Equal("Maximum Services Limit of 0 reached!", page.QuerySelector("[data-testid=form-message]")!.TextContent.Trim());
+        Assert.Equal("Shop", BrowserForm.From(page, "#service-form")["Input.Name"]);
+        Assert.Empty(await Portal.AllServicesAsync());
+    }
+
+    [Fact]
     public async Task Row_buttons_add_and_remove_rows_and_keep_what_was_typed()
     {
         using var admin = await Portal.CreateAdminClientAsync();
