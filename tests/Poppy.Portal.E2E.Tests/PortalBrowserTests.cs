@@ -13,7 +13,7 @@ namespace Poppy.Portal.E2E.Tests;
 /// Screenshots and logs go to <c>artifacts/e2e/</c>.
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed class PortalBrowserTests(PortalProcess portal, ChromiumBrowser chromium, ITestOutputHelper output)
+public sealed partial class PortalBrowserTests(PortalProcess portal, ChromiumBrowser chromium, ITestOutputHelper output)
 {
     private const string SecondProject = "beta";
     private static readonly ViewportSize Desktop = new() { Width = 1366, Height = 900 };

@@ -34,6 +34,9 @@ public sealed class PortalProcess : IAsyncLifetime
 
     public string LogPath { get; } = RepositoryPaths.Artifact("portal-host.log");
 
+    /// <summary>The host's SQLite file (seeded by <see cref="PortalSeed"/> before the host starts).</summary>
+    public string DatabasePath => dataFolder.File("portal.db");
+
     /// <summary>The published host: <c>&lt;test output&gt;/portal/</c>.</summary>
     public static string PublishDirectory => Path.Combine(AppContext.BaseDirectory, "portal");
 
@@ -55,6 +58,7 @@ public sealed class PortalProcess : IAsyncLifetime
         }
 
         log = new StreamWriter(LogPath, append: false, Encoding.UTF8) { AutoFlush = true };
+        await PortalSeed.SeedAsync(DatabasePath, CancellationToken.None);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -131,7 +135,7 @@ public sealed class PortalProcess : IAsyncLifetime
         }
         environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         environment["Database__Provider"] = "Sqlite";
-        environment["Database__ConnectionString"] = $"Data Source={dataFolder.File("portal.db")}";
+        environment["Database__ConnectionString"] = $"Data Source={DatabasePath}";
         environment["Portal__FirstAdmin__Email"] = AdminEmail;
         environment["Portal__FirstAdmin__Password"] = AdminPassword;
         environment["Portal__FirstAdmin__Project"] = FirstProject;
