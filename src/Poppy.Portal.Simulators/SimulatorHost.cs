@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Poppy.Portal.Simulators.CloudFront;
 using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Fastly;
 using Poppy.Portal.Simulators.Faults;
@@ -23,12 +24,13 @@ public sealed class SimulatorHost : IAsyncDisposable
     private readonly WebApplication app;
     private readonly EdgeServer edge;
 
-    private SimulatorHost(WebApplication app, EdgeServer edge, SimulatorContext context, FastlySimulator fastly)
+    private SimulatorHost(WebApplication app, EdgeServer edge, SimulatorContext context, FastlySimulator fastly, CloudFrontSimulator cloudFront)
     {
         this.app = app;
         this.edge = edge;
         Context = context;
         Fastly = fastly;
+        CloudFront = cloudFront;
     }
 
     /// <summary><c>http://127.0.0.1:PORT/</c>.</summary>
@@ -36,7 +38,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     public FastlySimulator Fastly { get; }
 
-    public IReadOnlyList<VendorSimulator> Vendors => [Fastly];
+    public CloudFrontSimulator CloudFront { get; }
+
+    public IReadOnlyList<VendorSimulator> Vendors => [Fastly, CloudFront];
 
     internal SimulatorContext Context { get; }
 
@@ -47,7 +51,8 @@ public sealed class SimulatorHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var context = new SimulatorContext(options);
         var fastly = new FastlySimulator(context);
-        VendorSimulator[] vendors = [fastly];
+        var cloudFront = new CloudFrontSimulator(context);
+        VendorSimulator[] vendors = [fastly, cloudFront];
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
@@ -76,7 +81,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         context.BaseUrl = new Uri(address.TrimEnd('/') + "/");
-        return new SimulatorHost(app, edge, context, fastly);
+        return new SimulatorHost(app, edge, context, fastly, cloudFront);
     }
 
     /// <summary>What <c>GET {base}/</c> answers: where each vendor's API is and how its edge host names look.</summary>

@@ -39,4 +39,5 @@ internal sealed record EdgeErrorPage(int Status, string ContentType, string Body
 /// <param name="Age">Time since the object was fetched, for hits.</param>
 /// <param name="Hits">Hits on this object so far.</param>
 /// <param name="Stale">A stale copy served because the origin failed.</param>
-internal readonly record struct EdgeOutcome(bool Hit, TimeSpan? Age, int Hits, bool Stale);
+/// <param name="Error">The edge answered with its own error page.</param>
+internal readonly record struct EdgeOutcome(bool Hit, TimeSpan? Age, int Hits, bool Stale, bool Error = false);

@@ -178,7 +178,7 @@ internal sealed class EdgeServer : IDisposable
         var request = http.Request;
         // HEAD is fetched as GET so the object can be cached for later GETs, as CDNs do.
         var method = HttpMethods.IsHead(request.Method) ? HttpMethod.Get : new HttpMethod(request.Method);
-        using var message = new HttpRequestMessage(method, new Uri(originBase, pathAndQuery));
+        using var message = new HttpRequestMessage(method, new Uri(originBase, route.OriginPathPrefix.TrimEnd('/') + pathAndQuery));
         if (!cacheable && (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0))
         {
             message.Content = new StreamContent(request.Body);
@@ -285,7 +285,7 @@ internal sealed class EdgeServer : IDisposable
         var bytes = Encoding.UTF8.GetBytes(page.Body);
         http.Response.StatusCode = page.Status;
         http.Response.ContentType = page.ContentType;
-        edge.AddHeaders(http, new EdgeOutcome(false, null, 0, false));
+        edge.AddHeaders(http, new EdgeOutcome(false, null, 0, false, Error: true));
         http.Response.ContentLength = bytes.Length;
         await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
     }

@@ -13,11 +13,13 @@ internal sealed record EdgeSite(string SiteId, Func<string, EdgeRoute> Route, bo
 /// <param name="OriginHostHeader">Host header sent to the origin; null forwards the viewer's Host.</param>
 /// <param name="Ttl">How long to keep the origin's answer; null or zero means do not cache.</param>
 /// <param name="KeyIncludesQuery">Whether the query string is part of the cache key.</param>
+/// <param name="OriginPathPrefix">Prepended to the path sent to the origin (CloudFront's <c>OriginPath</c>).</param>
 internal sealed record EdgeRoute(
     OriginTarget? Origin,
     string? OriginHostHeader,
     Func<OriginCacheDirectives, TimeSpan?> Ttl,
-    bool KeyIncludesQuery);
+    bool KeyIncludesQuery,
+    string OriginPathPrefix = "");
 
 internal sealed record OriginTarget(string Host, int Port, bool Tls);
 
