@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Poppy.Portal.Simulators.Akamai;
 using Poppy.Portal.Simulators.CloudFront;
 using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Fastly;
@@ -24,8 +25,9 @@ public sealed class SimulatorHost : IAsyncDisposable
     private readonly WebApplication app;
     private readonly EdgeServer edge;
 
-    private SimulatorHost(WebApplication app, EdgeServer edge, SimulatorContext context, FastlySimulator fastly, CloudFrontSimulator cloudFront)
+    private SimulatorHost(WebApplication app, EdgeServer edge, SimulatorContext context, FastlySimulator fastly, CloudFrontSimulator cloudFront, AkamaiSimulator akamai)
     {
+        Akamai = akamai;
         this.app = app;
         this.edge = edge;
         Context = context;
@@ -40,7 +42,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     public CloudFrontSimulator CloudFront { get; }
 
-    public IReadOnlyList<VendorSimulator> Vendors => [Fastly, CloudFront];
+    public AkamaiSimulator Akamai { get; }
+
+    public IReadOnlyList<VendorSimulator> Vendors => [Fastly, CloudFront, Akamai];
 
     internal SimulatorContext Context { get; }
 
@@ -52,7 +56,8 @@ public sealed class SimulatorHost : IAsyncDisposable
         var context = new SimulatorContext(options);
         var fastly = new FastlySimulator(context);
         var cloudFront = new CloudFrontSimulator(context);
-        VendorSimulator[] vendors = [fastly, cloudFront];
+        var akamai = new AkamaiSimulator(context);
+        VendorSimulator[] vendors = [fastly, cloudFront, akamai];
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
@@ -81,7 +86,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         context.BaseUrl = new Uri(address.TrimEnd('/') + "/");
-        return new SimulatorHost(app, edge, context, fastly, cloudFront);
+        return new SimulatorHost(app, edge, context, fastly, cloudFront, akamai);
     }
 
     /// <summary>What <c>GET {base}/</c> answers: where each vendor's API is and how its edge host names look.</summary>
