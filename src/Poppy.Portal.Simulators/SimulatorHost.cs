@@ -12,6 +12,7 @@ using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Fastly;
 using Poppy.Portal.Simulators.Faults;
 using Poppy.Portal.Simulators.Hosting;
+using Poppy.Portal.Simulators.MaxCdn;
 
 namespace Poppy.Portal.Simulators;
 
@@ -25,8 +26,9 @@ public sealed class SimulatorHost : IAsyncDisposable
     private readonly WebApplication app;
     private readonly EdgeServer edge;
 
-    private SimulatorHost(WebApplication app, EdgeServer edge, SimulatorContext context, FastlySimulator fastly, CloudFrontSimulator cloudFront, AkamaiSimulator akamai)
+    private SimulatorHost(WebApplication app, EdgeServer edge, SimulatorContext context, FastlySimulator fastly, CloudFrontSimulator cloudFront, AkamaiSimulator akamai, MaxCdnSimulator maxCdn)
     {
+        MaxCdn = maxCdn;
         Akamai = akamai;
         this.app = app;
         this.edge = edge;
@@ -44,7 +46,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     public AkamaiSimulator Akamai { get; }
 
-    public IReadOnlyList<VendorSimulator> Vendors => [Fastly, CloudFront, Akamai];
+    public MaxCdnSimulator MaxCdn { get; }
+
+    public IReadOnlyList<VendorSimulator> Vendors => [Fastly, CloudFront, Akamai, MaxCdn];
 
     internal SimulatorContext Context { get; }
 
@@ -57,7 +61,8 @@ public sealed class SimulatorHost : IAsyncDisposable
         var fastly = new FastlySimulator(context);
         var cloudFront = new CloudFrontSimulator(context);
         var akamai = new AkamaiSimulator(context);
-        VendorSimulator[] vendors = [fastly, cloudFront, akamai];
+        var maxCdn = new MaxCdnSimulator(context);
+        VendorSimulator[] vendors = [fastly, cloudFront, akamai, maxCdn];
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
@@ -86,7 +91,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         context.BaseUrl = new Uri(address.TrimEnd('/') + "/");
-        return new SimulatorHost(app, edge, context, fastly, cloudFront, akamai);
+        return new SimulatorHost(app, edge, context, fastly, cloudFront, akamai, maxCdn);
     }
 
     /// <summary>What <c>GET {base}/</c> answers: where each vendor's API is and how its edge host names look.</summary>
