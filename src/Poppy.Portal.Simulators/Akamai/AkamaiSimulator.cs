@@ -107,6 +107,9 @@ public sealed class AkamaiSimulator : VendorSimulator
         return entry => targets.Contains((entry.Host, entry.Path + entry.Query));
     }
 
+    /// <summary>The CP code of the version serving production (cached objects came from it), else of the latest version.</summary>
     private string? CpCodeOf(string propertyId) =>
-        FindProperty(propertyId) is { } property ? AkamaiRules.CpCode(property.LatestVersion.Rules) : null;
+        FindProperty(propertyId) is { } property
+            ? AkamaiRules.CpCode((ActiveVersion(propertyId, AkamaiNetworks.Production) is { } active ? property.Version(active)! : property.LatestVersion).Rules)
+            : null;
 }
