@@ -1,0 +1,31 @@
+namespace Poppy.Portal.Simulators;
+
+/// <summary>The CDN vendors the simulator imitates; each has its API under <c>{base}/{PathSegment}/</c>.</summary>
+public enum CdnVendor
+{
+    Fastly,
+    CloudFront,
+    Akamai,
+    MaxCdn,
+}
+
+public static class CdnVendorExtensions
+{
+    /// <summary>The URL segment that prefixes the vendor's API (<c>fastly</c>, <c>cloudfront</c>, <c>akamai</c>, <c>maxcdn</c>).</summary>
+    public static string PathSegment(this CdnVendor vendor) => vendor.ToString().ToLowerInvariant();
+
+    public static bool TryParseSegment(string? segment, out CdnVendor vendor)
+    {
+        foreach (var candidate in Enum.GetValues<CdnVendor>())
+        {
+            if (string.Equals(candidate.PathSegment(), segment, StringComparison.OrdinalIgnoreCase))
+            {
+                vendor = candidate;
+                return true;
+            }
+        }
+
+        vendor = default;
+        return false;
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Poppy.Portal.Simulators.Faults;
+
+namespace Poppy.Portal.Simulators.Hosting;
+
+/// <summary>
+/// Every vendor API call passes here: injected faults first (they model the vendor's front door), then the
+/// vendor's credential check, then the handler; a <see cref="SimulatedApiError"/> becomes the vendor's error body.
+/// </summary>
+internal static class VendorApiPipeline
+{
+    public static void MapVendorApi(this IEndpointRouteBuilder app, VendorSimulator vendor, CancellationToken stopping)
+    {
+        var api = app.MapGroup("/" + vendor.Vendor.PathSegment());
+        api.AddEndpointFilter(async (invocation, next) =>
+        {
+            var http = invocation.HttpContext;
+            var fault = await ApplyFaultAsync(vendor, http, stopping);
+            if (fault is not null)
+            {
+                return fault;
+            }
+
+            try
+            {
+                if (http.GetEndpoint()?.Metadata.GetMetadata<AnonymousVendorCall>() is null
+                    && await vendor.AuthenticateAsync(http) is { } refusal)
+                {
+                    return refusal;
+                }
+
+                return await next(invocation);
+            }
+            catch (SimulatedApiError error)
+            {
+                return error.ToResult();
+            }
+        });
+
+        vendor.MapApi(api);
+        api.MapFallback((HttpContext http) => vendor.UnknownPath(http));
+    }
+
+    private static async Task<IResult?> ApplyFaultAsync(VendorSimulator vendor, HttpContext http, CancellationToken stopping)
+    {
+        var decision = vendor.Faults.NextApiRequest();
+        if (decision.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(decision.Delay, http.RequestAborted);
+        }
+
+        switch (decision.Action)
+        {
+            case FaultAction.Outage or FaultAction.Error:
+                return vendor.Unavailable();
+            case FaultAction.Throttle:
+                return vendor.Throttled(decision.RetryAfterSeconds);
+            case FaultAction.Timeout:
+                // Hang until the client gives up (or the simulator stops), then drop the connection without an answer.
+                using (var hang = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping))
+                {
+                    try
+                    {
+                        await Task.Delay(vendor.Context.Options.TimeoutHang, hang.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                }
+
+                http.Abort();
+                return Results.Empty;
+            default:
+                return null;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Poppy.Portal.Simulators.Edge;
+using Poppy.Portal.Simulators.Faults;
+
+namespace Poppy.Portal.Simulators.Hosting;
+
+/// <summary>One simulated vendor: its API (under <see cref="ApiBaseUrl"/>), its edge, its faults.</summary>
+public abstract class VendorSimulator
+{
+    internal VendorSimulator(CdnVendor vendor, SimulatorContext context)
+    {
+        Vendor = vendor;
+        Context = context;
+        Faults = new FaultControl(vendor, context.Options.RandomSeed + 1 + (int)vendor);
+    }
+
+    public CdnVendor Vendor { get; }
+
+    /// <summary>What the vendor's driver takes as its API endpoint, e.g. <c>http://127.0.0.1:PORT/fastly/</c>.</summary>
+    public Uri ApiBaseUrl => new(Context.BaseUrl, Vendor.PathSegment() + "/");
+
+    public FaultControl Faults { get; }
+
+    /// <summary>What the vendor's edge holds right now.</summary>
+    public EdgeCache EdgeCache { get; } = new();
+
+    internal SimulatorContext Context { get; }
+
+    internal abstract EdgeBehavior Edge { get; }
+
+    internal abstract void MapApi(RouteGroupBuilder api);
+
+    /// <summary>Null when the caller may go on; otherwise the vendor's own refusal.</summary>
+    internal abstract ValueTask<IResult?> AuthenticateAsync(HttpContext http);
+
+    /// <summary>The vendor's transient 503.</summary>
+    internal abstract IResult Unavailable();
+
+    /// <summary>The vendor's throttling answer, with <c>Retry-After</c>.</summary>
+    internal abstract IResult Throttled(int retryAfterSeconds);
+
+    /// <summary>An API path the vendor does not have.</summary>
+    internal abstract IResult UnknownPath(HttpContext http);
+}
+
+/// <summary>A vendor's error answer, thrown from deep inside a handler and written by the API pipeline.</summary>
+internal abstract class SimulatedApiError(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    public abstract IResult ToResult();
+}
+
+/// <summary>Endpoint metadata: the vendor serves this call without credentials (e.g. Fastly URL purges).</summary>
+internal sealed class AnonymousVendorCall
+{
+    public static readonly AnonymousVendorCall Instance = new();
+}

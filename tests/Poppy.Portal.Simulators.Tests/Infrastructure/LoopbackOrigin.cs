@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Poppy.Portal.Simulators.Tests.Infrastructure;
+
+/// <summary>
+/// A real origin web server on 127.0.0.1: answers <c>origin {path} #{n}</c> (n counts requests for that path), with
+/// the response headers a test set for the path, and records the Host header each request carried.
+/// </summary>
+public sealed class LoopbackOrigin : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ConcurrentDictionary<string, int> counts = new();
+    private readonly ConcurrentDictionary<string, (string Name, string Value)[]> headers = new();
+    private readonly ConcurrentQueue<string> hosts = new();
+
+    private LoopbackOrigin(WebApplication app) => this.app = app;
+
+    public int Port { get; private set; }
+
+    /// <summary>When set, every request answers 500 (an origin in trouble).</summary>
+    public bool Failing { get; set; }
+
+    public IReadOnlyCollection<string> HostHeaders => hosts;
+
+    public int RequestsFor(string pathAndQuery) => counts.GetValueOrDefault(pathAndQuery);
+
+    public void SetHeaders(string path, params (string Name, string Value)[] values) => headers[path] = values;
+
+    public static async Task<LoopbackOrigin> StartAsync()
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var origin = new LoopbackOrigin(app);
+        app.Run(async http =>
+        {
+            var key = http.Request.Path.Value + http.Request.QueryString.Value;
+            var n = origin.counts.AddOrUpdate(key, 1, (_, c) => c + 1);
+            origin.hosts.Enqueue(http.Request.Host.Value ?? "");
+            if (origin.Failing)
+            {
+                http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                return;
+            }
+
+            foreach (var (name, value) in origin.headers.GetValueOrDefault(http.Request.Path.Value ?? "", []))
+            {
+                http.Response.Headers[name] = value;
+            }
+
+            http.Response.ContentType = "text/plain";
+            await http.Response.WriteAsync($"origin {key} #{n}");
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        origin.Port = new Uri(address).Port;
+        return origin;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
