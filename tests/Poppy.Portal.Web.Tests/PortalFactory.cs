@@ -51,6 +51,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public string ConnectionString => postgresConnectionString ?? $"Data Source={Path.Combine(DataFolder, "portal.db")};Pooling=False";
 
+    /// <summary>More configuration for the host, set before it starts.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
     public string MailFolder => Path.Combine(DataFolder, "mail");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -65,6 +68,10 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             builder.UseSetting("Portal:FirstAdmin:Project", FirstProject);
         }
         builder.UseSetting("Mail:PickupDirectory", MailFolder);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);

@@ -66,6 +66,7 @@ public static class PortalWebHosting
 
         services.AddOpenApi(PoppyApiDocument.Name, PoppyApiDocument.Configure);
         services.AddScoped<CurrentProject>();
+        services.AddHostedService<DevelopmentSimulators>();
         services.AddSingleton<RequestTimings>();
         return builder;
     }

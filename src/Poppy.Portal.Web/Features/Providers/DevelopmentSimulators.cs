@@ -1,0 +1,86 @@
+using Poppy.Portal.Core.Features.Flavors;
+using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Simulators;
+
+namespace Poppy.Portal.Web.Features.Providers;
+
+/// <summary>Settings of the built-in vendor simulators (section <c>Portal:Simulators</c>).</summary>
+public sealed class DevelopmentSimulatorOptions
+{
+    public const string Section = "Portal:Simulators";
+
+    /// <summary>Start the simulators with the portal; on in appsettings.Development.json, off elsewhere.</summary>
+    public bool Enabled { get; set; }
+
+    public int Port { get; set; } = 5090;
+}
+
+/// <summary>
+/// Makes a fresh `dotnet run` alive: starts the four CDN simulators on a loopback port beside the portal and, when they
+/// are missing, adds a provider account for each (with the simulator's credentials) and a flavor "cdn" using all four.
+/// </summary>
+public sealed class DevelopmentSimulators(
+    IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<DevelopmentSimulators> logger) : IHostedService
+{
+    public const string FlavorId = "cdn";
+    private SimulatorHost? host;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var options = configuration.GetSection(DevelopmentSimulatorOptions.Section).Get<DevelopmentSimulatorOptions>() ?? new();
+        if (!options.Enabled)
+        {
+            return;
+        }
+        var simulatorOptions = new SimulatorOptions { Port = options.Port, TimeProvider = clock };
+        host = await SimulatorHost.StartAsync(simulatorOptions, cancellationToken);
+        logger.LogInformation("CDN simulators listening on {Url}", host.BaseUrl);
+
+        await using var scope = scopes.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
+        var providers = new List<FlavorProviderSpec>();
+        foreach (var (name, kind, vendor, credentials, homepage) in Accounts(simulatorOptions))
+        {
+            if (await accounts.FindByNameAsync(name, cancellationToken) is null)
+            {
+                var created = await accounts.CreateAsync(new ProviderAccountSpec(name, kind, host[vendor].ApiBaseUrl.ToString(), credentials), cancellationToken);
+                if (!created.Succeeded)
+                {
+                    logger.LogWarning("Could not add simulator account {Name}: {Errors}", name, string.Join("; ", created.Errors));
+                    continue;
+                }
+            }
+            providers.Add(FlavorProviderSpec.WithProviderUrl(name, homepage));
+        }
+
+        var flavors = scope.ServiceProvider.GetRequiredService<FlavorCatalog>();
+        if (await flavors.FindAsync(FlavorId, cancellationToken) is null)
+        {
+            var created = await flavors.CreateAsync(new FlavorSpec(FlavorId, providers), cancellationToken);
+            if (!created.Succeeded)
+            {
+                logger.LogWarning("Could not add the simulator flavor: {Errors}", string.Join("; ", created.Errors));
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    private static IEnumerable<(string Name, ProviderKind Kind, CdnVendor Vendor, Dictionary<string, string?> Credentials, string Homepage)> Accounts(SimulatorOptions sim) =>
+    [
+        ("sim-fastly", ProviderKind.Fastly, CdnVendor.Fastly,
+            new() { ["api_key"] = sim.Fastly.ApiKeys[0] }, "www.fastly.com"),
+        ("sim-cloudfront", ProviderKind.CloudFront, CdnVendor.CloudFront,
+            new() { ["access_key_id"] = sim.CloudFront.AccessKeyId, ["secret_access_key"] = sim.CloudFront.SecretAccessKey, ["region"] = "us-east-1" }, "aws.amazon.com/cloudfront"),
+        ("sim-akamai", ProviderKind.Akamai, CdnVendor.Akamai,
+            new() { ["client_token"] = sim.Akamai.ClientToken, ["client_secret"] = sim.Akamai.ClientSecret, ["access_token"] = sim.Akamai.AccessToken }, "www.akamai.com"),
+        ("sim-maxcdn", ProviderKind.MaxCdn, CdnVendor.MaxCdn,
+            new() { ["company_alias"] = sim.MaxCdn.CompanyAlias, ["consumer_key"] = sim.MaxCdn.ConsumerKey, ["consumer_secret"] = sim.MaxCdn.ConsumerSecret }, "www.maxcdn.com"),
+    ];
+}

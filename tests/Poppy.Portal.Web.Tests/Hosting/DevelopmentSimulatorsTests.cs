@@ -1,0 +1,42 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Flavors;
+using Poppy.Portal.Core.Features.Providers;
+
+namespace Poppy.Portal.Web.Tests.Hosting;
+
+public sealed class DevelopmentSimulatorsTests : PortalTest
+{
+    [Fact]
+    public async Task With_simulators_enabled_the_portal_starts_them_and_seeds_four_accounts_and_a_flavor_that_work()
+    {
+        Portal.Settings["Portal:Simulators:Enabled"] = "true";
+        Portal.Settings["Portal:Simulators:Port"] = "0";
+        using var client = Portal.CreateClient();
+
+        await using var scope = Portal.Services.CreateAsyncScope();
+        var flavor = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().FindAsync("cdn", CancellationToken.None);
+        Assert.NotNull(flavor);
+        Assert.Equal(["sim-fastly", "sim-cloudfront", "sim-akamai", "sim-maxcdn"], flavor.Providers.Select(p => p.Provider));
+
+        // The seeded endpoint and key are the ones the simulator accepts: a real call to its Fastly API succeeds.
+        var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
+        var fastly = flavor.Providers.Single(p => p.Kind == ProviderKind.Fastly);
+        var credentials = await accounts.GetCredentialsAsync(fastly.AccountId, CancellationToken.None);
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(fastly.ApiEndpoint), "service"));
+        request.Headers.Add("Fastly-Key", credentials!["api_key"]);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("http://127.0.0.1:", fastly.ApiEndpoint);
+    }
+
+    [Fact]
+    public async Task Without_the_setting_nothing_is_started_or_seeded()
+    {
+        using var client = Portal.CreateClient();
+        await using var scope = Portal.Services.CreateAsyncScope();
+        Assert.Null(await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().FindAsync("cdn", CancellationToken.None));
+        Assert.Empty(await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().ListAsync(CancellationToken.None));
+    }
+}
