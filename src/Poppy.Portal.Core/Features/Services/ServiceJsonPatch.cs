@@ -63,20 +63,19 @@ public static class ServiceJsonPatch
         {
             return $"'{path}' is not a JSON pointer to an editable field ({string.Join(", ", EditablePaths.Select(p => "/" + p))}).";
         }
-        operation.TryGetProperty("value", out var valueElement);
-        var hasValue = operation.TryGetProperty("value", out _);
+        var hasValue = operation.TryGetProperty("value", out var valueElement);
         switch (op)
         {
             case "add":
                 return hasValue ? Add(document, target, JsonNode.Parse(valueElement.GetRawText())) : "\"add\" needs a \"value\".";
             case "remove":
-                return Remove(document, target, out _);
+                return Remove(document, target);
             case "replace":
                 if (!hasValue)
                 {
                     return "\"replace\" needs a \"value\".";
                 }
-                return Remove(document, target, out _) ?? Add(document, target, JsonNode.Parse(valueElement.GetRawText()));
+                return Remove(document, target) ?? Add(document, target, JsonNode.Parse(valueElement.GetRawText()));
             case "move":
             case "copy":
                 var fromPath = Text(operation, "from");
@@ -93,7 +92,7 @@ public static class ServiceJsonPatch
                     return $"'{fromPath}' does not exist.";
                 }
                 var moved = found.Value?.DeepClone();
-                return (op == "move" ? Remove(document, from, out _) : null) ?? Add(document, target, moved);
+                return (op == "move" ? Remove(document, from) : null) ?? Add(document, target, moved);
             case "test":
                 if (!hasValue)
                 {
@@ -170,14 +169,12 @@ public static class ServiceJsonPatch
         }
     }
 
-    private static string? Remove(JsonObject document, string[] tokens, out JsonNode? removed)
+    private static string? Remove(JsonObject document, string[] tokens)
     {
-        removed = null;
         if (Get(document, tokens) is not { } found)
         {
             return $"'/{string.Join('/', tokens)}' does not exist.";
         }
-        removed = found.Value;
         switch (found.Parent)
         {
             case JsonObject obj:
