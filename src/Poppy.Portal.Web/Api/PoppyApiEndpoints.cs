@@ -140,17 +140,8 @@ public static class PoppyApiEndpoints
         }
         var page = await catalog.ListPageAsync(project.Id, marker, limit, cancellationToken);
         var apiBase = ApiBase(context.Request);
-        var links = new JsonArray();
-        if (page.Count == limit)
-        {
-            links.Add(new JsonObject { ["rel"] = "next", ["href"] = $"{apiBase}/services?marker={page[^1].Id}&limit={limit}" });
-        }
-        var body = new JsonObject
-        {
-            ["links"] = links,
-            ["services"] = new JsonArray(page.Select(s => (JsonNode)ServiceRepresentation.Build(s, project.Name, apiBase)).ToArray()),
-        };
-        return Results.Text(body.ToJsonString(), "application/json");
+        var next = page.Count == limit ? $"{apiBase}/services?marker={page[^1].Id}&limit={limit}" : null;
+        return ServiceRepresentation.Page(page, project.Name, apiBase, next);
     }
 
     private static async Task<IResult> GetServiceAsync(string id, HttpContext context, ServiceCatalog catalog, CancellationToken cancellationToken)
@@ -167,7 +158,7 @@ public static class PoppyApiEndpoints
         var service = await catalog.FindAsync(project.Id, serviceId, cancellationToken);
         return service is null
             ? ApiResults.Message(StatusCodes.Status404NotFound, $"service {serviceId} could not be found")
-            : Results.Text(ServiceRepresentation.Build(service, project.Name, ApiBase(context.Request)).ToJsonString(), "application/json");
+            : ServiceRepresentation.Single(service, project.Name, ApiBase(context.Request));
     }
 
     private static async Task<IResult> CreateServiceAsync(HttpContext context, ServiceCatalog catalog, CancellationToken cancellationToken)

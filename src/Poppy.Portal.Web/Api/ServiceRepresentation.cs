@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Features.Services;
 
 namespace Poppy.Portal.Web.Api;
@@ -8,45 +8,134 @@ namespace Poppy.Portal.Web.Api;
 /// A service as Poppy's API returns it: the document plus id, project_id, status, errors and links (self, flavor, one
 /// access_url per domain with a provider URL), and certificate_status on https domains. Also lists each provider's
 /// state under "providers" (Poppy kept provider_details internal; operators need to see them).
+/// Written with <see cref="Utf8JsonWriter"/> straight from the stored document, which is already in the wire shape:
+/// the list endpoint is the API's hot path.
 /// </summary>
 public static class ServiceRepresentation
 {
-    public static JsonObject Build(CdnService service, string projectName, string apiBase)
+    public static IResult Single(CdnService service, string projectName, string apiBase) =>
+        Json(writer => Write(writer, service, projectName, apiBase));
+
+    public static IResult Page(IReadOnlyList<CdnService> services, string projectName, string apiBase, string? nextLink) =>
+        Json(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("links");
+            if (nextLink is not null)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("rel", "next");
+                writer.WriteString("href", nextLink);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteStartArray("services");
+            foreach (var service in services)
+            {
+                Write(writer, service, projectName, apiBase);
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
+
+    private static IResult Json(Action<Utf8JsonWriter> write)
     {
-        // The stored document is already in the wire shape (ServiceSpec.Json), so it is parsed, not re-serialised.
-        var json = JsonNode.Parse(service.Document)!.AsObject();
-        json.Insert(0, "id", service.Id.ToString());
-        json["project_id"] = projectName;
-        json["status"] = service.Status.WireName();
-
-        var accessUrls = service.Providers
-            .SelectMany(p => ReadAccessUrls(p.AccessUrls).Select(url => (Provider: p.ProviderName, Url: url)))
-            .ToList();
-        foreach (var domain in json["domains"]!.AsArray().OfType<JsonObject>().Where(d => (string?)d["protocol"] == "https"))
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            domain["certificate_status"] = (string?)domain["certificate"] == "shared" ? "deployed" : "create_in_progress";
+            write(writer);
         }
+        return Results.Bytes(buffer.WrittenMemory, "application/json");
+    }
 
-        json["errors"] = new JsonArray(service.Providers.Where(p => p.ErrorMessage is not null)
-            .Select(p => (JsonNode)new JsonObject { ["message"] = $"{p.ProviderName}: {p.ErrorMessage}" }).ToArray());
-        var links = new JsonArray
+    private static void Write(Utf8JsonWriter writer, CdnService service, string projectName, string apiBase)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", service.Id);
+        using (var document = JsonDocument.Parse(service.Document))
         {
-            new JsonObject { ["href"] = $"{apiBase}/services/{service.Id}", ["rel"] = "self" },
-            new JsonObject { ["href"] = $"{apiBase}/flavors/{service.FlavorId}", ["rel"] = "flavor" },
-        };
-        foreach (var (provider, url) in accessUrls)
-        {
-            links.Add(new JsonObject { ["href"] = url.OperatorUrl ?? url.ProviderUrl, ["rel"] = "access_url", ["domain"] = url.Domain, ["provider"] = provider });
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.NameEquals("domains"))
+                {
+                    WriteDomains(writer, property.Value);
+                }
+                else
+                {
+                    property.WriteTo(writer);
+                }
+            }
         }
-        json["links"] = links;
-        json["providers"] = new JsonArray(service.Providers.OrderBy(p => p.ProviderName).Select(p => (JsonNode)new JsonObject
+        writer.WriteString("project_id", projectName);
+        writer.WriteString("status", service.Status.WireName());
+
+        writer.WriteStartArray("errors");
+        foreach (var provider in service.Providers.Where(p => p.ErrorMessage is not null))
         {
-            ["provider"] = p.ProviderName,
-            ["status"] = p.Status.WireName(),
-            ["provider_service_id"] = p.ProviderServiceId,
-            ["error"] = p.ErrorMessage,
-        }).ToArray());
-        return json;
+            writer.WriteStartObject();
+            writer.WriteString("message", $"{provider.ProviderName}: {provider.ErrorMessage}");
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+
+        writer.WriteStartArray("links");
+        WriteLink(writer, $"{apiBase}/services/{service.Id}", "self");
+        WriteLink(writer, $"{apiBase}/flavors/{service.FlavorId}", "flavor");
+        foreach (var provider in service.Providers)
+        {
+            foreach (var url in ReadAccessUrls(provider.AccessUrls))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("href", url.OperatorUrl ?? url.ProviderUrl);
+                writer.WriteString("rel", "access_url");
+                writer.WriteString("domain", url.Domain);
+                writer.WriteString("provider", provider.ProviderName);
+                writer.WriteEndObject();
+            }
+        }
+        writer.WriteEndArray();
+
+        writer.WriteStartArray("providers");
+        foreach (var provider in service.Providers.OrderBy(p => p.ProviderName, StringComparer.Ordinal))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("provider", provider.ProviderName);
+            writer.WriteString("status", provider.Status.WireName());
+            writer.WriteString("provider_service_id", provider.ProviderServiceId);
+            writer.WriteString("error", provider.ErrorMessage);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>https domains add certificate_status: a shared certificate is always deployed; others wait for provisioning.</summary>
+    private static void WriteDomains(Utf8JsonWriter writer, JsonElement domains)
+    {
+        writer.WriteStartArray("domains");
+        foreach (var domain in domains.EnumerateArray())
+        {
+            writer.WriteStartObject();
+            foreach (var field in domain.EnumerateObject())
+            {
+                field.WriteTo(writer);
+            }
+            if (domain.TryGetProperty("protocol", out var protocol) && protocol.ValueEquals("https"))
+            {
+                var shared = domain.TryGetProperty("certificate", out var certificate) && certificate.ValueEquals("shared");
+                writer.WriteString("certificate_status", shared ? "deployed" : "create_in_progress");
+            }
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+
+    private static void WriteLink(Utf8JsonWriter writer, string href, string rel)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("href", href);
+        writer.WriteString("rel", rel);
+        writer.WriteEndObject();
     }
 
     public static IReadOnlyList<AccessUrl> ReadAccessUrls(string? json) =>
