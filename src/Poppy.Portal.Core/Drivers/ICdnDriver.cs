@@ -1,0 +1,73 @@
+using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Core.Features.Services;
+
+namespace Poppy.Portal.Core.Drivers;
+
+/// <summary>
+/// One CDN vendor's wire API, as provisioning uses it. Every call is idempotent and resumable: a driver finds the vendor
+/// resource it made for a service by the portal's own ids (the service id in a name, a CallerReference, ...) before it
+/// creates anything, so a call repeated after a crash never makes a second resource.
+/// </summary>
+public interface ICdnDriver
+{
+    ProviderKind Kind { get; }
+
+    /// <summary>
+    /// Makes the vendor serve <paramref name="spec"/>: creates the vendor resource when there is none for this service,
+    /// otherwise updates it. Returns as soon as the vendor accepted the change; vendors that deploy slowly report
+    /// <see cref="DeploymentState.InProgress"/>, and provisioning polls <see cref="GetStateAsync"/> until deployed.
+    /// </summary>
+    Task<ProvisionResult> ApplyAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>Where the vendor stands with the service's resource; null when it has none.</summary>
+    Task<ProvisionResult?> GetStateAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes the service from the vendor (disabling first where the vendor requires it). Returns
+    /// <see cref="DeploymentState.InProgress"/> while the vendor still has to finish (call again later) and
+    /// <see cref="DeploymentState.Deployed"/> once nothing is left; a resource already gone counts as removed.
+    /// </summary>
+    Task<DeploymentState> DeleteAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>Purges <paramref name="url"/> (a path such as "/images/logo.png") or, when null, everything.</summary>
+    Task PurgeAsync(ProviderCall call, ServiceSpec spec, string? url, bool hard, CancellationToken cancellationToken);
+}
+
+/// <summary>What a driver needs for one call: which service, which account, and the HTTP client to reach the vendor.</summary>
+/// <param name="ServiceId">The portal's id; drivers put it in the vendor resource so they can find it again.</param>
+/// <param name="ProviderServiceId">The vendor's id from an earlier call, when known (a hint: drivers still verify it).</param>
+/// <param name="ApiEndpoint">The account's API base URL, ending in '/'.</param>
+/// <param name="Credentials">The account's credential fields by key (see <c>ProviderCredentialFields</c>).</param>
+public sealed record ProviderCall(
+    Guid ServiceId,
+    string? ProviderServiceId,
+    Uri ApiEndpoint,
+    IReadOnlyDictionary<string, string> Credentials,
+    HttpClient Http,
+    TimeProvider Clock);
+
+public enum DeploymentState { InProgress, Deployed }
+
+/// <param name="ProviderServiceId">The vendor's id for the service (Fastly service id, CloudFront distribution id, ...).</param>
+/// <param name="AccessUrls">The host name each domain must CNAME to at this vendor.</param>
+/// <param name="Warnings">Settings this vendor cannot express, said plainly (never dropped silently).</param>
+public sealed record ProvisionResult(
+    string ProviderServiceId,
+    DeploymentState State,
+    IReadOnlyList<AccessUrl> AccessUrls,
+    IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// A vendor call that failed. <see cref="IsTransient"/> says whether repeating it can help (timeouts, 5xx, throttling);
+/// a non-transient error (bad credentials, a rejected configuration) is shown to the user with the vendor's message.
+/// </summary>
+public sealed class CdnDriverException(string message, bool isTransient, int? statusCode = null, TimeSpan? retryAfter = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public bool IsTransient { get; } = isTransient;
+
+    public int? StatusCode { get; } = statusCode;
+
+    /// <summary>The vendor's Retry-After, when it sent one.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
