@@ -5,10 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Users;
-using Poppy.Portal.Core.Data;
-using Poppy.Portal.Core.Features.Flavors;
-using Poppy.Portal.Core.Features.Providers;
-using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Web.Tests.Services;
 
 namespace Poppy.Portal.Web.Tests.Api;
 
@@ -26,7 +23,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await SeedFlavorAsync(Portal, Flavor);
+        await Portal.SeedFlavorAsync(Flavor, "sim-fastly", "sim-cloudfront");
         Admin = await ApiClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword, PortalFactory.FirstProject);
         // The tests of a class share project alpha; Poppy's default of 20 services would run out.
         using var limit = await Admin.PutAsJsonAsync($"/v1.0/admin/limits/{PortalFactory.FirstProject}", new { limit = 10_000 });
@@ -58,30 +55,6 @@ public sealed class ApiFixture : IAsyncLifetime
             http.DefaultRequestHeaders.Add("X-Project-ID", project);
         }
         return http;
-    }
-
-    /// <summary>Adds provider accounts "sim-fastly" and "sim-cloudfront" (if missing) and a flavor using both.</summary>
-    public static async Task SeedFlavorAsync(PortalFactory portal, string flavorId)
-    {
-        await using var scope = portal.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var accounts = new List<ProviderAccount>();
-        foreach (var (name, kind) in new[] { ("sim-fastly", ProviderKind.Fastly), ("sim-cloudfront", ProviderKind.CloudFront) })
-        {
-            var account = db.Set<ProviderAccount>().FirstOrDefault(a => a.Name == name);
-            if (account is null)
-            {
-                account = new ProviderAccount { Id = Guid.NewGuid(), Name = name, Kind = kind, ApiEndpoint = "http://127.0.0.1:9/", ProtectedCredentials = "" };
-                db.Add(account);
-            }
-            accounts.Add(account);
-        }
-        db.Add(new Flavor
-        {
-            Id = flavorId,
-            Providers = accounts.Select((a, i) => new FlavorProvider { Position = i, ProviderAccountId = a.Id, ProviderUrl = $"www.{a.Name}.test" }).ToList(),
-        });
-        await db.SaveChangesAsync();
     }
 
     /// <summary>A valid document in Poppy's format with a fresh domain, for tests to change one thing at a time.</summary>

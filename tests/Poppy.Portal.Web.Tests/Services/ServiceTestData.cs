@@ -12,28 +12,28 @@ public static class ServiceTestData
 {
     public const string Flavor = "cdn";
 
-    /// <summary>A provider account and a flavor of that one account (the admin pages for them belong to another feature).</summary>
-    public static async Task SeedFlavorAsync(this PortalFactory portal, string flavorId = Flavor, string providerName = "fastly")
+    /// <summary>Provider accounts (added when missing) and a flavor of them, in the order given ("fastly" when none).</summary>
+    public static async Task SeedFlavorAsync(this PortalFactory portal, string flavorId = Flavor, params string[] providerNames)
     {
         await using var scope = portal.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var now = TimeProvider.System.GetUtcNow();
-        var account = await db.Set<ProviderAccount>().FirstOrDefaultAsync(a => a.Name == providerName);
-        if (account is null)
+        var providers = new List<FlavorProvider>();
+        foreach (var providerName in providerNames.Length == 0 ? ["fastly"] : providerNames)
         {
-            account = new ProviderAccount
+            var account = await db.Set<ProviderAccount>().FirstOrDefaultAsync(a => a.Name == providerName);
+            if (account is null)
             {
-                Id = Guid.NewGuid(), Name = providerName, Kind = ProviderKind.Fastly, ApiEndpoint = "http://127.0.0.1:9/",
-                CredentialsHint = "none", CreatedAt = now, UpdatedAt = now,
-            };
-            db.Add(account);
+                account = new ProviderAccount
+                {
+                    Id = Guid.NewGuid(), Name = providerName, Kind = ProviderKind.Fastly, ApiEndpoint = "http://127.0.0.1:9/",
+                    CredentialsHint = "none", CreatedAt = now, UpdatedAt = now,
+                };
+                db.Add(account);
+            }
+            providers.Add(new FlavorProvider { Position = providers.Count, ProviderAccountId = account.Id, ProviderUrl = $"www.{providerName}.test" });
         }
-        db.Add(new Flavor
-        {
-            Id = flavorId,
-            CreatedAt = now,
-            Providers = [new FlavorProvider { Position = 0, ProviderAccountId = account.Id, ProviderUrl = "www.fastly.com" }],
-        });
+        db.Add(new Flavor { Id = flavorId, CreatedAt = now, Providers = providers });
         await db.SaveChangesAsync();
     }
 
