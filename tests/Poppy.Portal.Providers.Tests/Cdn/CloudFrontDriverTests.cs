@@ -25,7 +25,10 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
     private CloudFrontSimulator CloudFront => simulator.CloudFront;
 
     public async Task InitializeAsync() =>
-        simulator = await SimulatorHost.StartAsync(new SimulatorOptions { TimeProvider = clock, DeployDelay = DeployDelay, PurgeDelay = TimeSpan.FromSeconds(5) }, CancellationToken.None);
+        simulator = await SimulatorHost.StartAsync(new SimulatorOptions
+        {
+            TimeProvider = clock, DeployDelay = DeployDelay, PurgeDelay = TimeSpan.FromSeconds(5), TimeoutHang = TimeSpan.FromSeconds(1),
+        }, CancellationToken.None);
 
     public async Task DisposeAsync()
     {
@@ -274,6 +277,37 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         Assert.True(error.IsTransient);
         Assert.Equal(503, error.StatusCode);
         Assert.Contains("ServiceUnavailable", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_vendor_that_does_not_answer_in_time_is_a_transient_error()
+    {
+        CloudFront.Faults.Set(new FaultProfile { TimeoutRate = 1 });
+        using var impatient = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMilliseconds(300) };
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.ApplyAsync(Call() with { Http = impatient }, FullSpec(), CancellationToken.None));
+
+        Assert.True(error.IsTransient);
+        Assert.Null(error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Too_many_invalidations_in_progress_is_transient()
+    {
+        await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None);
+        for (var i = 0; i < 15; i++)
+        {
+            await driver.PurgeAsync(Call(), FullSpec(), null, hard: true, CancellationToken.None);
+        }
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), FullSpec(), "/img/*", hard: true, CancellationToken.None));
+        Assert.True(error.IsTransient);
+        Assert.Contains("TooManyInvalidationsInProgress", error.Message, StringComparison.Ordinal);
+
+        // Once the invalidations complete (simulator clock), the purge goes through.
+        clock.Advance(TimeSpan.FromSeconds(5));
+        await driver.PurgeAsync(Call(), FullSpec(), "/img/*", hard: true, CancellationToken.None);
+        Assert.Equal(16, CloudFront.Invalidations.Count);
     }
 
     private static IEnumerable<XElement> Behaviours(XElement config) =>

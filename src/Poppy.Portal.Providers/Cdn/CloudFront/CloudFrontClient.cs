@@ -22,10 +22,15 @@ internal sealed class CloudFrontClient
 {
     public const string Version = "2020-05-31";
 
-    /// <summary>CloudFront throttles with HTTP 400 and these codes, not 429.</summary>
+    /// <summary>
+    /// Codes that a later attempt can get past: CloudFront throttles with HTTP 400 <c>Throttling</c> (not 429); a
+    /// <c>PreconditionFailed</c> means someone changed the distribution since we read its ETag (the next attempt reads it
+    /// again); too many invalidations in progress clears as they complete.
+    /// </summary>
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {
         "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "ServiceUnavailable", "InternalError",
+        "PreconditionFailed", "TooManyInvalidationsInProgress",
     };
 
     private readonly ProviderCall call;
