@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Providers.Cdn.CloudFront;
+using Poppy.Portal.Providers.Signing;
 using Poppy.Portal.Simulators;
 using Poppy.Portal.Simulators.CloudFront;
 using Poppy.Portal.Simulators.Faults;
@@ -113,6 +114,22 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         var wrongHint = await driver.ApplyAsync(Call("ENOSUCHDISTRIB"), FullSpec(), CancellationToken.None);
         Assert.Equal(first.ProviderServiceId, wrongHint.ProviderServiceId);
         Assert.Single(CloudFront.Distributions);
+    }
+
+    [Fact]
+    public async Task A_distribution_whose_comment_was_edited_by_hand_is_found_again_by_its_caller_reference()
+    {
+        var created = await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None);
+        var before = Assert.Single(CloudFront.Distributions);
+        var edited = new XElement(before.Config.Xml);
+        edited.Element(Ns + "Comment")!.Value = "renamed in the AWS console";
+        await SendSignedAsync(HttpMethod.Put, $"2020-05-31/distribution/{before.Id}/config", edited, before.ETag);
+
+        var again = await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None);
+
+        var after = Assert.Single(CloudFront.Distributions);
+        Assert.Equal(created.ProviderServiceId, again.ProviderServiceId);
+        Assert.Equal($"poppy:{serviceId:D} shop", after.Config.Comment); // the marker is put back
     }
 
     [Fact]
@@ -308,6 +325,21 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromSeconds(5));
         await driver.PurgeAsync(Call(), FullSpec(), "/img/*", hard: true, CancellationToken.None);
         Assert.Equal(16, CloudFront.Invalidations.Count);
+    }
+
+    /// <summary>A change made outside the portal, as the AWS console would make it.</summary>
+    private async Task SendSignedAsync(HttpMethod method, string path, XElement body, string ifMatch)
+    {
+        var signer = new AwsSigV4Signer(
+            new AwsCredentials("AKIASIMULATOREXAMPLE", "simulatorSecretKey/ForCloudFront0000000000"), "us-east-1", "cloudfront");
+        using var request = new HttpRequestMessage(method, new Uri(CloudFront.ApiBaseUrl, path))
+        {
+            Content = new StringContent(body.ToString(SaveOptions.DisableFormatting), System.Text.Encoding.UTF8, "text/xml"),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        await signer.SignAsync(request, clock.GetUtcNow(), CancellationToken.None);
+        using var response = await http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static IEnumerable<XElement> Behaviours(XElement config) =>
