@@ -24,7 +24,7 @@ public sealed class FastlyDriverTests : IAsyncLifetime
     private readonly FastlyDriver driver = new();
     private readonly Guid serviceId = Guid.NewGuid();
     private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
-    private readonly SimulatorOptions options = new() { TimeoutHang = TimeSpan.FromSeconds(5) };
+    private readonly SimulatorOptions options = new() { TimeoutHang = TimeSpan.FromSeconds(2) };
     private SimulatorHost sims = null!;
 
     public async Task InitializeAsync() => sims = await SimulatorHost.StartAsync(options, CancellationToken.None);
@@ -273,6 +273,63 @@ public sealed class FastlyDriverTests : IAsyncLifetime
         // Version 1 (what the edge served before) is untouched.
         Assert.Equal("80", service.Versions[0].Find(FastlyKinds.Backend, "origin_0")!["port"]);
         Assert.Equal(2, service.Versions[0].Domains.Count);
+    }
+
+    [Fact]
+    public async Task Delivery_settings_regions_and_unexpressible_ttl_bounds_are_mapped_or_warned()
+    {
+        var spec = new ServiceSpec
+        {
+            Name = "delivery",
+            Domains = [new DomainSpec { Domain = "shop.example" }],
+            Origins = [new OriginSpec { Origin = "origin.shop.example", Ssl = true, Port = 443 }],
+            Restrictions =
+            [
+                new RestrictionSpec
+                {
+                    Name = "oceania-only", Access = RestrictionAccess.Whitelist,
+                    Rules = [new RestrictionRuleSpec { Name = "anz", Geography = "Australia/NZ" }],
+                },
+            ],
+            Delivery = new DeliverySettings
+            {
+                ViewerProtocolPolicy = ViewerProtocolPolicy.HttpsOnly, OriginProtocolPolicy = OriginProtocolPolicy.HttpsOnly,
+                DefaultRootObject = "index.html", ForwardCookies = true, DefaultTtl = 120, MaxTtl = 600,
+            },
+        };
+        ServiceDefaults.Apply(spec, isCreate: false);
+
+        var result = await driver.ApplyAsync(Call(), spec, CancellationToken.None);
+
+        var version = OnlyService().ActiveVersion!;
+        Assert.Equal(120, version.DefaultTtlSeconds); // no caching rule: delivery.default_ttl
+        Assert.Empty(version.CacheSettings);
+        Assert.Equal("!(client.geo.country_code ~ \"^(AU|NZ)$\")", version.Find(FastlyKinds.Condition, "restriction_0")!["statement"]);
+        Assert.Equal("!req.is_ssl", version.Find(FastlyKinds.Condition, "https_only")!["statement"]);
+        Assert.Equal(("403", "https_only"), (version.Find(FastlyKinds.ResponseObject, "https_only")!["status"], version.Find(FastlyKinds.ResponseObject, "https_only")!["request_condition"]));
+        var root = version.Find(FastlyKinds.Header, "default_root_object")!;
+        Assert.Equal(("url", "\"/index.html\"", "default_root_object"), (root["dst"], root["src"], root["request_condition"]));
+        Assert.Equal("req.url.path == \"/\"", version.Find(FastlyKinds.Condition, "default_root_object")!["statement"]);
+        Assert.Null(version.Find(FastlyKinds.Header, "strip_cookies"));
+        Assert.Null(version.Find(FastlyKinds.Header, "strip_query_string"));
+        Assert.Equal("true", version.Find(FastlyKinds.Backend, "origin_0")!["use_ssl"]);
+        var warning = Assert.Single(result.Warnings);
+        Assert.Contains("max_ttl (600 s)", warning);
+    }
+
+    [Fact]
+    public async Task A_stale_provider_id_hint_never_leads_to_another_services_resource()
+    {
+        var mine = await driver.ApplyAsync(Call(), Spec(), CancellationToken.None);
+        var other = await driver.ApplyAsync(Call(service: Guid.NewGuid()), new ServiceSpec
+        {
+            Name = "other", Domains = [new DomainSpec { Domain = "other.example" }], Origins = [new OriginSpec { Origin = "o.other.example" }],
+        }, CancellationToken.None);
+
+        var state = await driver.GetStateAsync(Call(providerServiceId: other.ProviderServiceId), Spec(), CancellationToken.None);
+        Assert.Equal(mine.ProviderServiceId, state!.ProviderServiceId);
+        Assert.Equal(DeploymentState.Deployed, (await driver.GetStateAsync(Call(providerServiceId: "0000000000000000000000"), Spec(), CancellationToken.None))!.State);
+        Assert.Null(await driver.GetStateAsync(Call(service: Guid.NewGuid(), providerServiceId: mine.ProviderServiceId), Spec(), CancellationToken.None));
     }
 
     [Fact]
