@@ -418,6 +418,19 @@ public sealed class FastlyDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fastlys_hourly_write_limit_is_transient_until_the_window_resets()
+    {
+        options.Fastly.HourlyRateLimit = 3;
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.ApplyAsync(Call(), Spec(), CancellationToken.None));
+
+        Assert.True(error.IsTransient);
+        Assert.Equal(429, error.StatusCode);
+        Assert.Contains("exceeded the limit of 3 requests per hour", error.Message);
+        Assert.InRange(error.RetryAfter!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+    }
+
+    [Fact]
     public async Task Unavailable_and_timeouts_are_transient()
     {
         sims.Fastly.Faults.Set(new FaultProfile { ErrorRate = 1 });

@@ -26,9 +26,6 @@ internal sealed class FastlyApiClient
             : throw new CdnDriverException("The Fastly account has no API token (credential 'api_key').", isTransient: false);
     }
 
-    /// <summary>Writes counted against Fastly's hourly budget, for tests and logs.</summary>
-    public int Writes { get; private set; }
-
     public Task<JsonNode?> GetAsync(string path, CancellationToken ct, bool notFoundIsNull = false) =>
         SendAsync(HttpMethod.Get, path, null, ct, notFoundIsNull);
 
@@ -63,11 +60,6 @@ internal sealed class FastlyApiClient
         else if (form is not null)
         {
             request.Content = new FormUrlEncodedContent(form);
-        }
-
-        if (method != HttpMethod.Get)
-        {
-            Writes++;
         }
 
         HttpResponseMessage response;

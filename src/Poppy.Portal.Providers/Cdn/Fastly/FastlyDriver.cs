@@ -96,8 +96,7 @@ public sealed class FastlyDriver : ICdnDriver
         var sid = Text(service["id"])!;
         var details = await GetDetailsAsync(api, sid, cancellationToken).ConfigureAwait(false);
         var config = FastlyConfig.From(spec);
-        var latest = (JsonObject)details["version"]!;
-        if (details["active_version"] is not JsonObject active)
+        if (details["active_version"] is not JsonObject active || details["version"] is not JsonObject latest)
         {
             return new ProvisionResult(sid, DeploymentState.InProgress, [], config.Warnings);
         }
