@@ -1,4 +1,9 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Providers.Cdn.Akamai;
@@ -20,17 +25,38 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
     private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false });
     private readonly AkamaiDriver driver = new();
     private readonly Guid serviceId = Guid.Parse("6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f");
+    private readonly ConcurrentQueue<(string Path, string Host)> originRequests = new();
     private SimulatorHost sims = null!;
+    private WebApplication origin = null!;
 
     private AkamaiSimulator Akamai => sims.Akamai;
 
-    public async Task InitializeAsync() =>
-        sims = await SimulatorHost.StartAsync(new SimulatorOptions { TimeProvider = clock, DeployDelay = DeployDelay }, CancellationToken.None);
+    public async Task InitializeAsync()
+    {
+        // One real origin on loopback answers for both origin host names; the body says which one was asked.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        origin = builder.Build();
+        origin.Run(async context =>
+        {
+            originRequests.Enqueue((context.Request.Path.Value ?? "", context.Request.Host.Value ?? ""));
+            await context.Response.WriteAsync($"origin {context.Request.Path} #{originRequests.Count(r => r.Path == context.Request.Path.Value)}");
+        });
+        await origin.StartAsync();
+        var originUrl = new Uri(origin.Urls.Single());
+
+        var options = new SimulatorOptions { TimeProvider = clock, DeployDelay = DeployDelay };
+        options.OriginOverrides["origin.example.com"] = originUrl;
+        options.OriginOverrides["images.example.com"] = originUrl;
+        sims = await SimulatorHost.StartAsync(options, CancellationToken.None);
+    }
 
     public async Task DisposeAsync()
     {
         http.Dispose();
         await sims.DisposeAsync();
+        await origin.DisposeAsync();
     }
 
     [Fact]
@@ -259,6 +285,50 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_deployed_rule_tree_serves_on_the_simulated_edge_origins_by_path_caching_by_rule_and_purges_evict()
+    {
+        var spec = FullSpec();
+        await driver.ApplyAsync(Call(), spec, CancellationToken.None);
+        clock.Advance(DeployDelay);
+
+        // /images/* goes to the images origin with its custom Host header and is cached (default 1h).
+        Assert.Equal("origin /images/a.png #1", await EdgeAsync("www.example.com", "/images/a.png"));
+        Assert.Equal("origin /images/a.png #1", await EdgeAsync("www.example.com", "/images/a.png"));
+        Assert.Equal("img.example.net", originRequests.Single(r => r.Path == "/images/a.png").Host);
+
+        // Everything else goes to the default origin with the origin's host name; ttl 0 is never stored.
+        Assert.Equal("origin /page #1", await EdgeAsync("www.example.com", "/page"));
+        Assert.Equal("origin.example.com", originRequests.Single(r => r.Path == "/page").Host);
+        Assert.Equal("origin /api/v1/x #1", await EdgeAsync("www.example.com", "/api/v1/x"));
+        Assert.Equal("origin /api/v1/x #2", await EdgeAsync("www.example.com", "/api/v1/x"));
+
+        // The default TTL (1h) expires on the simulator's clock; /static/* is kept a day.
+        Assert.Equal("origin /static/s.js #1", await EdgeAsync("www.example.com", "/static/s.js"));
+        clock.Advance(TimeSpan.FromHours(2));
+        Assert.Equal("origin /page #2", await EdgeAsync("www.example.com", "/page"));
+        Assert.Equal("origin /static/s.js #1", await EdgeAsync("www.example.com", "/static/s.js"));
+
+        // A hard URL purge evicts; a purge of everything by CP code evicts the rest.
+        await driver.PurgeAsync(Call(), spec, "/static/s.js", hard: true, CancellationToken.None);
+        Assert.Equal("origin /static/s.js #2", await EdgeAsync("www.example.com", "/static/s.js"));
+        Assert.Equal("origin /page #2", await EdgeAsync("www.example.com", "/page"));
+        await driver.PurgeAsync(Call(), spec, null, hard: true, CancellationToken.None);
+        Assert.Equal("origin /page #3", await EdgeAsync("www.example.com", "/page"));
+        Assert.Equal("origin /static/s.js #3", await EdgeAsync("www.example.com", "/static/s.js"));
+    }
+
+    [Fact]
+    public async Task A_request_that_times_out_is_a_transient_error()
+    {
+        Akamai.Faults.Set(new FaultProfile { TimeoutRate = 1 });
+        using var impatient = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMilliseconds(500) };
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.ApplyAsync(Call() with { Http = impatient }, FullSpec(), CancellationToken.None));
+        Assert.True(error.IsTransient);
+        Assert.Contains("timed out", error.Message);
+        Assert.Null(error.StatusCode);
+    }
+
+    [Fact]
     public async Task Bad_credentials_are_a_permanent_error_with_akamais_message()
     {
         var call = Call() with
@@ -290,6 +360,14 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
 
         Akamai.Faults.Set(FaultProfile.None);
         Assert.Equal(DeploymentState.InProgress, (await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None)).State);
+    }
+
+    private async Task<string> EdgeAsync(string host, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(sims.BaseUrl, path));
+        request.Headers.Host = host;
+        using var response = await http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
     }
 
     private static Dictionary<string, string> Credentials => new()
