@@ -167,6 +167,8 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
         var first = await driver.ApplyAsync(Call(), spec, CancellationToken.None);
         var second = await driver.ApplyAsync(Call(), spec, CancellationToken.None); // as after a crash: no vendor id known
         var third = await driver.ApplyAsync(Call(first.ProviderServiceId), spec, CancellationToken.None);
+        var staleHint = await driver.ApplyAsync(Call("prp_999999"), spec, CancellationToken.None); // an id that no longer exists
+        Assert.Equal(first.ProviderServiceId, staleHint.ProviderServiceId);
 
         Assert.Equal(first.ProviderServiceId, second.ProviderServiceId);
         Assert.Equal(first.ProviderServiceId, third.ProviderServiceId);

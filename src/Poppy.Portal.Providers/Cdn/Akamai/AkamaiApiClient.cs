@@ -98,7 +98,8 @@ internal sealed class AkamaiApiClient
             // Not problem JSON (a proxy's page): the status says enough.
         }
 
-        var transient = status is 408 or 429 || status >= 500;
+        // 412: the version changed under us (another writer); reading it again and retrying resolves it.
+        var transient = status is 408 or 412 or 429 || status >= 500;
         var message = $"Akamai {method} {Path(path)} answered {status}" + (title is null ? "" : $" {title}") + (detail is null ? "." : $": {detail}");
         return new CdnDriverException(message, transient, status, transient ? retryAfter : null);
     }

@@ -126,6 +126,18 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         var accessUrls = (hostnames?["hostnames"]?["items"] as JsonArray ?? []).OfType<JsonObject>()
             .Select(h => new AccessUrl(Text(h, "cnameFrom")!, Text(h, "cnameTo")!, null)).ToList();
         var state = Int(property, "productionVersion") == latest ? DeploymentState.Deployed : DeploymentState.InProgress;
+        if (state == DeploymentState.InProgress)
+        {
+            // A failed activation never turns ACTIVE: say so instead of waiting for ever (a new apply activates again).
+            var last = (await ActivationsAsync(api, q, propertyId, cancellationToken))
+                .FirstOrDefault(a => Text(a, "network") == Production && Int(a, "propertyVersion") == latest);
+            if (Text(last, "status") is "FAILED" or "ABORTED")
+            {
+                throw new CdnDriverException($"Akamai's activation {Text(last, "activationId")} of {propertyId} v{latest} on production ended {Text(last, "status")}.",
+                    isTransient: false);
+            }
+        }
+
         return new ProvisionResult(propertyId, state, accessUrls, AkamaiRuleTree.Build(spec, 0).Warnings);
     }
 
@@ -246,10 +258,19 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
     private static async Task<JsonObject?> FindPropertyAsync(AkamaiApiClient api, string q, ProviderCall call, CancellationToken ct)
     {
         var name = PropertyName(call.ServiceId);
-        if (call.ProviderServiceId is { Length: > 0 } hint
-            && await GetPropertyAsync(api, q, hint, ct) is { } known && Text(known, "propertyName") == name)
+        if (call.ProviderServiceId is { Length: > 0 } hint)
         {
-            return known;
+            try
+            {
+                if (await GetPropertyAsync(api, q, hint, ct) is { } known && Text(known, "propertyName") == name)
+                {
+                    return known;
+                }
+            }
+            catch (CdnDriverException e) when (e.StatusCode is 400 or 403)
+            {
+                // A stale or foreign id: the name below is what counts.
+            }
         }
 
         var all = await api.GetAsync($"papi/v1/properties?{q}", ct);
@@ -261,7 +282,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
 
     private static async Task<IReadOnlyList<JsonObject>> ActivationsAsync(AkamaiApiClient api, string q, string propertyId, CancellationToken ct) =>
         ((await api.GetAsync($"papi/v1/properties/{propertyId}/activations?{q}", ct))?["activations"]?["items"] as JsonArray ?? [])
-            .OfType<JsonObject>().ToList();
+            .OfType<JsonObject>().OrderByDescending(a => Text(a, "submitDate"), StringComparer.Ordinal).ToList(); // newest first
 
     /// <summary>The CP code named after the property, made when missing.</summary>
     private async Task<int> EnsureCpCodeAsync(AkamaiApiClient api, string q, string name, string propertyId, List<string> warnings, CancellationToken ct)
