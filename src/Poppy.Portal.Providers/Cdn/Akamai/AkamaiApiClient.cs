@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Poppy.Portal.Core.Drivers;
+using Poppy.Portal.Providers.Signing;
+
+namespace Poppy.Portal.Providers.Cdn.Akamai;
+
+/// <summary>
+/// EdgeGrid-signed JSON calls to one Akamai API client (host = the account's API endpoint), each signed at the call's
+/// clock. Vendor errors become <see cref="CdnDriverException"/>: 429, 5xx and network failures are transient.
+/// </summary>
+internal sealed class AkamaiApiClient
+{
+    public const string RulesContentType = "application/vnd.akamai.papirules.latest+json";
+
+    private readonly ProviderCall call;
+    private readonly EdgeGridSigner signer;
+
+    public AkamaiApiClient(ProviderCall call)
+    {
+        this.call = call;
+        string Credential(string key) => call.Credentials.TryGetValue(key, out var value) && value.Length > 0
+            ? value
+            : throw new CdnDriverException($"The Akamai account has no {key} credential.", isTransient: false);
+        signer = new EdgeGridSigner(new EdgeGridCredentials(Credential("client_token"), Credential("client_secret"), Credential("access_token")));
+    }
+
+    public Task<JsonNode?> GetAsync(string path, CancellationToken ct, bool allowNotFound = false) =>
+        SendAsync(HttpMethod.Get, path, null, ct, allowNotFound: allowNotFound);
+
+    /// <summary>Sends one call; returns the JSON body, or null for a 404 when <paramref name="allowNotFound"/>.</summary>
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct,
+        string contentType = "application/json", string? ifMatch = null, bool allowNotFound = false)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(call.ApiEndpoint, path));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{ifMatch}\"");
+        }
+
+        request.Headers.Add("PAPI-Use-Prefixes", "true");
+        request.Headers.Accept.ParseAdd("application/json");
+        await signer.SignAsync(request, call.Clock.GetUtcNow(), Guid.NewGuid().ToString(), ct).ConfigureAwait(false);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await call.Http.SendAsync(request, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CdnDriverException($"Akamai did not answer {method} {Path(path)}: {e.Message}", isTransient: true, inner: e);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new CdnDriverException($"Akamai timed out on {method} {Path(path)}.", isTransient: true, inner: e);
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                return text.Length == 0 ? null : JsonNode.Parse(text);
+            }
+
+            var status = (int)response.StatusCode;
+            if (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            throw Error(method, path, status, text, RetryAfter(response));
+        }
+    }
+
+    private CdnDriverException Error(HttpMethod method, string path, int status, string text, TimeSpan? retryAfter)
+    {
+        string? title = null, detail = null;
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject problem)
+            {
+                title = problem["title"]?.ToString();
+                detail = problem["detail"]?.ToString();
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not problem JSON (a proxy's page): the status says enough.
+        }
+
+        // 412: the version changed under us (another writer); reading it again and retrying resolves it.
+        var transient = status is 408 or 412 or 429 || status >= 500;
+        var message = $"Akamai {method} {Path(path)} answered {status}" + (title is null ? "" : $" {title}") + (detail is null ? "." : $": {detail}");
+        return new CdnDriverException(message, transient, status, transient ? retryAfter : null);
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - call.Clock.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    // Query strings carry only contract and group ids, but keep messages short.
+    private static string Path(string path) => path.Split('?')[0];
+}
