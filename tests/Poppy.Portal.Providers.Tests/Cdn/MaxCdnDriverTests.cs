@@ -282,6 +282,29 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_vendor_that_does_not_answer_in_time_is_transient()
+    {
+        MaxCdn.Faults.Set(new FaultProfile { TimeoutRate = 1 });
+        using var impatient = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMilliseconds(300) };
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() =>
+            driver.ApplyAsync(Call() with { Http = impatient }, PlainService(), CancellationToken.None));
+
+        Assert.True(error.IsTransient);
+        Assert.Null(error.StatusCode);
+        Assert.Empty(MaxCdn.PullZones);
+    }
+
+    [Fact]
+    public async Task The_callers_own_cancellation_is_not_turned_into_a_vendor_error()
+    {
+        MaxCdn.Faults.Set(new FaultProfile { TimeoutRate = 1 });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => driver.ApplyAsync(Call(), PlainService(), cancel.Token));
+    }
+
+    [Fact]
     public async Task Signatures_follow_the_call_clock()
     {
         // The simulator refuses timestamps more than five minutes off its clock: the driver signs with the call's clock.
