@@ -1,3 +1,11 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Providers.Cdn.MaxCdn;
@@ -316,6 +324,39 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
         Assert.Contains("timestamp", error.Message);
     }
 
+    [Fact]
+    public async Task The_edge_serves_the_custom_domain_from_the_origin_with_the_rule_ttl_and_forgets_a_purged_file()
+    {
+        await using var origin = await TinyOrigin.StartAsync();
+        var spec = PlainService();
+        spec.Origins[0].Origin = "127.0.0.1";
+        spec.Origins[0].Port = origin.Port;
+        spec.Caching[0].Ttl = 600;
+        await driver.ApplyAsync(Call(), spec, CancellationToken.None);
+
+        Assert.Equal(("MISS", "origin /a.css #1"), await EdgeAsync("www.plain.example", "/a.css"));
+        Assert.Equal("www.plain.example", origin.LastHost); // host header "domain"
+        Assert.Equal(("HIT", "origin /a.css #1"), await EdgeAsync("www.plain.example", "/a.css"));
+
+        await driver.PurgeAsync(Call(), spec, "/a.css", hard: true, CancellationToken.None);
+        Assert.Equal(("MISS", "origin /a.css #2"), await EdgeAsync("www.plain.example", "/a.css"));
+
+        clock.Advance(TimeSpan.FromMinutes(9));
+        Assert.Equal(("HIT", "origin /a.css #2"), await EdgeAsync("www.plain.example", "/a.css"));
+        clock.Advance(TimeSpan.FromMinutes(1)); // the caching rule's 600 s are up
+        Assert.Equal(("MISS", "origin /a.css #3"), await EdgeAsync("www.plain.example", "/a.css"));
+    }
+
+    private async Task<(string Cache, string Body)> EdgeAsync(string host, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(simulator.BaseUrl, path));
+        request.Headers.Host = host;
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return (string.Join(",", response.Headers.GetValues("X-Cache")), body);
+    }
+
     [Theory]
     [InlineData(0, "0s")]
     [InlineData(90, "90s")]
@@ -326,8 +367,62 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
     public void Ttl_becomes_the_largest_whole_unit(long seconds, string expected) =>
         Assert.Equal(expected, MaxCdnZoneMapping.Duration(seconds));
 
-    private sealed class TestClock(DateTimeOffset now) : TimeProvider
+    private sealed class TestClock(DateTimeOffset start) : TimeProvider
     {
-        public override DateTimeOffset GetUtcNow() => now;
+        private readonly Lock gate = new();
+        private DateTimeOffset now = start;
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            lock (gate)
+            {
+                return now;
+            }
+        }
+
+        public void Advance(TimeSpan by)
+        {
+            lock (gate)
+            {
+                now += by;
+            }
+        }
+    }
+
+    /// <summary>An origin on 127.0.0.1 answering <c>origin {path} #{n}</c> and remembering the Host header it got.</summary>
+    private sealed class TinyOrigin : IAsyncDisposable
+    {
+        private readonly WebApplication app;
+        private readonly ConcurrentDictionary<string, int> counts = new();
+
+        private TinyOrigin(WebApplication app) => this.app = app;
+
+        public int Port { get; private set; }
+
+        public string? LastHost { get; private set; }
+
+        public static async Task<TinyOrigin> StartAsync()
+        {
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+            var app = builder.Build();
+            var origin = new TinyOrigin(app);
+            app.Run(async context =>
+            {
+                origin.LastHost = context.Request.Host.Value;
+                var n = origin.counts.AddOrUpdate(context.Request.Path.Value ?? "", 1, (_, c) => c + 1);
+                context.Response.ContentType = "text/plain";
+                await context.Response.WriteAsync($"origin {context.Request.Path.Value} #{n}");
+            });
+            await app.StartAsync();
+            origin.Port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+            return origin;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
     }
 }
