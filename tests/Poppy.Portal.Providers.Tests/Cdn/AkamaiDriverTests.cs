@@ -21,7 +21,7 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
 {
     private static readonly TimeSpan DeployDelay = TimeSpan.FromMinutes(5);
 
-    private readonly AkamaiTestClock clock = new();
+    private readonly ManualClock clock = new();
     private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false });
     private readonly AkamaiDriver driver = new();
     private readonly Guid serviceId = Guid.Parse("6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f");
@@ -423,27 +423,4 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
 
     private static IEnumerable<string> PathValues(JsonObject rule) =>
         Criterion(rule, "path")["values"]!.AsArray().Select(v => v!.GetValue<string>());
-}
-
-/// <summary>A clock the test moves by hand (FakeTimeProvider is not in this package source).</summary>
-internal sealed class AkamaiTestClock : TimeProvider
-{
-    private readonly Lock gate = new();
-    private DateTimeOffset now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow()
-    {
-        lock (gate)
-        {
-            return now;
-        }
-    }
-
-    public void Advance(TimeSpan by)
-    {
-        lock (gate)
-        {
-            now += by;
-        }
-    }
 }

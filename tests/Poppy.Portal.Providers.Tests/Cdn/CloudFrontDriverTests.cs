@@ -17,7 +17,7 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
     private static readonly XNamespace Ns = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
     private static readonly TimeSpan DeployDelay = TimeSpan.FromMinutes(5);
 
-    private readonly Clock clock = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly ManualClock clock = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
     private readonly CloudFrontDriver driver = new();
     private readonly Guid serviceId = Guid.Parse("6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f");
@@ -409,27 +409,4 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
             MaxTtl = 604_800,
         },
     };
-
-    /// <summary>A clock the test moves by hand (FakeTimeProvider is not in this package source).</summary>
-    private sealed class Clock(DateTimeOffset start) : TimeProvider
-    {
-        private readonly Lock gate = new();
-        private DateTimeOffset now = start;
-
-        public override DateTimeOffset GetUtcNow()
-        {
-            lock (gate)
-            {
-                return now;
-            }
-        }
-
-        public void Advance(TimeSpan by)
-        {
-            lock (gate)
-            {
-                now += by;
-            }
-        }
-    }
 }

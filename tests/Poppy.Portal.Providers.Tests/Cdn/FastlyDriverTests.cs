@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -449,8 +446,8 @@ public sealed class FastlyDriverTests : IAsyncLifetime
     [Fact]
     public async Task The_edge_serves_what_the_driver_configured_on_the_access_host_name()
     {
-        await using var main = await Origin.StartAsync("main");
-        await using var images = await Origin.StartAsync("images");
+        await using var main = await LoopbackOrigin.StartAsync("main");
+        await using var images = await LoopbackOrigin.StartAsync("images");
         options.OriginOverrides["origin.mysite.example"] = main.Url;
         options.OriginOverrides["img.mysite.example"] = images.Url;
         var spec = Spec();
@@ -460,11 +457,11 @@ public sealed class FastlyDriverTests : IAsyncLifetime
         // /images/* goes to the images backend with its custom Host header, and is cached.
         Assert.Equal(("images /images/a.png #1", "MISS"), await EdgeAsync(accessHost, "/images/a.png"));
         Assert.Equal(("images /images/a.png #1", "HIT"), await EdgeAsync(accessHost, "/images/a.png"));
-        Assert.Equal("images.mysite.example", images.Hosts.Last());
+        Assert.Equal("images.mysite.example", images.HostHeaders.Last());
 
         // Everything else goes to the main backend with the origin as Host; /api/v1.json (TTL 0) is never cached.
         Assert.Equal(("main /page #1", "MISS"), await EdgeAsync(accessHost, "/page"));
-        Assert.Equal("origin.mysite.example", main.Hosts.Last());
+        Assert.Equal("origin.mysite.example", main.HostHeaders.Last());
         Assert.Equal(("main /api/v1.json #1", "MISS"), await EdgeAsync(accessHost, "/api/v1.json"));
         Assert.Equal(("main /api/v1.json #2", "MISS"), await EdgeAsync(accessHost, "/api/v1.json"));
 
@@ -485,44 +482,5 @@ public sealed class FastlyDriverTests : IAsyncLifetime
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadAsStringAsync(), string.Join(",", response.Headers.GetValues("X-Cache")));
-    }
-
-    /// <summary>A loopback origin answering "{name} {path} #{n}" and recording the Host header of each request.</summary>
-    private sealed class Origin : IAsyncDisposable
-    {
-        private readonly WebApplication app;
-        private readonly ConcurrentDictionary<string, int> counts = new();
-        private readonly ConcurrentQueue<string> hosts = new();
-
-        private Origin(WebApplication app) => this.app = app;
-
-        public Uri Url { get; private set; } = null!;
-
-        public IReadOnlyCollection<string> Hosts => hosts;
-
-        public static async Task<Origin> StartAsync(string name)
-        {
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            builder.Logging.ClearProviders();
-            var origin = new Origin(builder.Build());
-            origin.app.Run(async context =>
-            {
-                var path = context.Request.Path.Value ?? "/";
-                var n = origin.counts.AddOrUpdate(path, 1, (_, c) => c + 1);
-                origin.hosts.Enqueue(context.Request.Host.Value ?? "");
-                context.Response.ContentType = "text/plain";
-                await context.Response.WriteAsync($"{name} {path} #{n}");
-            });
-            await origin.app.StartAsync();
-            origin.Url = new Uri(origin.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            return origin;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
     }
 }

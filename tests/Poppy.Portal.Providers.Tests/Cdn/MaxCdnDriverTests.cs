@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Drivers;
@@ -18,7 +14,7 @@ namespace Poppy.Portal.Providers.Tests.Cdn;
 /// <summary>The MaxCDN driver against the MaxCDN simulator over loopback HTTP, asserting the simulator's stored zones.</summary>
 public sealed class MaxCdnDriverTests : IAsyncLifetime
 {
-    private readonly TestClock clock = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly ManualClock clock = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false });
     private readonly MaxCdnDriver driver = new();
     private readonly Guid serviceId = Guid.Parse("0f8b2c4e-1a2b-4c3d-9e8f-1234567890ab");
@@ -316,7 +312,7 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
     public async Task Signatures_follow_the_call_clock()
     {
         // The simulator refuses timestamps more than five minutes off its clock: the driver signs with the call's clock.
-        var skewed = Call() with { Clock = new TestClock(clock.GetUtcNow().AddMinutes(-10)) };
+        var skewed = Call() with { Clock = new ManualClock(clock.GetUtcNow().AddMinutes(-10)) };
 
         var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.GetStateAsync(skewed, PlainService(), CancellationToken.None));
 
@@ -327,7 +323,7 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
     [Fact]
     public async Task The_edge_serves_the_custom_domain_from_the_origin_with_the_rule_ttl_and_forgets_a_purged_file()
     {
-        await using var origin = await TinyOrigin.StartAsync();
+        await using var origin = await LoopbackOrigin.StartAsync();
         var spec = PlainService();
         spec.Origins[0].Origin = "127.0.0.1";
         spec.Origins[0].Port = origin.Port;
@@ -335,7 +331,7 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
         await driver.ApplyAsync(Call(), spec, CancellationToken.None);
 
         Assert.Equal(("MISS", "origin /a.css #1"), await EdgeAsync("www.plain.example", "/a.css"));
-        Assert.Equal("www.plain.example", origin.LastHost); // host header "domain"
+        Assert.Equal("www.plain.example", origin.HostHeaders.Last()); // host header "domain"
         Assert.Equal(("HIT", "origin /a.css #1"), await EdgeAsync("www.plain.example", "/a.css"));
 
         await driver.PurgeAsync(Call(), spec, "/a.css", hard: true, CancellationToken.None);
@@ -366,63 +362,4 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
     [InlineData(31_536_000, "365d")]
     public void Ttl_becomes_the_largest_whole_unit(long seconds, string expected) =>
         Assert.Equal(expected, MaxCdnZoneMapping.Duration(seconds));
-
-    private sealed class TestClock(DateTimeOffset start) : TimeProvider
-    {
-        private readonly Lock gate = new();
-        private DateTimeOffset now = start;
-
-        public override DateTimeOffset GetUtcNow()
-        {
-            lock (gate)
-            {
-                return now;
-            }
-        }
-
-        public void Advance(TimeSpan by)
-        {
-            lock (gate)
-            {
-                now += by;
-            }
-        }
-    }
-
-    /// <summary>An origin on 127.0.0.1 answering <c>origin {path} #{n}</c> and remembering the Host header it got.</summary>
-    private sealed class TinyOrigin : IAsyncDisposable
-    {
-        private readonly WebApplication app;
-        private readonly ConcurrentDictionary<string, int> counts = new();
-
-        private TinyOrigin(WebApplication app) => this.app = app;
-
-        public int Port { get; private set; }
-
-        public string? LastHost { get; private set; }
-
-        public static async Task<TinyOrigin> StartAsync()
-        {
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            var app = builder.Build();
-            var origin = new TinyOrigin(app);
-            app.Run(async context =>
-            {
-                origin.LastHost = context.Request.Host.Value;
-                var n = origin.counts.AddOrUpdate(context.Request.Path.Value ?? "", 1, (_, c) => c + 1);
-                context.Response.ContentType = "text/plain";
-                await context.Response.WriteAsync($"origin {context.Request.Path.Value} #{n}");
-            });
-            await app.StartAsync();
-            origin.Port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
-            return origin;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using Poppy.Portal.TestSupport;
 using Poppy.Portal.Web.Features.Dashboard;
 
 namespace Poppy.Portal.Web.Tests.Hosting;
@@ -49,14 +50,5 @@ public sealed class RequestTimingsTests
         Assert.Equal(["2026-11-23T10:00:30Z"], chart.Categories);
         Assert.Equal([1.2], chart.Series[0].Data);
         Assert.Equal([5.7], chart.Series[1].Data);
-    }
-
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        private DateTimeOffset current = now;
-
-        public override DateTimeOffset GetUtcNow() => current;
-
-        public void Advance(TimeSpan by) => current += by;
     }
 }

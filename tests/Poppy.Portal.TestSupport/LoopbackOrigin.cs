@@ -8,10 +8,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Poppy.Portal.Simulators.Tests.Infrastructure;
+namespace Poppy.Portal.TestSupport;
 
 /// <summary>
-/// A real origin web server on 127.0.0.1: answers <c>origin {path} #{n}</c> (n counts requests for that path), with
+/// A real origin web server on 127.0.0.1: answers <c>{name} {path} #{n}</c> (n counts requests for that path), with
 /// the response headers a test set for the path, and records the Host header each request carried.
 /// </summary>
 public sealed class LoopbackOrigin : IAsyncDisposable
@@ -25,6 +25,8 @@ public sealed class LoopbackOrigin : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    public Uri Url => new($"http://127.0.0.1:{Port}/");
+
     /// <summary>When set, every request answers 500 (an origin in trouble).</summary>
     public bool Failing { get; set; }
 
@@ -34,7 +36,8 @@ public sealed class LoopbackOrigin : IAsyncDisposable
 
     public void SetHeaders(string path, params (string Name, string Value)[] values) => headers[path] = values;
 
-    public static async Task<LoopbackOrigin> StartAsync()
+    /// <param name="name">Starts each answer, so a test with several origins sees which one served.</param>
+    public static async Task<LoopbackOrigin> StartAsync(string name = "origin")
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -58,7 +61,7 @@ public sealed class LoopbackOrigin : IAsyncDisposable
             }
 
             http.Response.ContentType = "text/plain";
-            await http.Response.WriteAsync($"origin {key} #{n}");
+            await http.Response.WriteAsync($"{name} {key} #{n}");
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -1,4 +1,4 @@
-namespace Poppy.Portal.Simulators.Tests.Infrastructure;
+namespace Poppy.Portal.TestSupport;
 
 /// <summary>A clock the test moves by hand (the framework's FakeTimeProvider package is not in this package source).</summary>
 public sealed class ManualClock(DateTimeOffset start) : TimeProvider
