@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Hosting;
 using static Poppy.Portal.Simulators.Hosting.HttpHelpers;
+using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Simulators.MaxCdn;
 
@@ -152,7 +153,7 @@ public sealed class MaxCdnSimulator : VendorSimulator
         }
 
         var baseUrl = $"{request.Scheme}://{request.Host.Value?.ToLowerInvariant()}{request.PathBase}{request.Path}";
-        var expected = OAuth1.Sign(OAuth1.BaseString(request.Method, baseUrl, parameters), credentials.ConsumerSecret);
+        var expected = OAuth1Signature.Sign(OAuth1Signature.BaseString(request.Method, baseUrl, parameters), credentials.ConsumerSecret);
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature))
             ? null
             : Refuse("Invalid signature");

@@ -1,4 +1,5 @@
 using Poppy.Portal.Providers.Cdn.MaxCdn;
+using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Providers.Tests.Cdn;
 
@@ -51,7 +52,7 @@ public sealed class MaxCdnOAuthSignerTests
             ["oauth_version"] = "1.0",
         };
 
-        var baseString = MaxCdnOAuthSigner.BaseString("post", "https://api.twitter.com/1/statuses/update.json", parameters);
+        var baseString = OAuth1Signature.BaseString("post", "https://api.twitter.com/1/statuses/update.json", parameters);
 
         Assert.Equal(
             "POST&https%3A%2F%2Fapi.twitter.com%2F1%2Fstatuses%2Fupdate.json&include_entities%3Dtrue%26oauth_consumer_key%3Dxvz1evFS4wEEPTGEFPHBog" +
@@ -59,13 +60,13 @@ public sealed class MaxCdnOAuthSignerTests
             "%26oauth_token%3D370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb%26oauth_version%3D1.0" +
             "%26status%3DHello%2520Ladies%2520%252B%2520Gentlemen%252C%2520a%2520signed%2520OAuth%2520request%2521",
             baseString);
-        Assert.Equal("tnnArxj06cWHq44gCs1OSKk/jLY=", MaxCdnOAuthSigner.Signature(baseString, ConsumerSecret, TokenSecret));
+        Assert.Equal("tnnArxj06cWHq44gCs1OSKk/jLY=", OAuth1Signature.Sign(baseString, ConsumerSecret, TokenSecret));
     }
 
     [Fact]
     public void Base_url_keeps_a_non_default_port_and_drops_a_default_one()
     {
-        Assert.Equal("http://127.0.0.1:5090/maxcdn/alias/zones/pull.json", MaxCdnOAuthSigner.BaseUrl(new Uri("http://127.0.0.1:5090/maxcdn/alias/zones/pull.json?page=1")));
-        Assert.Equal("https://rws.maxcdn.com/alias/zones/pull.json", MaxCdnOAuthSigner.BaseUrl(new Uri("HTTPS://RWS.MaxCDN.com:443/alias/zones/pull.json")));
+        Assert.Equal("http://127.0.0.1:5090/maxcdn/alias/zones/pull.json", OAuth1Signature.BaseUrl(new Uri("http://127.0.0.1:5090/maxcdn/alias/zones/pull.json?page=1")));
+        Assert.Equal("https://rws.maxcdn.com/alias/zones/pull.json", OAuth1Signature.BaseUrl(new Uri("HTTPS://RWS.MaxCDN.com:443/alias/zones/pull.json")));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Poppy.Portal.Simulators.MaxCdn;
+using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Simulators.Tests.MaxCdn;
 
@@ -27,9 +28,9 @@ internal sealed class MaxCdnCalls(HttpClient http, Uri accountBase, TimeProvider
         var parameters = oauth.Concat(form.Select(f => KeyValuePair.Create(f.Name, f.Value)))
             .Concat(System.Web.HttpUtility.ParseQueryString(uri.Query) is var q ? q.AllKeys.Select(k => KeyValuePair.Create(k!, q[k]!)) : []);
         var baseUrl = uri.GetLeftPart(UriPartial.Path);
-        oauth["oauth_signature"] = OAuth1.Sign(OAuth1.BaseString(method.Method, baseUrl, parameters), secret);
+        oauth["oauth_signature"] = OAuth1Signature.Sign(OAuth1Signature.BaseString(method.Method, baseUrl, parameters), secret);
         request.Headers.TryAddWithoutValidation("Authorization",
-            "OAuth " + string.Join(", ", oauth.Select(p => $"{OAuth1.Encode(p.Key)}=\"{OAuth1.Encode(p.Value)}\"")));
+            "OAuth " + string.Join(", ", oauth.Select(p => $"{OAuth1Signature.Encode(p.Key)}=\"{OAuth1Signature.Encode(p.Value)}\"")));
         return await http.SendAsync(request);
     }
 

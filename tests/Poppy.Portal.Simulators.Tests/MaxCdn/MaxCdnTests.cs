@@ -1,6 +1,7 @@
 using System.Net;
 using Poppy.Portal.Simulators.MaxCdn;
 using Poppy.Portal.Simulators.Tests.Infrastructure;
+using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Simulators.Tests.MaxCdn;
 
@@ -23,10 +24,10 @@ public sealed class MaxCdnTests : SimulatorTest
             ["oauth_token"] = "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
             ["oauth_version"] = "1.0",
         };
-        var baseString = OAuth1.BaseString("post", "https://api.twitter.com/1/statuses/update.json", parameters);
+        var baseString = OAuth1Signature.BaseString("post", "https://api.twitter.com/1/statuses/update.json", parameters);
         Assert.StartsWith("POST&https%3A%2F%2Fapi.twitter.com%2F1%2Fstatuses%2Fupdate.json&include_entities%3Dtrue%26oauth_consumer_key", baseString);
         Assert.Equal("tnnArxj06cWHq44gCs1OSKk/jLY=",
-            OAuth1.Sign(baseString, "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw", "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"));
+            OAuth1Signature.Sign(baseString, "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw", "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Providers.Cdn.MaxCdn;
 
@@ -79,7 +80,7 @@ public sealed class MaxCdnDriver : ICdnDriver
         if (url is not null)
         {
             var file = url.StartsWith('/') ? url : "/" + url;
-            path += "?" + MaxCdnOAuthSigner.Encode("files[]") + "=" + MaxCdnOAuthSigner.Encode(file);
+            path += "?" + OAuth1Signature.Encode("files[]") + "=" + OAuth1Signature.Encode(file);
         }
 
         await api.SendAsync(HttpMethod.Delete, path, null, cancellationToken).ConfigureAwait(false);

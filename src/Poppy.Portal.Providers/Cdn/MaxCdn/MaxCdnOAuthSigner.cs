@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-using System.Text;
+using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Providers.Cdn.MaxCdn;
 
 /// <summary>
-/// OAuth 1.0a HMAC-SHA1 request signing (RFC 5849 §3.4) as MaxCDN's RWS API takes it: two-legged, so only the consumer
+/// OAuth 1.0a HMAC-SHA1 request signing (<see cref="OAuth1Signature"/>) as MaxCDN's RWS API takes it: two-legged, so only the consumer
 /// key and secret. The signature covers the method, the base URL (scheme, lower-case host, non-default port, path) and
 /// every query and form parameter plus the <c>oauth_*</c> fields; it is sent in an <c>Authorization: OAuth …</c> header.
 /// </summary>
@@ -41,37 +40,13 @@ internal sealed class MaxCdnOAuthSigner(string consumerKey, string consumerSecre
             parameters.AddRange(ParseUrlEncoded(await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)));
         }
 
-        var signature = Signature(BaseString(request.Method.Method, BaseUrl(uri), parameters), consumerSecret, tokenSecret);
+        var signature = OAuth1Signature.Sign(OAuth1Signature.BaseString(request.Method.Method, OAuth1Signature.BaseUrl(uri), parameters), consumerSecret, tokenSecret);
         oauth.Add(new("oauth_signature", signature));
-        var header = "OAuth " + string.Join(", ", oauth.Select(p => $"{Encode(p.Key)}=\"{Encode(p.Value)}\""));
+        var header = "OAuth " + string.Join(", ", oauth.Select(p => $"{OAuth1Signature.Encode(p.Key)}=\"{OAuth1Signature.Encode(p.Value)}\""));
         request.Headers.Remove("Authorization");
         request.Headers.TryAddWithoutValidation("Authorization", header);
         return header;
     }
-
-    /// <summary>RFC 3986 percent-encoding: everything but unreserved characters.</summary>
-    public static string Encode(string value) => Uri.EscapeDataString(value);
-
-    /// <summary>The signature base string: METHOD &amp; encoded base URL &amp; encoded, sorted, encoded parameters.</summary>
-    public static string BaseString(string method, string baseUrl, IEnumerable<KeyValuePair<string, string>> parameters)
-    {
-        var normalized = string.Join('&', parameters
-            .Select(p => (Name: Encode(p.Key), Value: Encode(p.Value)))
-            .OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal)
-            .Select(p => $"{p.Name}={p.Value}"));
-        return $"{method.ToUpperInvariant()}&{Encode(baseUrl)}&{Encode(normalized)}";
-    }
-
-    /// <summary>HMAC-SHA1 of the base string keyed with "consumer secret &amp; token secret" (empty for two-legged), base64.</summary>
-    public static string Signature(string baseString, string consumerSecret, string tokenSecret = "")
-    {
-        var key = Encoding.ASCII.GetBytes($"{Encode(consumerSecret)}&{Encode(tokenSecret)}");
-        return Convert.ToBase64String(HMACSHA1.HashData(key, Encoding.ASCII.GetBytes(baseString)));
-    }
-
-    /// <summary>Scheme and host in lower case, the port only when it is not the scheme's default, the path as sent.</summary>
-    public static string BaseUrl(Uri uri) =>
-        $"{uri.Scheme.ToLowerInvariant()}://{uri.Host.ToLowerInvariant()}{(uri.IsDefaultPort ? "" : ":" + uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))}{uri.AbsolutePath}";
 
     /// <summary>Decodes <c>a=1&amp;b=x+y</c> ('+' is a space in form encoding), keeping repeated names.</summary>
     private static IEnumerable<KeyValuePair<string, string>> ParseUrlEncoded(string text) =>
