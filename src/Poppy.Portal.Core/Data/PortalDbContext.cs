@@ -18,6 +18,13 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<ProjectMembership> ProjectMemberships => Set<ProjectMembership>();
 
+    /// <summary>
+    /// Whether the database answers with its schema in place: reads the migrations history, because a SQLite connection
+    /// opens lazily and "SELECT 1" never touches the file. Used by /healthz and the API's ping and health.
+    /// </summary>
+    public async Task<bool> HasSchemaAsync(CancellationToken cancellationToken) =>
+        await Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM \"__EFMigrationsHistory\"").SingleAsync(cancellationToken) > 0;
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

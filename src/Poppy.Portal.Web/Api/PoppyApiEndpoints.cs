@@ -74,7 +74,7 @@ public static class PoppyApiEndpoints
     {
         try
         {
-            return await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM \"__EFMigrationsHistory\"").SingleAsync(cancellationToken) > 0;
+            return await db.HasSchemaAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

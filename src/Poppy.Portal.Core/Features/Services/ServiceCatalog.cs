@@ -85,17 +85,10 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
 
     public async Task<CatalogResult> CreateAsync(Guid projectId, ServiceSpec spec, CancellationToken cancellationToken)
     {
-        spec = spec.Clone();
-        ServiceDefaults.Apply(spec, isCreate: true);
-        var errors = ServiceSpecValidator.Validate(spec);
-        if (errors.Count > 0)
+        (spec, var flavor, var invalid) = await CheckAsync(spec, isCreate: true, cancellationToken);
+        if (invalid is not null)
         {
-            return CatalogResult.Invalid(errors);
-        }
-        var flavor = await FindFlavorAsync(spec.FlavorId, cancellationToken);
-        if (flavor is null)
-        {
-            return CatalogResult.Invalid("flavor_id", $"Flavor '{spec.FlavorId}' does not exist.");
+            return invalid;
         }
         var limit = await GetLimitAsync(projectId, cancellationToken);
         var count = await Live(projectId).CountAsync(s => s.Status != ServiceStatus.DeleteInProgress, cancellationToken);
@@ -116,7 +109,7 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
             ProjectId = projectId,
             CreatedAt = now,
         };
-        Apply(service, spec, flavor, now, ProviderStatus.DeployInProgress);
+        Apply(service, spec, flavor!, now, ProviderStatus.DeployInProgress);
         db.Add(service);
         audit.Record(projectId, AuditEntityTypes.Service, service.Id.ToString(), "create", $"Created service {spec.Name}", after: service.Document);
         return await SaveAsync(service, spec, cancellationToken);
@@ -134,17 +127,10 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
         {
             return CatalogResult.Rejected(id, $"Service {id} is {service.Status.WireName()}; it can be changed once it is deployed or has failed.");
         }
-        spec = spec.Clone();
-        ServiceDefaults.Apply(spec, isCreate: false);
-        var errors = ServiceSpecValidator.Validate(spec);
-        if (errors.Count > 0)
+        (spec, var flavor, var invalid) = await CheckAsync(spec, isCreate: false, cancellationToken);
+        if (invalid is not null)
         {
-            return CatalogResult.Invalid(errors);
-        }
-        var flavor = await FindFlavorAsync(spec.FlavorId, cancellationToken);
-        if (flavor is null)
-        {
-            return CatalogResult.Invalid("flavor_id", $"Flavor '{spec.FlavorId}' does not exist.");
+            return invalid;
         }
         var domainErrors = await ClaimDomainsAsync(spec, service, cancellationToken);
         if (domainErrors.Count > 0)
@@ -153,7 +139,7 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
         }
 
         var before = service.Document;
-        Apply(service, spec, flavor, clock.GetUtcNow(), ProviderStatus.UpdateInProgress);
+        Apply(service, spec, flavor!, clock.GetUtcNow(), ProviderStatus.UpdateInProgress);
         service.Version++;
         audit.Record(projectId, AuditEntityTypes.Service, id.ToString(), "update", $"Updated service {spec.Name}", before, service.Document);
         return await SaveAsync(service, spec, cancellationToken);
@@ -284,6 +270,25 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
 
     private IQueryable<CdnService> Live(Guid projectId) =>
         db.Set<CdnService>().Where(s => s.ProjectId == projectId && s.ArchivedAt == null);
+
+    /// <summary>
+    /// The checks a create and an update share, on a copy with Poppy's defaults applied: the document's rules, then that
+    /// the flavor exists. Returns the copy and its flavor, or the result to answer with.
+    /// </summary>
+    private async Task<(ServiceSpec Spec, Flavor? Flavor, CatalogResult? Invalid)> CheckAsync(ServiceSpec spec, bool isCreate, CancellationToken cancellationToken)
+    {
+        spec = spec.Clone();
+        ServiceDefaults.Apply(spec, isCreate);
+        var errors = ServiceSpecValidator.Validate(spec);
+        if (errors.Count > 0)
+        {
+            return (spec, null, CatalogResult.Invalid(errors));
+        }
+        var flavor = await FindFlavorAsync(spec.FlavorId, cancellationToken);
+        return flavor is null
+            ? (spec, null, CatalogResult.Invalid("flavor_id", $"Flavor '{spec.FlavorId}' does not exist."))
+            : (spec, flavor, null);
+    }
 
     private Task<Flavor?> FindFlavorAsync(string flavorId, CancellationToken cancellationToken) =>
         db.Set<Flavor>().Include(f => f.Providers).ThenInclude(p => p.ProviderAccount)
