@@ -12,7 +12,11 @@ public sealed class DevelopmentSimulatorOptions
     /// <summary>Start the simulators with the portal; on in appsettings.Development.json, off elsewhere.</summary>
     public bool Enabled { get; set; }
 
+    /// <summary>Loopback port; 0 picks a free one.</summary>
     public int Port { get; set; } = 5090;
+
+    /// <summary>How long CloudFront and Akamai take to roll a change out.</summary>
+    public TimeSpan DeployDelay { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -25,6 +29,9 @@ public sealed class DevelopmentSimulators(
     public const string FlavorId = "cdn";
     private SimulatorHost? host;
 
+    /// <summary>The running simulators, when enabled (tests inspect the vendors' stored state and inject faults through it).</summary>
+    public SimulatorHost? Host => host;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var options = configuration.GetSection(DevelopmentSimulatorOptions.Section).Get<DevelopmentSimulatorOptions>() ?? new();
@@ -32,7 +39,7 @@ public sealed class DevelopmentSimulators(
         {
             return;
         }
-        var simulatorOptions = new SimulatorOptions { Port = options.Port, TimeProvider = clock };
+        var simulatorOptions = new SimulatorOptions { Port = options.Port, TimeProvider = clock, DeployDelay = options.DeployDelay };
         host = await SimulatorHost.StartAsync(simulatorOptions, cancellationToken);
         logger.LogInformation("CDN simulators listening on {Url}", host.BaseUrl);
 
