@@ -37,6 +37,9 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         var providers = deployed!["providers"]!.AsArray();
         Assert.Equal(4, providers.Count);
         Assert.All(providers, p => Assert.Equal("deployed", p!["status"]!.GetValue<string>()));
+        // What a vendor cannot express is reported on the service: the simulator account has no ACM certificate for aliases.
+        var cloudFront = providers.Single(p => p!["provider"]!.GetValue<string>() == "sim-cloudfront")!;
+        Assert.Contains(cloudFront["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("not added as CloudFront aliases"));
         Assert.Equal(4, deployed["links"]!.AsArray().Count(l => l!["rel"]!.GetValue<string>() == "access_url"));
         var creates = await fixture.OperationsAsync(id);
         Assert.Equal(4, creates.Count);
