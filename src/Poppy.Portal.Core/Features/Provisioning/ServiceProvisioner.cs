@@ -52,12 +52,15 @@ public sealed partial class ServiceProvisioner(
             .Where(o => o.ServiceId == serviceId && ProvisioningOperation.PendingStates.Contains(o.State))
             .OrderBy(o => o.Id).ToListAsync(cancellationToken);
 
-    /// <summary>A later change of a provider makes its earlier pending changes moot (a delete after a create, say).</summary>
+    /// <summary>
+    /// A later change of a provider makes its earlier pending changes moot (a delete after a create, say), and a pending
+    /// delete makes its pending purges moot.
+    /// </summary>
     private static List<ProvisioningOperation> Supersede(List<ProvisioningOperation> pending, DateTimeOffset now)
     {
         var moot = pending.Where(o => o.Kind != OperationKind.Purge)
             .GroupBy(o => o.ProviderAccountId)
-            .SelectMany(g => g.SkipLast(1))
+            .SelectMany(g => g.SkipLast(1).Concat(g.Last().Kind == OperationKind.Delete ? pending.Where(p => p.Kind == OperationKind.Purge && p.ProviderAccountId == g.Key) : []))
             .ToList();
         foreach (var operation in moot)
         {
