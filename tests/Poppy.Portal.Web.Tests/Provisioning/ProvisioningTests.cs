@@ -184,6 +184,21 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_delete_right_after_a_create_leaves_nothing_at_any_vendor()
+    {
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService());
+        using (var delete = await fixture.Admin.DeleteAsync($"/v1.0/services/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        }
+        await fixture.WaitForStatusAsync(id, null);
+        Assert.All(fixture.VendorResources(id), r => Assert.Equal(0, r.Value));
+        var operations = await fixture.OperationsAsync(id);
+        Assert.Equal(4, operations.Count(o => o.Kind == OperationKind.Delete && o.State == OperationState.Succeeded));
+        Assert.DoesNotContain(operations, o => o.IsPending);
+    }
+
+    [Fact]
     public async Task Pending_operations_without_a_job_are_picked_up_by_the_recovery_sweep()
     {
         var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService());
