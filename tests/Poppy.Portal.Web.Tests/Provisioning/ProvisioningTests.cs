@@ -111,6 +111,21 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_Retry_After_longer_than_a_run_waits_is_honoured_by_coming_back_after_it()
+    {
+        var (_, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-retry-after", apiKey: "sim-fastly-api-key");
+        // The test portal waits at most 1 s between retries within a run; Fastly asks for 2 s.
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { ThrottleBurst = new ThrottleBurst(1, 2) });
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+
+        await fixture.WaitForStatusAsync(id, "deployed");
+        var operation = Assert.Single(await fixture.OperationsAsync(id));
+        Assert.Equal(2, operation.Attempts);
+        Assert.True(operation.FinishedAt - operation.StartedAt >= TimeSpan.FromSeconds(2), $"finished after {operation.FinishedAt - operation.StartedAt}");
+        Assert.Contains("429", operation.LastError);
+    }
+
+    [Fact]
     public async Task A_permanent_error_fails_fast_with_the_vendors_message_and_a_retry_after_the_fix_deploys()
     {
         var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-wrong-key", apiKey: "not-the-right-key");

@@ -44,8 +44,18 @@ public sealed partial class ServiceProvisioner(
         events.Changed();
 
         pending = await PendingAsync(serviceId, cancellationToken);
-        return NextPerProvider(pending).Select(o => o.NextAttemptAt ?? now).DefaultIfEmpty().Min() is var next && next != default ? next : null;
+        if (pending.Count == 0)
+        {
+            return null;
+        }
+        // Work that is due already (a purge that waited for its provider's change, an outcome that could not be
+        // recorded) comes back after a short gap rather than at once, so a persistent failure cannot spin.
+        var next = NextPerProvider(pending).Min(o => o.NextAttemptAt ?? now);
+        var soonest = clock.GetUtcNow() + MinimumGap;
+        return next > soonest ? next : soonest;
     }
+
+    private static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(500);
 
     private Task<List<ProvisioningOperation>> PendingAsync(Guid serviceId, CancellationToken cancellationToken) =>
         db.Set<ProvisioningOperation>()
