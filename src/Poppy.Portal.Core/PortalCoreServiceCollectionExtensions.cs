@@ -11,6 +11,7 @@ using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Core.Jobs;
 
 namespace Poppy.Portal.Core;
 
@@ -39,6 +40,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<AuditQuery>();
         services.AddScoped<ApiTokenService>();
         services.AddHttpContextAccessor();
+        services.AddPortalJobs(configuration, contentRoot);
         return services;
     }
 }
