@@ -21,7 +21,7 @@ internal sealed class JobTestHost : IAsyncDisposable
     public static string SqliteConnectionString(string file) => $"Data Source={file};Pooling=False";
 
     public static async Task<JobTestHost> StartAsync(
-        DatabaseProvider provider, string connectionString, IDictionary<string, string?>? settings = null, bool start = true)
+        DatabaseProvider provider, string connectionString, IDictionary<string, string?>? settings = null, bool start = true, bool migrate = true)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -41,8 +41,9 @@ internal sealed class JobTestHost : IAsyncDisposable
         builder.Services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
 
         var test = new JobTestHost(builder.Build());
-        using (var scope = test.Host.Services.CreateScope())
+        if (migrate)
         {
+            using var scope = test.Host.Services.CreateScope();
             await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Database.MigrateAsync();
         }
         if (start)
