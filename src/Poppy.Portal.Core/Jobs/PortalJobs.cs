@@ -23,8 +23,7 @@ public static class PortalJobs
     public static IServiceCollection AddPortalJobs(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         var section = configuration.GetSection(JobOptions.Section);
-        services.AddOptions<JobOptions>().Bind(section)
-            .Validate(o => o.MaxConcurrency > 0, "Portal:Jobs:MaxConcurrency must be at least 1.");
+        services.AddOptions<JobOptions>().Bind(section);
         var jobs = section.Get<JobOptions>() ?? new JobOptions();
         if (jobs.MaxConcurrency < 1)
         {
@@ -95,10 +94,7 @@ public static class PortalJobs
     private static string SqliteForQuartz(string connectionString)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Default Timeout") || builder.DefaultTimeout < BusyTimeoutSeconds)
-        {
-            builder.DefaultTimeout = BusyTimeoutSeconds;
-        }
+        builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, BusyTimeoutSeconds);
         return builder.ToString();
     }
 

@@ -99,4 +99,23 @@ public sealed class SqliteJobStoreTests
         await JobTestHost.WaitUntilAsync(() => RecordingJob.RunsOf(run).Count > 0, Deadline, "a process with jobs enabled runs it");
         Assert.Single(RecordingJob.RunsOf(run));
     }
+
+    [Fact]
+    public async Task The_scheduler_refuses_a_database_whose_quartz_tables_are_incomplete()
+    {
+        using var temp = new TempDirectory("poppy-jobs");
+        var connectionString = JobTestHost.SqliteConnectionString(temp.File("portal.db"));
+        await using var host = await JobTestHost.StartAsync(DatabaseProvider.Sqlite, connectionString, start: false);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE qrtz_locks";
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        // Schema validation at startup: a missing migration fails here, naming the table, not later inside a job.
+        var refused = await Assert.ThrowsAnyAsync<Exception>(async () => await host.SchedulerAsync());
+        Assert.Contains("LOCKS", refused.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
 }
