@@ -60,8 +60,8 @@ public static class PortalJobs
                         store.UseSqlite(SqliteForQuartz(database.ConnectionString));
                         // No UseLockHandler: with no handler set, the store picks its internal SqliteLockHandler on
                         // SQLite (one in-process gate for all of Quartz's work, taken before a connection is opened),
-                        // which is what keeps its own transactions from colliding with "database is locked". It
-                        // also forces serializable (BEGIN IMMEDIATE) transactions there, so a writer waits for EF's.
+                        // which is what keeps its own transactions from colliding with "database is locked". Quartz
+                        // also forces serializable transactions on SQLite and retries SQLite BUSY/LOCKED as transient.
                         break;
                     case DatabaseProvider.PostgreSQL:
                         store.UsePostgres(database.ConnectionString);
