@@ -18,24 +18,25 @@ namespace Poppy.Portal.Web.Tests.Provisioning;
 /// the four simulator accounts and flavor "cdn", as in Development), and retry, poll and circuit timings shortened
 /// from seconds to milliseconds so faults play out quickly.
 /// </summary>
-public sealed class ProvisioningPortal : IAsyncLifetime
+public class ProvisioningPortal : IAsyncLifetime
 {
     public const string Flavor = DevelopmentSimulators.FlavorId;
 
-    public PortalFactory Portal { get; } = new();
+    public PortalFactory Portal { get; private set; } = null!;
 
     public HttpClient Admin { get; private set; } = null!;
 
     public SimulatorHost Simulators => Portal.Services.GetServices<IHostedService>().OfType<DevelopmentSimulators>().Single().Host!;
 
-    public async Task InitializeAsync()
+    /// <summary>A SQLite portal; a subclass may put it elsewhere.</summary>
+    protected virtual Task<PortalFactory> CreatePortalAsync() => Task.FromResult(new PortalFactory());
+
+    /// <summary>Provisioning settings for tests: jobs on, and every wait cut to milliseconds.</summary>
+    public static void UseFastProvisioning(PortalFactory portal)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Portal:Jobs:Enabled"] = "true",
-            ["Portal:Simulators:Enabled"] = "true",
-            ["Portal:Simulators:Port"] = "0",
-            ["Portal:Simulators:DeployDelay"] = "00:00:00.300",
             ["Portal:Provisioning:RetryBaseDelay"] = "00:00:00.020",
             ["Portal:Provisioning:RetryMaxDelay"] = "00:00:01",
             ["Portal:Provisioning:RescheduleDelay"] = "00:00:00.200",
@@ -47,14 +48,23 @@ public sealed class ProvisioningPortal : IAsyncLifetime
         };
         foreach (var (key, value) in settings)
         {
-            Portal.Settings[key] = value;
+            portal.Settings[key] = value;
         }
+    }
+
+    public virtual async Task InitializeAsync()
+    {
+        Portal = await CreatePortalAsync();
+        UseFastProvisioning(Portal);
+        Portal.Settings["Portal:Simulators:Enabled"] = "true";
+        Portal.Settings["Portal:Simulators:Port"] = "0";
+        Portal.Settings["Portal:Simulators:DeployDelay"] = "00:00:00.300";
         Admin = await Portal.ApiClientAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword, PortalFactory.FirstProject);
         using var limit = await Admin.PutAsJsonAsync($"/v1.0/admin/limits/{PortalFactory.FirstProject}", new { limit = 10_000 });
         Assert.Equal(System.Net.HttpStatusCode.Created, limit.StatusCode);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Admin.Dispose();
         await Portal.DisposeAsync();
