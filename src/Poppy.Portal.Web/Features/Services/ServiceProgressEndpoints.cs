@@ -27,13 +27,13 @@ public static class ServiceProgressEndpoints
 
     public static string EventsPath(Guid serviceId) => $"/services/{serviceId}/progress/events";
 
-    public static string RetryPath(long operationId) => $"/ui/provisioning/operations/{operationId}/retry";
+    public static string RetryPath(long operationId) => $"/jobs/operations/{operationId}/retry";
 
     public static IEndpointRouteBuilder MapServiceProgressEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/services/{id:guid}/progress/events", ProgressEventsAsync);
         // [FromForm] makes the antiforgery middleware check the token; Viewers are refused by ViewerWriteGuardMiddleware.
-        endpoints.MapPost("/ui/provisioning/operations/{operationId:long}/retry", RetryAsync);
+        endpoints.MapPost("/jobs/operations/{operationId:long}/retry", RetryAsync);
         return endpoints;
     }
 
