@@ -41,7 +41,7 @@ public sealed class ProvisioningPageTests : PortalTest
         var page = await admin.GetPageAsync($"/services/{id}");
 
         var live = page.QuerySelector("#provisioning-live")!;
-        Assert.Equal($"/services/{id}/progress/events", live.GetAttribute("hx-sse:connect"));
+        Assert.Equal($"/services/{id}/progress/events?since=failed", live.GetAttribute("hx-sse:connect"));
         Assert.Equal("archived", live.GetAttribute("hx-sse:close"));
         var akamai = live.QuerySelector("tr[data-provider=sim-akamai]")!;
         Assert.Equal("running", akamai.GetAttribute("data-state"));
@@ -77,7 +77,7 @@ public sealed class ProvisioningPageTests : PortalTest
         await admin.GetPageAsync($"/services/{id}"); // sets the antiforgery cookie, as the browser has it
         using var timeout = new CancellationTokenSource(StreamTimeout);
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/services/{id}/progress/events");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/services/{id}/progress/events?since=create_in_progress");
         request.Headers.Add("HX-Request", "true");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await admin.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
@@ -91,6 +91,7 @@ public sealed class ProvisioningPageTests : PortalTest
         var card = PortalClient.Parse(first.Data);
         Assert.Equal("queued", card.QuerySelector("tr[data-provider=sim-fastly]")!.GetAttribute("data-state"));
         Assert.Equal("create_in_progress", card.QuerySelector("#service-status[hx-swap-oob] [data-status]")!.TextContent);
+        Assert.Null(card.QuerySelector("[data-testid=status-changed]"));
 
         var changedAt = Stopwatch.StartNew();
         await Portal.ChangeOperationAsync(id, "sim-fastly", o =>
@@ -106,6 +107,12 @@ public sealed class ProvisioningPageTests : PortalTest
         Assert.Equal("queued", updated.QuerySelector("tr[data-provider=sim-akamai]")!.GetAttribute("data-state"));
         // Told by the change signal, not found by the 2 s poll.
         Assert.True(changedAt.Elapsed < ServiceProgressEndpointsPollInterval, $"The change took {changedAt.Elapsed} to reach the stream.");
+
+        // The other provider fails too: the overall status changes, and the card says the page's actions are out of date.
+        await Portal.FailAsync(id, "sim-akamai", "401 Unauthorized");
+        var third = PortalClient.Parse((await events.NextAsync(timeout.Token))!.Value.Data);
+        Assert.Equal("failed", third.QuerySelector("#service-status[hx-swap-oob] [data-status]")!.TextContent);
+        Assert.Contains("The service is now failed", third.QuerySelector("[data-testid=status-changed]")!.TextContent);
 
         // Deleted everywhere (archived): the stream says so, sends the closing event and ends.
         await Portal.ChangeOperationAsync(id, "sim-fastly", _ => { }, service: s => s.ArchivedAt = s.UpdatedAt);

@@ -13,6 +13,9 @@ public sealed class DevelopmentSimulatorOptions
     public bool Enabled { get; set; }
 
     public int Port { get; set; } = 5090;
+
+    /// <summary>How long CloudFront and Akamai take to roll a change out (InProgress, then Deployed); tests shorten it.</summary>
+    public TimeSpan DeployDelay { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -32,7 +35,7 @@ public sealed class DevelopmentSimulators(
         {
             return;
         }
-        var simulatorOptions = new SimulatorOptions { Port = options.Port, TimeProvider = clock };
+        var simulatorOptions = new SimulatorOptions { Port = options.Port, TimeProvider = clock, DeployDelay = options.DeployDelay };
         host = await SimulatorHost.StartAsync(simulatorOptions, cancellationToken);
         logger.LogInformation("CDN simulators listening on {Url}", host.BaseUrl);
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Provisioning;
+using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Hosting;
 
@@ -25,7 +26,8 @@ public static class ServiceProgressEndpoints
     /// <summary>How long the stream waits for a change in this process before it reads the database anyway (changes made by other processes).</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
-    public static string EventsPath(Guid serviceId) => $"/services/{serviceId}/progress/events";
+    /// <param name="pageStatus">The status the page shows; the stream points out when it has changed.</param>
+    public static string EventsPath(Guid serviceId, ServiceStatus pageStatus) => $"/services/{serviceId}/progress/events?since={pageStatus.WireName()}";
 
     public static string RetryPath(long operationId) => $"/jobs/operations/{operationId}/retry";
 
@@ -37,7 +39,7 @@ public static class ServiceProgressEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ProgressEventsAsync(Guid id, HttpContext context, ProvisioningOperations operations, ProjectDirectory projects,
+    private static async Task<IResult> ProgressEventsAsync(Guid id, string? since, HttpContext context, ProvisioningOperations operations, ProjectDirectory projects,
         IAntiforgery antiforgery, ProvisioningEvents events, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var service = await operations.FindServiceAsync(id, cancellationToken);
@@ -52,14 +54,15 @@ public static class ServiceProgressEndpoints
         // The page set the antiforgery cookie; a request token for it stays valid for the whole stream.
         var token = canRetry ? antiforgery.GetTokens(context).RequestToken : null;
         context.Response.Headers.CacheControl = "no-cache";
-        return TypedResults.ServerSentEvents(StreamAsync(id, canRetry, token, context.RequestServices, operations, events, clock, loggers, cancellationToken));
+        ServiceStatus? pageStatus = ServiceStatuses.All.Cast<ServiceStatus?>().FirstOrDefault(s => s!.Value.WireName() == since);
+        return TypedResults.ServerSentEvents(StreamAsync(id, pageStatus, canRetry, token, context.RequestServices, operations, events, clock, loggers, cancellationToken));
     }
 
     /// <summary>
     /// Sends the card whenever it differs from the last one sent, checking at every provisioning change in this process
     /// and at least every <see cref="PollInterval"/>; ends (and says so) when the service has been deleted.
     /// </summary>
-    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(Guid id, bool canRetry, string? token, IServiceProvider services,
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(Guid id, ServiceStatus? pageStatus, bool canRetry, string? token, IServiceProvider services,
         ProvisioningOperations operations, ProvisioningEvents events, TimeProvider clock, ILoggerFactory loggers,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -80,6 +83,7 @@ public static class ServiceProgressEndpoints
                 [nameof(ProvisioningCard.AntiforgeryToken)] = token,
                 [nameof(ProvisioningCard.ReturnUrl)] = $"/services/{id}",
                 [nameof(ProvisioningCard.Archived)] = archived,
+                [nameof(ProvisioningCard.PageStatus)] = pageStatus,
                 [nameof(ProvisioningCard.OutOfBandStatus)] = !archived,
             });
             if (html != last)
