@@ -170,9 +170,9 @@ public sealed partial class PortalBrowserTests(PortalProcess portal, ChromiumBro
         }
     }
 
-    private async Task<IBrowserContext> NewContextAsync(BrowserDiagnostics diagnostics, BrowserNewContextOptions options)
+    private async Task<IBrowserContext> NewContextAsync(BrowserDiagnostics diagnostics, BrowserNewContextOptions options, PortalProcess? host = null)
     {
-        options.BaseURL = portal.BaseUrl;
+        options.BaseURL = (host ?? portal).BaseUrl;
         options.Locale = "en-US";
         options.TimezoneId = "UTC";
         var context = await chromium.Browser.NewContextAsync(options);
@@ -186,12 +186,14 @@ public sealed partial class PortalBrowserTests(PortalProcess portal, ChromiumBro
     /// Runs a test in a fresh browser context; afterwards writes the browser log, on failure a screenshot, and asserts
     /// the browser reported no problems.
     /// </summary>
-    private async Task RunAsync(string testName, Func<IBrowserContext, IPage, BrowserDiagnostics, Task> test)
+    /// <param name="host">Another portal process than the collection's (a test that needs other settings).</param>
+    private async Task RunAsync(string testName, Func<IBrowserContext, IPage, BrowserDiagnostics, Task> test, PortalProcess? host = null)
     {
+        host ??= portal;
         var failureScreenshot = RepositoryPaths.Artifact($"{testName}-failure.png");
         File.Delete(failureScreenshot); // left by an earlier failed run
-        var diagnostics = new BrowserDiagnostics(portal.BaseUrl);
-        await using var context = await NewContextAsync(diagnostics, new BrowserNewContextOptions { ViewportSize = Desktop });
+        var diagnostics = new BrowserDiagnostics(host.BaseUrl);
+        await using var context = await NewContextAsync(diagnostics, new BrowserNewContextOptions { ViewportSize = Desktop }, host);
         var page = await context.NewPageAsync();
         diagnostics.Watch(page);
         var started = TimeProvider.System.GetUtcNow();
@@ -211,7 +213,7 @@ public sealed partial class PortalBrowserTests(PortalProcess portal, ChromiumBro
             {
                 output.WriteLine($"No failure screenshot: {e.Message}");
             }
-            output.WriteLine($"Portal host log: {portal.LogPath}\n--- host output (last lines) ---\n{portal.OutputTail()}");
+            output.WriteLine($"Portal host log: {host.LogPath}\n--- host output (last lines) ---\n{host.OutputTail()}");
             throw;
         }
         finally

@@ -247,16 +247,11 @@ public static class PoppyApiEndpoints
         {
             return ApiResults.BadRequest($"all must be true or false, not '{allText}'.");
         }
-        if (all && url is not null)
+        var (path, invalid) = PurgeTarget.Resolve(url, all);
+        if (invalid is not null)
         {
-            return ApiResults.BadRequest("Give either url or all=true, not both.");
+            return ApiResults.BadRequest(invalid);
         }
-        if (url is not null && (url.Length is 0 or > 1024 || url.Any(c => c > 127 || char.IsWhiteSpace(c) || char.IsControl(c))))
-        {
-            return ApiResults.BadRequest("url must be an ASCII path of 1 to 1024 characters without spaces.");
-        }
-        // Poppy purges /* when neither is given; everything is what "/*" means, so both become a purge-all.
-        var path = all || url is null or "/*" ? null : url;
         var result = await catalog.PurgeAsync(project.Id, serviceId, path, hard, cancellationToken);
         return ApiResults.From(result, () => Accepted($"{ApiBase(context.Request)}/services/{serviceId}"));
     }

@@ -17,6 +17,7 @@ using Poppy.Portal.Web.Features.Dashboard;
 using Poppy.Portal.Web.Features.Flavors;
 using Poppy.Portal.Web.Features.Projects;
 using Poppy.Portal.Web.Features.Providers;
+using Poppy.Portal.Web.Features.Services;
 
 namespace Poppy.Portal.Web.Hosting;
 
@@ -111,6 +112,7 @@ public static class PortalWebHosting
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
         app.MapProviderEndpoints();
         app.MapFlavorEndpoints();
+        app.MapServiceProgressEndpoints();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -24,7 +24,11 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, RequestTiming
                 "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms for {User}",
                 context.Request.Method, path, context.Response.StatusCode, elapsed.TotalMilliseconds,
                 context.User.FindFirstValue(ClaimTypes.Name) ?? "anonymous");
-            timings.Record(path, elapsed);
+            // An event stream lasts as long as the page is open: its duration says nothing about how fast the portal answers.
+            if (context.Response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) != true)
+            {
+                timings.Record(path, elapsed);
+            }
         }
     }
 }

@@ -26,7 +26,15 @@ public sealed class BrowserDiagnostics(string origin)
         }
 
         context.RequestFailed += (_, request) =>
+        {
+            // A live page's event stream is cut when the page is left: that is its normal end, not a failure.
+            if (request.Failure == "net::ERR_ABORTED" && request.Url.EndsWith("/events", StringComparison.Ordinal))
+            {
+                Log($"event stream closed: {request.Method} {request.Url}");
+                return;
+            }
             Problem($"request failed: {request.Method} {request.Url} ({request.ResourceType}): {request.Failure}");
+        };
         context.Response += (_, response) =>
         {
             Log($"{response.Request.Method} {response.Url} -> {response.Status}");

@@ -32,10 +32,17 @@ public sealed class PortalProcess : IAsyncLifetime
     /// <summary>Origin of the running host, e.g. <c>http://127.0.0.1:41234</c> (no trailing slash).</summary>
     public string BaseUrl { get; private set; } = "";
 
-    public string LogPath { get; } = RepositoryPaths.Artifact("portal-host.log");
+    /// <summary>Where the host's output goes; a second host in the same run needs its own file. Set before <see cref="InitializeAsync"/>.</summary>
+    public string LogPath { get; set; } = RepositoryPaths.Artifact("portal-host.log");
 
     /// <summary>The host's SQLite file (seeded by <see cref="PortalSeed"/> before the host starts).</summary>
     public string DatabasePath => dataFolder.File("portal.db");
+
+    /// <summary>
+    /// More settings for the host as environment variables (e.g. <c>Portal__Simulators__Enabled</c>), applied after the
+    /// defaults so they may override them. Set before <see cref="InitializeAsync"/>.
+    /// </summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
 
     /// <summary>The published host: <c>&lt;test output&gt;/portal/</c>.</summary>
     public static string PublishDirectory => Path.Combine(AppContext.BaseDirectory, "portal");
@@ -140,6 +147,10 @@ public sealed class PortalProcess : IAsyncLifetime
         environment["Portal__FirstAdmin__Password"] = AdminPassword;
         environment["Portal__FirstAdmin__Project"] = FirstProject;
         environment["Mail__PickupDirectory"] = dataFolder.File("mail");
+        foreach (var (key, value) in ExtraEnvironment)
+        {
+            environment[key] = value;
+        }
 
         var started = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         started.OutputDataReceived += (_, e) => OnOutput(e.Data, "out");

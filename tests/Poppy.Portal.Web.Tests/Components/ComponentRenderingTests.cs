@@ -35,7 +35,7 @@ public sealed class ComponentRenderingTests : IAsyncDisposable
         var forViewer = await RenderAsync<NavMenu>(new() { [nameof(NavMenu.ShowAdmin)] = false });
         var forAdmin = await RenderAsync<NavMenu>(new() { [nameof(NavMenu.ShowAdmin)] = true });
 
-        Assert.Equal(["Dashboard", "Services", "Providers", "DNS", "Benchmarks", "Audit"], Titles(forViewer));
+        Assert.Equal(["Dashboard", "Services", "Jobs", "Providers", "DNS", "Benchmarks", "Audit"], Titles(forViewer));
         Assert.Empty(forViewer.QuerySelectorAll("a[href^='/admin']"));
         Assert.Equal(["/admin/users", "/admin/projects", "/admin/flavors"], forAdmin.QuerySelectorAll("a[href^='/admin']").Select(a => a.GetAttribute("href")));
     }

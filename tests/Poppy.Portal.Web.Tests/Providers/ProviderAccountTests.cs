@@ -25,7 +25,7 @@ public sealed class ProviderAccountTests : PortalTest
 
         var list = await admin.GetPageAsync("/providers");
         var row = list.QuerySelectorAll("[data-testid=providers-table] tbody tr").Single();
-        Assert.Equal([name, ProviderCredentialFields.DisplayName(kind), endpoint, hint, "Enabled", "—"], row.QuerySelectorAll("td").Select(td => td.TextContent.Trim()));
+        Assert.Equal([name, ProviderCredentialFields.DisplayName(kind), endpoint, hint, "Enabled", "—", "Closed"], row.QuerySelectorAll("td").Select(td => td.TextContent.Trim()));
         var edit = await admin.GetPageAsync($"/providers/{id}?created=true");
         Assert.Contains($"Provider account {name} was created.", edit.Body!.TextContent);
         Assert.Equal(hint, edit.QuerySelector("[data-testid=credentials-hint]")!.TextContent);

@@ -24,6 +24,17 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
     }
 
     /// <summary>
+    /// A service with its providers' states for the live progress view, archived ones included (so the view can tell
+    /// the page that the service is gone); null when there is no such service at all.
+    /// </summary>
+    public Task<CdnService?> FindServiceAsync(Guid serviceId, CancellationToken cancellationToken) =>
+        db.Set<CdnService>().AsNoTracking().Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == serviceId, cancellationToken);
+
+    /// <summary>One operation, for checking who may retry it before <see cref="RetryAsync"/>.</summary>
+    public Task<ProvisioningOperation?> FindAsync(long operationId, CancellationToken cancellationToken) =>
+        db.Set<ProvisioningOperation>().AsNoTracking().FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken);
+
+    /// <summary>
     /// Operations for the jobs page, newest first, limited to <paramref name="projectIds"/> (null: every project, for
     /// administrators). "Active" is running, retrying and queued work.
     /// </summary>

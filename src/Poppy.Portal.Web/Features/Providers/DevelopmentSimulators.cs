@@ -15,7 +15,7 @@ public sealed class DevelopmentSimulatorOptions
     /// <summary>Loopback port; 0 picks a free one.</summary>
     public int Port { get; set; } = 5090;
 
-    /// <summary>How long CloudFront and Akamai take to roll a change out.</summary>
+    /// <summary>How long CloudFront and Akamai take to roll a change out (InProgress, then Deployed); tests shorten it.</summary>
     public TimeSpan DeployDelay { get; set; } = TimeSpan.FromSeconds(30);
 }
 

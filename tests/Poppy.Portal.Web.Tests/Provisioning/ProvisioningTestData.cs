@@ -1,0 +1,101 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Provisioning;
+using Poppy.Portal.Core.Features.Services;
+
+namespace Poppy.Portal.Web.Tests.Provisioning;
+
+/// <summary>Puts provisioning operations and provider states into a given shape, as the engine would have left them.</summary>
+public static class ProvisioningTestData
+{
+    public static async Task<List<ProvisioningOperation>> OperationsAsync(this PortalFactory portal, Guid serviceId)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ProvisioningOperation>().AsNoTracking()
+            .Where(o => o.ServiceId == serviceId).OrderBy(o => o.Id).ToListAsync();
+    }
+
+    /// <summary>Changes the latest configuration operation of <paramref name="provider"/> (and its provider state), then tells live views.</summary>
+    public static async Task ChangeOperationAsync(this PortalFactory portal, Guid serviceId, string provider,
+        Action<ProvisioningOperation> operation, Action<ServiceProviderState>? state = null, Action<CdnService>? service = null)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var row = await db.Set<ProvisioningOperation>()
+            .Where(o => o.ServiceId == serviceId && o.ProviderName == provider && o.Kind != OperationKind.Purge).OrderByDescending(o => o.Id).FirstAsync();
+        operation(row);
+        var stored = await db.Set<CdnService>().Include(s => s.Providers).FirstAsync(s => s.Id == serviceId);
+        if (state is not null)
+        {
+            state(stored.Providers.Single(p => p.ProviderName == provider));
+            stored.Status = ServiceStatuses.Derive(stored.Providers.Select(p => p.Status).ToList());
+        }
+        service?.Invoke(stored);
+        await db.SaveChangesAsync();
+        scope.ServiceProvider.GetRequiredService<ProvisioningEvents>().Changed();
+    }
+
+    public static Task FailAsync(this PortalFactory portal, Guid serviceId, string provider, string error) =>
+        portal.ChangeOperationAsync(serviceId, provider, o =>
+        {
+            o.State = OperationState.Failed;
+            o.Step = OperationStep.Done;
+            o.Attempts = 1;
+            o.LastError = error;
+            o.StartedAt = o.CreatedAt;
+            o.FinishedAt = o.UpdatedAt = o.CreatedAt.AddSeconds(3);
+        }, s =>
+        {
+            s.Status = ProviderStatus.Failed;
+            s.ErrorMessage = "Create failed: " + error;
+        });
+
+    /// <summary>Reads Server-Sent Events from a response stream, one event (type, data) at a time.</summary>
+    public sealed class EventReader(Stream stream)
+    {
+        private readonly StreamReader reader = new(stream, Encoding.UTF8);
+
+        /// <summary>The next event, or null when the stream ended.</summary>
+        public async Task<(string? Type, string Data)?> NextAsync(CancellationToken cancellationToken)
+        {
+            string? type = null;
+            var data = new StringBuilder();
+            var any = false;
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    if (any)
+                    {
+                        return (type, data.ToString());
+                    }
+                    continue;
+                }
+                if (line.StartsWith(':'))
+                {
+                    continue;
+                }
+                var colon = line.IndexOf(':');
+                var field = colon < 0 ? line : line[..colon];
+                var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
+                if (field == "event")
+                {
+                    type = value;
+                    any = true;
+                }
+                else if (field == "data")
+                {
+                    if (data.Length > 0)
+                    {
+                        data.Append('\n');
+                    }
+                    data.Append(value);
+                    any = true;
+                }
+            }
+            return null;
+        }
+    }
+}
