@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.WebUtilities;
 using Poppy.Portal.Web.Api;
 
 namespace Poppy.Portal.Web.Hosting;
@@ -33,12 +34,18 @@ public static class ErrorResponses
             await context.Response.WriteAsJsonAsync(new { message = ApiMessage(status) });
             return;
         }
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        var written = await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = { Status = status, Title = title },
             Exception = error,
         });
+        if (!written)
+        {
+            // The client accepts neither JSON nor a page (a fragment request asking for text/html only, say).
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(title ?? ReasonPhrases.GetReasonPhrase(status));
+        }
     }
 
     private static string ApiMessage(int status) => status switch

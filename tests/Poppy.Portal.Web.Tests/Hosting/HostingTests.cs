@@ -88,6 +88,19 @@ public sealed class HostingTests : PortalTest
     }
 
     [Fact]
+    public async Task A_fragment_request_that_accepts_only_html_gets_its_error_status_as_text()
+    {
+        using var admin = await Portal.CreateAdminClientAsync();
+
+        // Neither a page (fragments never get one) nor ProblemDetails (JSON is not accepted): the status and a plain reason.
+        using var response = await admin.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/ui/does-not-exist") { Headers = { { "Accept", "text/html" } } });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Not Found", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_restart_keeps_people_signed_in_because_keys_live_in_the_database()
     {
         using var client = Portal.CreatePortalClient();
