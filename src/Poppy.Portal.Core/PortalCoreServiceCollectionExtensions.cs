@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Quartz;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
@@ -8,6 +9,7 @@ using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
@@ -38,6 +40,13 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<FlavorCatalog>();
         services.AddScoped<AuditQuery>();
         services.AddScoped<ApiTokenService>();
+        services.AddProvisioning(configuration);
+        // TEMPORARY until the persistent Quartz store lands: an in-memory scheduler.
+        services.AddQuartz();
+        if (configuration.GetValue("Portal:Jobs:Enabled", true))
+        {
+            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        }
         services.AddHttpContextAccessor();
         return services;
     }

@@ -68,6 +68,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             builder.UseSetting("Portal:FirstAdmin:Project", FirstProject);
         }
         builder.UseSetting("Mail:PickupDirectory", MailFolder);
+        // Provisioning jobs only where a test asks for them (Settings["Portal:Jobs:Enabled"] = "true"): elsewhere services
+        // stay as the API left them, which is what those tests assert on.
+        builder.UseSetting("Portal:Jobs:Enabled", "false");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -8,6 +8,7 @@ using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Providers.Cdn;
 using Poppy.Portal.Web.Api;
 using Poppy.Portal.Web.Components;
 using Poppy.Portal.Web.Components.Account;
@@ -29,6 +30,7 @@ public static class PortalWebHosting
         // environment, not only Development; a published app has no such manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
         services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddCdnDrivers();
         // Accounts and roles come with the core; signing in is the web host's (it needs authentication schemes).
         new IdentityBuilder(typeof(PortalUser), typeof(IdentityRole), services).AddSignInManager<PortalSignInManager>();
 

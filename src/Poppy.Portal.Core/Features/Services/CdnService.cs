@@ -75,6 +75,9 @@ public sealed class ServiceProviderState
 
     public string? ErrorMessage { get; set; }
 
+    /// <summary>JSON list of settings this provider cannot express, from its last deployment.</summary>
+    public string? Warnings { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

@@ -1,19 +1,23 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
+using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Validation;
 
 namespace Poppy.Portal.Core.Features.Services;
 
 /// <summary>
 /// The application service for CDN services, called by the REST API and the portal pages alike. Every method is scoped
-/// to one project; changes record the desired state, set each provider of the flavor in progress, and are audited.
+/// to one project; changes record the desired state, set each provider of the flavor in progress, queue one
+/// provisioning operation per provider in the same transaction, and are audited. The provisioning job does the rest.
 /// </summary>
-public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvider clock, IOptions<ServiceOptions> options)
+public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, ProvisioningScheduler scheduler, TimeProvider clock,
+    IOptions<ServiceOptions> options, ILogger<ServiceCatalog> logger)
 {
     private readonly ServiceOptions _options = options.Value;
 
@@ -205,7 +209,9 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
         {
             return CatalogResult.Ok(id);
         }
-        SetProviders(service, ProviderStatus.DeleteInProgress, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        SetProviders(service, ProviderStatus.DeleteInProgress, now);
+        db.AddRange(ProvisioningOperation.For(service, OperationKind.Delete, service.Providers, now));
         service.Version++;
         audit.Record(projectId, AuditEntityTypes.Service, id.ToString(), "delete", $"Deleted service {service.Name}", before: service.Document);
         return await SaveAsync(service, spec: null, cancellationToken);
@@ -223,11 +229,14 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
         {
             return CatalogResult.Rejected(id, $"Service {id} is {service.Status.WireName()}; only a deployed service can be purged.");
         }
-        db.Add(new ServicePurge { ServiceId = id, Url = url, Hard = hard, RequestedAt = clock.GetUtcNow() });
+        var purge = new ServicePurge { ServiceId = id, Url = url, Hard = hard, RequestedAt = clock.GetUtcNow() };
+        db.Add(purge);
+        db.AddRange(ProvisioningOperation.For(service, OperationKind.Purge, service.Providers, purge.RequestedAt, purge));
         var what = url is null ? "everything" : url;
         audit.Record(projectId, AuditEntityTypes.Service, id.ToString(), "purge", $"Requested a {(hard ? "hard" : "soft")} purge of {what} on {service.Name}",
             after: new { url, hard });
         await db.SaveChangesAsync(cancellationToken);
+        await ScheduleAsync(id, cancellationToken);
         return CatalogResult.Ok(id);
     }
 
@@ -240,7 +249,19 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
             return CatalogResult.NotFound(id);
         }
         var before = service.Status.WireName();
-        SetProviders(service, status, clock.GetUtcNow(), status == ProviderStatus.Failed ? "Marked failed by an administrator." : null);
+        var now = clock.GetUtcNow();
+        SetProviders(service, status, now, status == ProviderStatus.Failed ? "Marked failed by an administrator." : null);
+        // The override is the last word: provisioning must not carry on and overwrite it.
+        var pending = await db.Set<ProvisioningOperation>()
+            .Where(o => o.ServiceId == id && o.Kind != OperationKind.Purge && ProvisioningOperation.PendingStates.Contains(o.State))
+            .ToListAsync(cancellationToken);
+        foreach (var operation in pending)
+        {
+            operation.State = OperationState.Cancelled;
+            operation.Step = OperationStep.Done;
+            operation.LastError = "Cancelled by an administrator's status override.";
+            operation.FinishedAt = operation.UpdatedAt = now;
+        }
         audit.Record(projectId, AuditEntityTypes.Service, id.ToString(), "set-status", $"Set status of {service.Name} to {service.Status.WireName()}",
             new { status = before }, new { status = service.Status.WireName() });
         return await SaveAsync(service, spec: null, cancellationToken);
@@ -360,9 +381,13 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
             .ToList();
         service.Providers.AddRange(joined);
         SetProviders(service, progress, now);
-        // A provider new to the service is created there, whatever the change of the others.
-        joined.ForEach(p => p.Status = ProviderStatus.DeployInProgress);
+        // A provider that has nothing of the service yet (new to it, or its create failed) is created there.
+        var creates = service.Providers
+            .Where(p => p.ProviderServiceId is null && flavor.Providers.Any(f => f.ProviderAccountId == p.ProviderAccountId)).ToList();
+        creates.ForEach(p => p.Status = ProviderStatus.DeployInProgress);
         service.Status = ServiceStatuses.Derive(service.Providers.Select(p => p.Status).ToList());
+        db.AddRange(ProvisioningOperation.For(service, OperationKind.Create, creates, now));
+        db.AddRange(ProvisioningOperation.For(service, OperationKind.Update, service.Providers.Except(creates), now));
     }
 
     private static void SetProviders(CdnService service, ProviderStatus status, DateTimeOffset now, string? error = null)
@@ -381,7 +406,6 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
         try
         {
             await db.SaveChangesAsync(cancellationToken);
-            return CatalogResult.Ok(service.Id);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -401,7 +425,28 @@ public sealed class ServiceCatalog(PortalDbContext db, AuditLog audit, TimeProvi
             }
             return CatalogResult.Invalid(taken.Select(name => new ValidationError($"domains[{names.IndexOf(name)}].domain", $"Domain {name} has already been taken")).ToList());
         }
+        await ScheduleAsync(service.Id, cancellationToken);
+        return CatalogResult.Ok(service.Id);
     }
+
+    /// <summary>
+    /// Starts the provisioning job. The operations are already saved, so if scheduling fails the recovery sweep
+    /// schedules the job shortly; the change is accepted either way.
+    /// </summary>
+    private async Task ScheduleAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await scheduler.ScheduleAsync(serviceId, at: null, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogScheduleFailed(e, serviceId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not schedule provisioning of service {ServiceId}; the recovery sweep will")]
+    private partial void LogScheduleFailed(Exception exception, Guid serviceId);
 }
 
 public enum ServiceSort { Created, Name, Status, Flavor, Updated }

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+using Poppy.Portal.Core.Drivers;
+
+namespace Poppy.Portal.Core.Features.Provisioning;
+
+/// <summary>
+/// Per provider account: the HTTP client its drivers call the vendor with (concurrency and rate limits), and the Polly
+/// pipeline every driver call runs in (retry with jittered exponential backoff honouring Retry-After, then a circuit
+/// breaker, then a timeout per attempt). One instance per process, so all jobs share an account's limits and circuit.
+/// </summary>
+public sealed class ProviderResilience : IDisposable
+{
+    private readonly ProvisioningOptions options;
+    private readonly TimeProvider clock;
+    private readonly SocketsHttpHandler sockets = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
+    private readonly ConcurrentDictionary<Guid, Lazy<AccountLane>> lanes = new();
+
+    public ProviderResilience(IOptions<ProvisioningOptions> options, TimeProvider clock)
+    {
+        this.options = options.Value;
+        this.clock = clock;
+    }
+
+    /// <summary>The client for vendor calls of <paramref name="accountId"/>.</summary>
+    public HttpClient HttpClientFor(Guid accountId) => Lane(accountId).Http;
+
+    /// <summary>
+    /// Runs <paramref name="call"/> with the account's retries, circuit breaker and timeout. <paramref name="attempts"/>
+    /// is told of every attempt, so the operation's record counts retries too. Throws the last error when the retries of
+    /// this run are spent, or <see cref="BrokenCircuitException"/> while the account's circuit is open.
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(Guid accountId, Func<CancellationToken, Task<T>> call, Action attempts, CancellationToken cancellationToken) =>
+        await Lane(accountId).Pipeline.ExecuteAsync(async token =>
+        {
+            attempts();
+            return await call(token);
+        }, cancellationToken);
+
+    /// <summary>The account's circuit as this process sees it; closed when the account has not been called yet.</summary>
+    public CircuitState CircuitStateOf(Guid accountId) =>
+        lanes.TryGetValue(accountId, out var lane) && lane.IsValueCreated ? lane.Value.Circuit.CircuitState : CircuitState.Closed;
+
+    /// <summary>Whether a failure is worth trying again: the vendor said so, or the call timed out or met an open circuit.</summary>
+    public static bool IsTransient(Exception exception) => exception is
+        CdnDriverException { IsTransient: true } or TimeoutRejectedException or BrokenCircuitException;
+
+    /// <summary>When the failure itself says how long to wait (a Retry-After, an open circuit), that wait.</summary>
+    public static TimeSpan? SuggestedDelay(Exception exception) => exception switch
+    {
+        CdnDriverException { RetryAfter: { } retryAfter } => retryAfter,
+        BrokenCircuitException { RetryAfter: { } retryAfter } => retryAfter,
+        _ => null,
+    };
+
+    public void Dispose()
+    {
+        foreach (var lane in lanes.Values.Where(l => l.IsValueCreated))
+        {
+            lane.Value.Dispose();
+        }
+        sockets.Dispose();
+    }
+
+    private AccountLane Lane(Guid accountId) => lanes.GetOrAdd(accountId, _ => new Lazy<AccountLane>(CreateLane)).Value;
+
+    private AccountLane CreateLane()
+    {
+        var circuit = new CircuitBreakerStateProvider();
+        var limits = options.Limits;
+        var concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = limits.MaxConcurrentRequests,
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+        var rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limits.RequestsPerSecond,
+            TokensPerPeriod = limits.RequestsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+        var http = new HttpClient(new RateLimitingHandler(rate, concurrency) { InnerHandler = sockets }, disposeHandler: false)
+        {
+            // Polly's per-attempt timeout governs; this only stops a request that outlives it.
+            Timeout = options.AttemptTimeout + TimeSpan.FromSeconds(5),
+        };
+
+        var transient = new PredicateBuilder().Handle<Exception>(e => IsTransient(e) && e is not BrokenCircuitException);
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddRetry(new RetryStrategyOptions
+            {
+                // A Retry-After longer than we wait in one run ends the run; the job comes back after it.
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => IsTransient(e) && !(SuggestedDelay(e) > options.RetryMaxDelay)),
+                MaxRetryAttempts = options.RetriesPerRun,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } e ? SuggestedDelay(e) : null),
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = transient,
+                FailureRatio = options.CircuitBreaker.FailureRatio,
+                MinimumThroughput = options.CircuitBreaker.MinimumThroughput,
+                SamplingDuration = options.CircuitBreaker.SamplingDuration,
+                BreakDuration = options.CircuitBreaker.BreakDuration,
+                StateProvider = circuit,
+            })
+            .AddTimeout(options.AttemptTimeout)
+            .Build();
+        return new AccountLane(http, pipeline, circuit, rate, concurrency);
+    }
+
+    private sealed record AccountLane(HttpClient Http, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit,
+        RateLimiter Rate, RateLimiter Concurrency) : IDisposable
+    {
+        public void Dispose()
+        {
+            Http.Dispose();
+            Rate.Dispose();
+            Concurrency.Dispose();
+        }
+    }
+
+    /// <summary>Holds each vendor request until the account's rate and concurrency limits let it go.</summary>
+    private sealed class RateLimitingHandler(RateLimiter rate, RateLimiter concurrency) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            using (await rate.AcquireAsync(1, cancellationToken))
+            {
+            }
+            using var slot = await concurrency.AcquireAsync(1, cancellationToken);
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Poppy.Portal.Core.Features.Provisioning;
+
+public static class ProvisioningRegistration
+{
+    /// <summary>
+    /// Provisioning's services. The drivers come from the Providers project (<c>AddCdnDrivers</c>) and the Quartz
+    /// scheduler from <c>AddPortalJobs</c>; the recovery sweep runs only where jobs run.
+    /// </summary>
+    public static IServiceCollection AddProvisioning(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ProvisioningOptions>().Bind(configuration.GetSection(ProvisioningOptions.Section));
+        services.AddSingleton<ProviderResilience>();
+        services.AddSingleton<ProvisioningEvents>();
+        services.AddSingleton<ProvisioningScheduler>();
+        services.AddScoped<ServiceProvisioner>();
+        services.AddScoped<ProviderOperationRunner>();
+        services.AddScoped<ProvisioningOperations>();
+        services.AddSingleton<ProvisioningRecovery>();
+        if (configuration.GetValue("Portal:Jobs:Enabled", true))
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<ProvisioningRecovery>());
+        }
+        return services;
+    }
+}

@@ -1,0 +1,61 @@
+using Quartz;
+
+namespace Poppy.Portal.Core.Features.Provisioning;
+
+/// <summary>
+/// Schedules the Quartz job that works on one service's pending operations. Jobs live in the portal database, so a
+/// scheduled run survives a restart and, on PostgreSQL with clustering, any portal process may take it.
+/// </summary>
+public sealed class ProvisioningScheduler(ISchedulerFactory schedulers, TimeProvider clock)
+{
+    public const string Group = "provisioning";
+    public const string ServiceIdKey = "serviceId";
+
+    public static JobKey JobKeyFor(Guid serviceId) => new($"service-{serviceId}", Group);
+
+    /// <summary>Runs the service's job at <paramref name="at"/> (now when null), unless a run is already due by then.</summary>
+    public async Task ScheduleAsync(Guid serviceId, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var key = JobKeyFor(serviceId);
+        var now = clock.GetUtcNow();
+        var job = JobBuilder.Create<ProvisionServiceJob>()
+            .WithIdentity(key)
+            .UsingJobData(ServiceIdKey, serviceId.ToString())
+            .StoreDurably()
+            // A run cut short by a crash runs again when the scheduler comes back.
+            .RequestRecovery()
+            .Build();
+        await scheduler.AddJob(job, new AddJobOptions { Replace = true }, cancellationToken);
+        // One trigger per service, kept when it fires earlier: many changes in a row make one run, never a later one.
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(key.Name, Group)
+            .ForJob(key)
+            .StartAt(at is { } time && time > now ? time : now)
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .Build();
+        await scheduler.ScheduleTrigger(trigger, TriggerConflict.KeepEarlier, cancellationToken);
+    }
+
+    /// <summary>Whether the service's job has a run scheduled (or running).</summary>
+    public async Task<bool> HasRunAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        return (await scheduler.GetTriggersOfJob(JobKeyFor(serviceId), cancellationToken)).Count > 0;
+    }
+}
+
+/// <summary>The Quartz job: one run works on every due operation of one service, then schedules the next run if needed.</summary>
+[DisallowConcurrentExecution]
+public sealed class ProvisionServiceJob(ServiceProvisioner provisioner, ProvisioningScheduler scheduler) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var serviceId = Guid.Parse(context.MergedJobDataMap.GetString(ProvisioningScheduler.ServiceIdKey)!);
+        var next = await provisioner.RunAsync(serviceId, cancellationToken);
+        if (next is { } at)
+        {
+            await scheduler.ScheduleAsync(serviceId, at, cancellationToken);
+        }
+    }
+}

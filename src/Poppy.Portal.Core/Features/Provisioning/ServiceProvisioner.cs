@@ -1,0 +1,368 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Drivers;
+using Poppy.Portal.Core.Features.Flavors;
+using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Core.Features.Services;
+
+namespace Poppy.Portal.Core.Features.Provisioning;
+
+/// <summary>
+/// Carries out a service's pending operations: one run calls every provider that is due, in parallel, through the
+/// account's resilience pipeline, records the outcome on the operation and the provider's state, and derives the
+/// service's status. A run is safe to repeat at any point: drivers find their vendor resource by the service id.
+/// </summary>
+public sealed partial class ServiceProvisioner(
+    PortalDbContext db,
+    IServiceScopeFactory scopes,
+    ProvisioningEvents events,
+    TimeProvider clock,
+    ILogger<ServiceProvisioner> logger)
+{
+    /// <summary>Works on the due operations of <paramref name="serviceId"/>; returns when the next run is due, if any.</summary>
+    public async Task<DateTimeOffset?> RunAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        var pending = await PendingAsync(serviceId, cancellationToken);
+        var now = clock.GetUtcNow();
+        var superseded = Supersede(pending, now);
+        if (superseded.Count > 0)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            pending = pending.Except(superseded).ToList();
+        }
+
+        var due = NextPerProvider(pending).Where(o => o.NextAttemptAt is null || o.NextAttemptAt <= now).Select(o => o.Id).ToList();
+        // Each provider gets its own scope (and DbContext), so providers proceed and record progress independently.
+        await Task.WhenAll(due.Select(id => RunOperationInScopeAsync(id, cancellationToken)));
+
+        db.ChangeTracker.Clear();
+        await FinishServiceAsync(serviceId, cancellationToken);
+        events.Changed();
+
+        pending = await PendingAsync(serviceId, cancellationToken);
+        return NextPerProvider(pending).Select(o => o.NextAttemptAt ?? now).DefaultIfEmpty().Min() is var next && next != default ? next : null;
+    }
+
+    private Task<List<ProvisioningOperation>> PendingAsync(Guid serviceId, CancellationToken cancellationToken) =>
+        db.Set<ProvisioningOperation>()
+            .Where(o => o.ServiceId == serviceId && ProvisioningOperation.PendingStates.Contains(o.State))
+            .OrderBy(o => o.Id).ToListAsync(cancellationToken);
+
+    /// <summary>A later change of a provider makes its earlier pending changes moot (a delete after a create, say).</summary>
+    private static List<ProvisioningOperation> Supersede(List<ProvisioningOperation> pending, DateTimeOffset now)
+    {
+        var moot = pending.Where(o => o.Kind != OperationKind.Purge)
+            .GroupBy(o => o.ProviderAccountId)
+            .SelectMany(g => g.SkipLast(1))
+            .ToList();
+        foreach (var operation in moot)
+        {
+            operation.State = OperationState.Cancelled;
+            operation.Step = OperationStep.Done;
+            operation.LastError ??= "Superseded by a later change.";
+            operation.FinishedAt = operation.UpdatedAt = now;
+        }
+        return moot;
+    }
+
+    /// <summary>Per provider, the operation to work on next: its configuration change first, then purges in order.</summary>
+    private static IEnumerable<ProvisioningOperation> NextPerProvider(IEnumerable<ProvisioningOperation> pending) =>
+        pending.GroupBy(o => o.ProviderAccountId)
+            .Select(g => g.FirstOrDefault(o => o.Kind != OperationKind.Purge) ?? g.First());
+
+    private async Task RunOperationInScopeAsync(long operationId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<ProviderOperationRunner>().RunAsync(operationId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Recording the outcome itself failed (the database was busy, say): the operation stays pending and the next
+            // run, or the recovery sweep, takes it up again. Driver calls are idempotent, so nothing is duplicated.
+            LogRecordFailed(e, operationId);
+        }
+    }
+
+    /// <summary>Derives the service's status from its providers; archives it once every provider has removed it.</summary>
+    private async Task FinishServiceAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var service = await db.Set<CdnService>().Include(s => s.Providers).Include(s => s.Domains)
+                .FirstOrDefaultAsync(s => s.Id == serviceId && s.ArchivedAt == null, cancellationToken);
+            if (service is null)
+            {
+                return;
+            }
+            var latest = (await db.Set<ProvisioningOperation>().AsNoTracking()
+                    .Where(o => o.ServiceId == serviceId && o.Kind != OperationKind.Purge).ToListAsync(cancellationToken))
+                .GroupBy(o => o.ProviderAccountId).Select(g => g.MaxBy(o => o.Id)!).ToList();
+            var deleted = latest.Count > 0
+                && latest.All(o => o.Kind == OperationKind.Delete && o.State == OperationState.Succeeded)
+                && service.Providers.All(p => p.Status == ProviderStatus.DeleteInProgress);
+            if (deleted)
+            {
+                service.ArchivedAt = clock.GetUtcNow();
+                // Archived services free their domains for others.
+                service.Domains.Clear();
+            }
+            service.Status = ServiceStatuses.Derive(service.Providers.Select(p => p.Status).ToList());
+            await CompletePurgesAsync(serviceId, cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                // A user changed the service meanwhile; derive again from what is there now.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    /// <summary>A purge is done when none of its operations is pending any more.</summary>
+    private async Task CompletePurgesAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        var open = await db.Set<ServicePurge>().Where(p => p.ServiceId == serviceId && p.CompletedAt == null).ToListAsync(cancellationToken);
+        foreach (var purge in open)
+        {
+            var pending = await db.Set<ProvisioningOperation>()
+                .AnyAsync(o => o.PurgeId == purge.Id && ProvisioningOperation.PendingStates.Contains(o.State), cancellationToken);
+            if (!pending)
+            {
+                purge.CompletedAt = clock.GetUtcNow();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the outcome of provisioning operation {OperationId}; it stays pending")]
+    private partial void LogRecordFailed(Exception exception, long operationId);
+}
+
+/// <summary>One operation at one provider: one driver call (with retries), its outcome recorded.</summary>
+public sealed partial class ProviderOperationRunner(
+    PortalDbContext db,
+    ProviderAccountDirectory accounts,
+    IEnumerable<ICdnDriver> drivers,
+    ProviderResilience resilience,
+    ProvisioningEvents events,
+    IOptions<ProvisioningOptions> options,
+    TimeProvider clock,
+    ILogger<ProviderOperationRunner> logger)
+{
+    private readonly ProvisioningOptions _options = options.Value;
+
+    public async Task RunAsync(long operationId, CancellationToken cancellationToken)
+    {
+        var operation = await db.Set<ProvisioningOperation>().Include(o => o.Purge).FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken);
+        if (operation is not { IsPending: true })
+        {
+            return;
+        }
+        var service = await db.Set<CdnService>().FirstAsync(s => s.Id == operation.ServiceId, cancellationToken);
+        var state = await db.Set<ServiceProviderState>()
+            .FirstOrDefaultAsync(p => p.ServiceId == operation.ServiceId && p.ProviderAccountId == operation.ProviderAccountId, cancellationToken);
+        var account = await db.Set<ProviderAccount>().AsNoTracking().FirstOrDefaultAsync(a => a.Id == operation.ProviderAccountId, cancellationToken);
+        var driver = account is null ? null : drivers.FirstOrDefault(d => d.Kind == account.Kind);
+        var credentials = account is null ? null : await accounts.GetCredentialsAsync(account.Id, cancellationToken);
+        var problem = account switch
+        {
+            null => $"Provider account '{operation.ProviderName}' no longer exists.",
+            { IsEnabled: false } => $"Provider account '{account.Name}' is disabled; enable it and retry.",
+            _ when driver is null => $"The portal has no driver for {account.Kind}.",
+            _ when credentials is null => $"The credentials of provider account '{account.Name}' cannot be read.",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            Fail(operation, state, problem);
+            await SaveAsync(cancellationToken);
+            return;
+        }
+
+        // A provider that left the service's flavor has the service removed from it.
+        var leaving = operation.Kind is OperationKind.Create or OperationKind.Update && !await db.Set<FlavorProvider>()
+            .AnyAsync(f => f.FlavorId == service.FlavorId && f.ProviderAccountId == operation.ProviderAccountId, cancellationToken);
+        var removing = operation.Kind == OperationKind.Delete || leaving;
+
+        var now = clock.GetUtcNow();
+        operation.State = OperationState.Running;
+        operation.StartedAt ??= now;
+        operation.UpdatedAt = now;
+        operation.NextAttemptAt = null;
+        if (operation.Step is not OperationStep.Deploying)
+        {
+            operation.Step = removing ? OperationStep.Removing : operation.Kind == OperationKind.Purge ? OperationStep.Purging : OperationStep.Applying;
+        }
+        if (state is not null && operation.Kind != OperationKind.Purge)
+        {
+            state.Status = removing ? ProviderStatus.DeleteInProgress
+                : operation.Kind == OperationKind.Create ? ProviderStatus.DeployInProgress : ProviderStatus.UpdateInProgress;
+            state.UpdatedAt = now;
+        }
+        await SaveAsync(cancellationToken);
+
+        var spec = service.ReadSpec();
+        var call = new ProviderCall(service.Id, operation.ProviderServiceId ?? state?.ProviderServiceId, ApiEndpoint(account!),
+            credentials!, resilience.HttpClientFor(account!.Id), clock);
+        try
+        {
+            if (removing)
+            {
+                var removed = await CallAsync(operation, token => driver!.DeleteAsync(call, spec, token), cancellationToken);
+                if (removed == DeploymentState.InProgress)
+                {
+                    ComeBackLater(operation, OperationStep.Removing);
+                }
+                else
+                {
+                    Succeed(operation);
+                    if (leaving && state is not null)
+                    {
+                        db.Remove(state);
+                    }
+                }
+            }
+            else if (operation.Kind == OperationKind.Purge)
+            {
+                await CallAsync(operation, async token =>
+                {
+                    await driver!.PurgeAsync(call, spec, operation.Purge?.Url, operation.Purge?.Hard ?? false, token);
+                    return true;
+                }, cancellationToken);
+                Succeed(operation);
+            }
+            else
+            {
+                // While the vendor rolls a change out, ask how it is going instead of applying it again.
+                var result = operation.Step == OperationStep.Deploying
+                    ? await CallAsync(operation, token => driver!.GetStateAsync(call, spec, token), cancellationToken)
+                    : null;
+                result ??= await CallAsync(operation, token => driver!.ApplyAsync(call, spec, token), cancellationToken);
+                Record(operation, state, result);
+                if (result.State == DeploymentState.InProgress)
+                {
+                    ComeBackLater(operation, OperationStep.Deploying);
+                }
+                else
+                {
+                    Succeed(operation);
+                    if (state is not null)
+                    {
+                        state.Status = ProviderStatus.Deployed;
+                        state.ErrorMessage = null;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (ProviderResilience.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+        {
+            operation.LastError = Describe(e);
+            if (operation.Attempts >= _options.MaxAttempts)
+            {
+                Fail(operation, state, $"Gave up after {operation.Attempts} attempts: {operation.LastError}");
+            }
+            else
+            {
+                // Back off further with every run that ends on a transient error, unless the vendor said how long.
+                var runs = Math.Max(1, operation.Attempts / (_options.RetriesPerRun + 1));
+                var backoff = _options.RescheduleDelay * Math.Pow(2, Math.Min(runs - 1, 5));
+                operation.State = OperationState.Retrying;
+                operation.NextAttemptAt = clock.GetUtcNow() + (ProviderResilience.SuggestedDelay(e) is { } wait && wait > backoff ? wait : backoff);
+                LogRetryLater(operation.Id, operation.ProviderName, operation.NextAttemptAt.Value, operation.LastError);
+            }
+        }
+        catch (CdnDriverException e)
+        {
+            // Not worth repeating: bad credentials, a configuration the vendor rejects. Shown with the vendor's words.
+            Fail(operation, state, e.Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogUnexpected(e, operation.Id, operation.ProviderName);
+            Fail(operation, state, $"Unexpected error: {e.Message}");
+        }
+
+        operation.UpdatedAt = clock.GetUtcNow();
+        if (state is not null && db.Entry(state).State != EntityState.Deleted)
+        {
+            state.UpdatedAt = operation.UpdatedAt;
+        }
+        await SaveAsync(cancellationToken);
+    }
+
+    private async Task<T> CallAsync<T>(ProvisioningOperation operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        await resilience.ExecuteAsync(operation.ProviderAccountId, call, () => operation.Attempts++, cancellationToken);
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        await db.SaveChangesAsync(cancellationToken);
+        events.Changed();
+    }
+
+    private void ComeBackLater(ProvisioningOperation operation, OperationStep step)
+    {
+        operation.Step = step;
+        operation.NextAttemptAt = clock.GetUtcNow() + _options.DeploymentPollInterval;
+    }
+
+    private void Succeed(ProvisioningOperation operation)
+    {
+        operation.State = OperationState.Succeeded;
+        operation.Step = OperationStep.Done;
+        operation.NextAttemptAt = null;
+        operation.FinishedAt = clock.GetUtcNow();
+    }
+
+    private void Fail(ProvisioningOperation operation, ServiceProviderState? state, string message)
+    {
+        operation.State = OperationState.Failed;
+        operation.Step = OperationStep.Done;
+        operation.NextAttemptAt = null;
+        operation.LastError = Truncate(message);
+        operation.FinishedAt = operation.UpdatedAt = clock.GetUtcNow();
+        // A failed purge is reported on its operation; it does not make the service's configuration failed.
+        if (state is not null && operation.Kind != OperationKind.Purge)
+        {
+            state.Status = ProviderStatus.Failed;
+            state.ErrorMessage = Truncate($"{operation.Kind} failed: {message}");
+        }
+    }
+
+    private static void Record(ProvisioningOperation operation, ServiceProviderState? state, ProvisionResult result)
+    {
+        operation.ProviderServiceId = result.ProviderServiceId;
+        operation.Warnings = result.Warnings.Count > 0 ? JsonSerializer.Serialize(result.Warnings) : null;
+        if (state is not null)
+        {
+            state.ProviderServiceId = result.ProviderServiceId;
+            state.AccessUrls = JsonSerializer.Serialize(result.AccessUrls);
+            state.Warnings = operation.Warnings;
+        }
+    }
+
+    private static Uri ApiEndpoint(ProviderAccount account) =>
+        new(account.ApiEndpoint.EndsWith('/') ? account.ApiEndpoint : account.ApiEndpoint + "/");
+
+    private static string Describe(Exception e) => e switch
+    {
+        Polly.Timeout.TimeoutRejectedException => "The vendor did not answer in time.",
+        Polly.CircuitBreaker.BrokenCircuitException => "The provider account's circuit is open after repeated failures; calls resume shortly.",
+        _ => e.Message,
+    };
+
+    private static string Truncate(string message) => message.Length <= 4000 ? message : message[..3997] + "...";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provisioning operation {OperationId} at {Provider} will retry at {NextAttemptAt}: {Error}")]
+    private partial void LogRetryLater(long operationId, string provider, DateTimeOffset nextAttemptAt, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Provisioning operation {OperationId} at {Provider} failed unexpectedly")]
+    private partial void LogUnexpected(Exception exception, long operationId, string provider);
+}
