@@ -1,10 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Poppy.Portal.Core.Features.ApiTokens;
-using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Tests.Services;
 
 namespace Poppy.Portal.Web.Tests.Api;
@@ -36,26 +31,8 @@ public sealed class ApiFixture : IAsyncLifetime
         await Portal.DisposeAsync();
     }
 
-    /// <summary>
-    /// A client authenticated as the user with a personal API token (X-Auth-Token, as Poppy clients send it), sending
-    /// X-Project-ID (if given) on every request. The password proves the user exists as the tests set them up.
-    /// </summary>
-    public async Task<HttpClient> ApiClientAsync(string email, string password, string? project)
-    {
-        Assert.False(string.IsNullOrEmpty(password));
-        await using var scope = Portal.Services.CreateAsyncScope();
-        var user = await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email);
-        var (created, result) = await scope.ServiceProvider.GetRequiredService<ApiTokenService>()
-            .CreateAsync(user!.Id, "api tests", projectName: null, expiresAt: null, CancellationToken.None);
-        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
-        var http = Portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
-        http.DefaultRequestHeaders.Add("X-Auth-Token", created!.PlainText);
-        if (project is not null)
-        {
-            http.DefaultRequestHeaders.Add("X-Project-ID", project);
-        }
-        return http;
-    }
+    /// <summary>An API client of the user for <paramref name="project"/> (see <see cref="ApiClients.ApiClientAsync"/>).</summary>
+    public Task<HttpClient> ApiClientAsync(string email, string password, string? project) => Portal.ApiClientAsync(email, password, project);
 
     /// <summary>A valid document in Poppy's format with a fresh domain, for tests to change one thing at a time.</summary>
     public static JsonObject NewService(string? domain = null) => new()

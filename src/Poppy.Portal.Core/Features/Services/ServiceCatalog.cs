@@ -379,11 +379,13 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
         var joined = flavor.Providers.Where(p => service.Providers.All(s => s.ProviderAccountId != p.ProviderAccountId))
             .Select(p => new ServiceProviderState { ServiceId = service.Id, ProviderAccountId = p.ProviderAccountId, ProviderName = p.ProviderAccount.Name })
             .ToList();
+        // A provider new to the service, or whose create failed before the vendor had anything, is created there.
+        var creates = service.Providers
+            .Where(p => p.ProviderServiceId is null && p.Status is ProviderStatus.Failed or ProviderStatus.DeployInProgress
+                && flavor.Providers.Any(f => f.ProviderAccountId == p.ProviderAccountId))
+            .Concat(joined).ToList();
         service.Providers.AddRange(joined);
         SetProviders(service, progress, now);
-        // A provider that has nothing of the service yet (new to it, or its create failed) is created there.
-        var creates = service.Providers
-            .Where(p => p.ProviderServiceId is null && flavor.Providers.Any(f => f.ProviderAccountId == p.ProviderAccountId)).ToList();
         creates.ForEach(p => p.Status = ProviderStatus.DeployInProgress);
         service.Status = ServiceStatuses.Derive(service.Providers.Select(p => p.Status).ToList());
         db.AddRange(ProvisioningOperation.For(service, OperationKind.Create, creates, now));

@@ -12,7 +12,11 @@ public sealed class DevelopmentSimulatorOptions
     /// <summary>Start the simulators with the portal; on in appsettings.Development.json, off elsewhere.</summary>
     public bool Enabled { get; set; }
 
+    /// <summary>Loopback port; 0 picks a free one.</summary>
     public int Port { get; set; } = 5090;
+
+    /// <summary>How long CloudFront and Akamai take to roll a change out (simulators started here only).</summary>
+    public TimeSpan DeployDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Base URL of simulators already running in another process (e.g. <c>http://127.0.0.1:5091/</c>, started with
@@ -33,6 +37,9 @@ public sealed class DevelopmentSimulators(
     public const string FlavorId = "cdn";
     private SimulatorHost? host;
 
+    /// <summary>The running simulators, when enabled (tests inspect the vendors' stored state and inject faults through it).</summary>
+    public SimulatorHost? Host => host;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var options = configuration.GetSection(DevelopmentSimulatorOptions.Section).Get<DevelopmentSimulatorOptions>() ?? new();
@@ -40,7 +47,7 @@ public sealed class DevelopmentSimulators(
         {
             return;
         }
-        var simulatorOptions = new SimulatorOptions { Port = options.Port, TimeProvider = clock };
+        var simulatorOptions = new SimulatorOptions { Port = options.Port, TimeProvider = clock, DeployDelay = options.DeployDelay };
         Uri simulatorsUrl;
         if (string.IsNullOrWhiteSpace(options.ExternalUrl))
         {

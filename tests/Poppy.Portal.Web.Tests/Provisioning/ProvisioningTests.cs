@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Polly.CircuitBreaker;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Flavors;
+using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Core.Features.Provisioning;
+using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Simulators;
+using Poppy.Portal.Simulators.Faults;
+using Poppy.Portal.Web.Tests.Api;
+using Poppy.Portal.Web.Tests.Services;
+
+namespace Poppy.Portal.Web.Tests.Provisioning;
+
+/// <summary>
+/// Provisioning end to end: API → operations → Quartz job → drivers → simulators over loopback → status, with faults
+/// injected at the simulators. One portal for the class; the tests run one after another and reset the faults.
+/// </summary>
+public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixture<ProvisioningPortal>, IDisposable
+{
+    private static readonly CdnVendor[] AllVendors = [CdnVendor.Fastly, CdnVendor.CloudFront, CdnVendor.Akamai, CdnVendor.MaxCdn];
+
+    public void Dispose() => fixture.ResetFaults();
+
+    [Fact]
+    public async Task A_service_goes_through_create_update_purge_and_delete_at_all_four_vendors()
+    {
+        var document = ProvisioningPortal.NewService();
+        var id = await ApiFixture.CreateAsync(fixture.Admin, document);
+
+        var deployed = await fixture.WaitForStatusAsync(id, "deployed");
+        var providers = deployed!["providers"]!.AsArray();
+        Assert.Equal(4, providers.Count);
+        Assert.All(providers, p => Assert.Equal("deployed", p!["status"]!.GetValue<string>()));
+        Assert.Equal(4, deployed["links"]!.AsArray().Count(l => l!["rel"]!.GetValue<string>() == "access_url"));
+        var creates = await fixture.OperationsAsync(id);
+        Assert.Equal(4, creates.Count);
+        Assert.All(creates, o =>
+        {
+            Assert.Equal(OperationKind.Create, o.Kind);
+            Assert.Equal(OperationState.Succeeded, o.State);
+            Assert.True(o.Attempts >= 1);
+            Assert.NotNull(o.StartedAt);
+            Assert.True(o.FinishedAt >= o.StartedAt);
+            Assert.False(string.IsNullOrEmpty(o.ProviderServiceId));
+        });
+        AssertOneResourceEach(id);
+
+        // Update: a second domain reaches the vendors.
+        var domain = ApiFixture.UniqueDomain();
+        using (var patch = await fixture.Admin.PatchAsJsonAsync($"/v1.0/services/{id}",
+                   new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/domains/-", ["value"] = new JsonObject { ["domain"] = domain, ["protocol"] = "http" } })))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, patch.StatusCode);
+        }
+        await fixture.WaitForStatusAsync(id, "deployed");
+        var fastly = fixture.Simulators.Fastly.Services.Single(s => s.Name == $"poppy-{id:D}");
+        Assert.Contains(domain, fastly.ActiveVersion!.Domains.Select(d => d.Name));
+        Assert.Equal(4, (await fixture.OperationsAsync(id)).Count(o => o.Kind == OperationKind.Update && o.State == OperationState.Succeeded));
+        AssertOneResourceEach(id);
+
+        // Purge everything: every vendor is asked, and the purge is marked done.
+        var fastlyPurges = fixture.Simulators.Fastly.Purges.Count;
+        using (var purge = await fixture.Admin.DeleteAsync($"/v1.0/services/{id}/assets?all=true"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, purge.StatusCode);
+        }
+        await WaitUntilAsync(async () => await PurgesDoneAsync(id), "the purge to complete");
+        Assert.True(fixture.Simulators.Fastly.Purges.Count > fastlyPurges);
+        Assert.Equal(4, (await fixture.OperationsAsync(id)).Count(o => o.Kind == OperationKind.Purge && o.State == OperationState.Succeeded));
+
+        // Delete: gone from the API and from every vendor.
+        using (var delete = await fixture.Admin.DeleteAsync($"/v1.0/services/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        }
+        await fixture.WaitForStatusAsync(id, null);
+        Assert.All(fixture.VendorResources(id), r => Assert.Equal(0, r.Value));
+    }
+
+    [Fact]
+    public async Task Transient_errors_and_429_bursts_still_converge_to_deployed_without_duplicates()
+    {
+        foreach (var vendor in fixture.Simulators.Vendors)
+        {
+            vendor.Faults.Set(new FaultProfile { ErrorRate = 0.2, ThrottleBurst = new ThrottleBurst(6, 1) });
+        }
+        var ids = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add(await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService()));
+        }
+
+        foreach (var id in ids)
+        {
+            await fixture.WaitForStatusAsync(id, "deployed", TimeSpan.FromSeconds(90));
+            AssertOneResourceEach(id);
+        }
+        var operations = (await Task.WhenAll(ids.Select(fixture.OperationsAsync))).SelectMany(o => o).ToList();
+        Assert.All(operations, o => Assert.Equal(OperationState.Succeeded, o.State));
+        // The faults were really met: some calls needed more than one attempt.
+        Assert.Contains(operations, o => o.Attempts > 1);
+    }
+
+    [Fact]
+    public async Task A_permanent_error_fails_fast_with_the_vendors_message_and_a_retry_after_the_fix_deploys()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-wrong-key", apiKey: "not-the-right-key");
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+
+        var failed = await fixture.WaitForStatusAsync(id, "failed");
+        var operation = Assert.Single(await fixture.OperationsAsync(id));
+        Assert.Equal(OperationState.Failed, operation.State);
+        Assert.Equal(1, operation.Attempts);
+        var error = failed!["providers"]![0]!["error"]!.GetValue<string>();
+        // Fastly's own words for a bad key reach the user.
+        Assert.Contains("Provided credentials are missing or invalid", error, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, fixture.VendorResources(id)[CdnVendor.Fastly]);
+
+        // Fix the credentials, retry the failed provider: it deploys.
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
+            var account = (await accounts.FindAsync(accountId, CancellationToken.None))!;
+            var updated = await accounts.UpdateAsync(accountId, new ProviderAccountSpec(account.Name, ProviderKind.Fastly,
+                fixture.Simulators.Fastly.ApiBaseUrl.ToString(), new Dictionary<string, string?> { ["api_key"] = "sim-fastly-api-key" }), CancellationToken.None);
+            Assert.True(updated.Succeeded, string.Join("; ", updated.Errors));
+            var projectId = await fixture.Portal.ProjectIdAsync(PortalFactory.FirstProject);
+            var retried = await scope.ServiceProvider.GetRequiredService<ProvisioningOperations>().RetryAsync(projectId, operation.Id, CancellationToken.None);
+            Assert.True(retried.Succeeded, string.Join("; ", retried.Errors));
+        }
+        await fixture.WaitForStatusAsync(id, "deployed");
+        Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]);
+    }
+
+    [Fact]
+    public async Task A_failed_service_can_be_edited_and_the_edit_is_provisioned()
+    {
+        var (_, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-edit-after-fail", apiKey: "sim-fastly-api-key");
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+        // An outage is transient: the operation keeps retrying; an administrator gives up on it.
+        await WaitUntilAsync(async () => (await fixture.OperationsAsync(id)).Any(o => o.Attempts > 1), "a retry");
+        await fixture.Portal.SetServiceStatusAsync(id, ProviderStatus.Failed);
+        fixture.ResetFaults();
+
+        var domain = ApiFixture.UniqueDomain();
+        using (var patch = await fixture.Admin.PatchAsJsonAsync($"/v1.0/services/{id}",
+                   new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = "/domains/0", ["value"] = new JsonObject { ["domain"] = domain, ["protocol"] = "http" } })))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, patch.StatusCode);
+        }
+        await fixture.WaitForStatusAsync(id, "deployed");
+        var operations = await fixture.OperationsAsync(id);
+        Assert.Equal(OperationState.Cancelled, operations[0].State);
+        Assert.Equal(OperationState.Succeeded, operations[^1].State);
+        Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]);
+    }
+
+    [Fact]
+    public async Task The_circuit_of_an_account_opens_during_an_outage_and_closes_after_it()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-circuit", apiKey: "sim-fastly-api-key");
+        var resilience = fixture.Portal.Services.GetRequiredService<ProviderResilience>();
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+
+        await WaitUntilAsync(() => Task.FromResult(resilience.CircuitStateOf(accountId) == CircuitState.Open), "the circuit to open");
+        var open = Assert.Single(await fixture.OperationsAsync(id));
+        Assert.True(open.IsPending, $"{open.State}");
+
+        fixture.ResetFaults();
+        await fixture.WaitForStatusAsync(id, "deployed");
+        Assert.Equal(CircuitState.Closed, resilience.CircuitStateOf(accountId));
+        Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]);
+    }
+
+    [Fact]
+    public async Task Pending_operations_without_a_job_are_picked_up_by_the_recovery_sweep()
+    {
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService());
+        await fixture.WaitForStatusAsync(id, "deployed");
+
+        // As if the process died after saving a change but before scheduling its job: an operation nobody will run.
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var service = await db.Set<CdnService>().Include(s => s.Providers).SingleAsync(s => s.Id == id);
+            var provider = service.Providers.First();
+            provider.Status = ProviderStatus.UpdateInProgress;
+            service.Status = ServiceStatus.UpdateInProgress;
+            var stale = fixture.Portal.Clock.GetUtcNow() - TimeSpan.FromMinutes(5);
+            db.AddRange(ProvisioningOperation.For(service, OperationKind.Update, [provider], stale));
+            await db.SaveChangesAsync();
+        }
+        var sweep = fixture.Portal.Services.GetRequiredService<ProvisioningRecovery>();
+        Assert.Equal(1, await sweep.SweepAsync(CancellationToken.None));
+        await fixture.WaitForStatusAsync(id, "deployed");
+        Assert.Equal(0, await sweep.SweepAsync(CancellationToken.None));
+        AssertOneResourceEach(id);
+    }
+
+    private void AssertOneResourceEach(Guid id)
+    {
+        var resources = fixture.VendorResources(id);
+        Assert.All(AllVendors, vendor => Assert.True(resources[vendor] == 1, $"{vendor} holds {resources[vendor]} resources for {id}"));
+    }
+
+    private async Task<bool> PurgesDoneAsync(Guid id)
+    {
+        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        var purges = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ServicePurge>().Where(p => p.ServiceId == id).ToListAsync();
+        return purges.Count > 0 && purges.All(p => p.CompletedAt is not null);
+    }
+
+    /// <summary>A flavor of one new Fastly account at the simulator, so a test's faults and circuit are its own.</summary>
+    private async Task<(Guid AccountId, string Flavor)> AddFlavorWithOwnFastlyAccountAsync(string name, string apiKey)
+    {
+        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        var account = await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().CreateAsync(new ProviderAccountSpec(name,
+            ProviderKind.Fastly, fixture.Simulators.Fastly.ApiBaseUrl.ToString(), new Dictionary<string, string?> { ["api_key"] = apiKey }), CancellationToken.None);
+        Assert.True(account.Succeeded, string.Join("; ", account.Errors));
+        var flavor = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>()
+            .CreateAsync(new FlavorSpec(name, [FlavorProviderSpec.WithProviderUrl(name, "www.fastly.com")]), CancellationToken.None);
+        Assert.True(flavor.Succeeded, string.Join("; ", flavor.Errors));
+        return (account.Value!.Id, name);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+}
