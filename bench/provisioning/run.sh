@@ -17,20 +17,24 @@ DEPLOY_DELAY_MS=${DEPLOY_DELAY_MS:-2000}
 DEADLINE_S=${DEADLINE_S:-900}
 CLIENT_THREADS=${CLIENT_THREADS:-4}
 
-work=$(mktemp -d)
+# REUSE=<folder kept by an earlier KEEP=1 run>: skip publishing, start on a fresh database (for profiling iterations).
+work=${REUSE:-$(mktemp -d)}
+rm -f "$work"/bench.db*
 portal_pid=""
 sims_pid=""
 cleanup() {
   [ -n "$portal_pid" ] && kill "$portal_pid" 2>/dev/null
   [ -n "$sims_pid" ] && kill "$sims_pid" 2>/dev/null
   wait 2>/dev/null
-  [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
+  [ -n "${KEEP:-}${REUSE:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 
-echo "publishing (Release)..." >&2
-dotnet publish src/Poppy.Portal.Web -c Release -o "$work/app" -p:TreatWarningsAsErrors=false >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
-dotnet publish src/Poppy.Portal.Simulators -c Release -o "$work/sims" -p:TreatWarningsAsErrors=false >>"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+if [ -z "${REUSE:-}" ]; then
+  echo "publishing (Release)..." >&2
+  dotnet publish src/Poppy.Portal.Web -c Release -o "$work/app" -p:TreatWarningsAsErrors=false >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+  dotnet publish src/Poppy.Portal.Simulators -c Release -o "$work/sims" -p:TreatWarningsAsErrors=false >>"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() { # url, what, log
