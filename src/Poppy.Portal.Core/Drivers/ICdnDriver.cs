@@ -48,6 +48,16 @@ public sealed record ProviderCall(
 
 public enum DeploymentState { InProgress, Deployed }
 
+/// <summary>What a driver can put on its requests for the HTTP pipeline provisioning gives it.</summary>
+public static class ProviderRequestOptions
+{
+    /// <summary>
+    /// Signs the request again with a fresh timestamp and nonce. Drivers whose signatures must not be replayed
+    /// (EdgeGrid, OAuth 1.0a) set it, so that a single idempotent request that met a transient error can be sent again.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<Func<HttpRequestMessage, CancellationToken, Task>> Resign = new("Poppy.Resign");
+}
+
 /// <param name="ProviderServiceId">The vendor's id for the service (Fastly service id, CloudFront distribution id, ...).</param>
 /// <param name="AccessUrls">The host name each domain must CNAME to at this vendor.</param>
 /// <param name="Warnings">Settings this vendor cannot express, said plainly (never dropped silently).</param>

@@ -103,6 +103,13 @@ public static class ServiceRepresentation
             writer.WriteString("status", provider.Status.WireName());
             writer.WriteString("provider_service_id", provider.ProviderServiceId);
             writer.WriteString("error", provider.ErrorMessage);
+            // Settings this provider cannot express, as its driver reported them: never dropped silently.
+            writer.WriteStartArray("warnings");
+            foreach (var warning in provider.Warnings is null ? [] : JsonSerializer.Deserialize<string[]>(provider.Warnings) ?? [])
+            {
+                writer.WriteStringValue(warning);
+            }
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
         writer.WriteEndArray();

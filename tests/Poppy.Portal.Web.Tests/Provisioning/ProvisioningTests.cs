@@ -37,6 +37,9 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         var providers = deployed!["providers"]!.AsArray();
         Assert.Equal(4, providers.Count);
         Assert.All(providers, p => Assert.Equal("deployed", p!["status"]!.GetValue<string>()));
+        // What a vendor cannot express is reported on the service: the simulator account has no ACM certificate for aliases.
+        var cloudFront = providers.Single(p => p!["provider"]!.GetValue<string>() == "sim-cloudfront")!;
+        Assert.Contains(cloudFront["warnings"]!.AsArray(), w => w!.GetValue<string>().Contains("not added as CloudFront aliases"));
         Assert.Equal(4, deployed["links"]!.AsArray().Count(l => l!["rel"]!.GetValue<string>() == "access_url"));
         var creates = await fixture.OperationsAsync(id);
         Assert.Equal(4, creates.Count);
@@ -105,6 +108,21 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         Assert.All(operations, o => Assert.Equal(OperationState.Succeeded, o.State));
         // The faults were really met: some calls needed more than one attempt.
         Assert.Contains(operations, o => o.Attempts > 1);
+    }
+
+    [Fact]
+    public async Task A_Retry_After_longer_than_a_run_waits_is_honoured_by_coming_back_after_it()
+    {
+        var (_, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-retry-after", apiKey: "sim-fastly-api-key");
+        // The test portal waits at most 1 s between retries within a run; Fastly asks for 2 s.
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { ThrottleBurst = new ThrottleBurst(1, 2) });
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+
+        await fixture.WaitForStatusAsync(id, "deployed");
+        var operation = Assert.Single(await fixture.OperationsAsync(id));
+        Assert.Equal(2, operation.Attempts);
+        Assert.True(operation.FinishedAt - operation.StartedAt >= TimeSpan.FromSeconds(2), $"finished after {operation.FinishedAt - operation.StartedAt}");
+        Assert.Contains("429", operation.LastError);
     }
 
     [Fact]
@@ -178,6 +196,21 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         await fixture.WaitForStatusAsync(id, "deployed");
         Assert.Equal(CircuitState.Closed, resilience.CircuitStateOf(accountId));
         Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]);
+    }
+
+    [Fact]
+    public async Task A_delete_right_after_a_create_leaves_nothing_at_any_vendor()
+    {
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService());
+        using (var delete = await fixture.Admin.DeleteAsync($"/v1.0/services/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        }
+        await fixture.WaitForStatusAsync(id, null);
+        Assert.All(fixture.VendorResources(id), r => Assert.Equal(0, r.Value));
+        var operations = await fixture.OperationsAsync(id);
+        Assert.Equal(4, operations.Count(o => o.Kind == OperationKind.Delete && o.State == OperationState.Succeeded));
+        Assert.DoesNotContain(operations, o => o.IsPending);
     }
 
     [Fact]

@@ -35,12 +35,26 @@ public sealed class ProviderResilience : IDisposable
     /// is told of every attempt, so the operation's record counts retries too. Throws the last error when the retries of
     /// this run are spent, or <see cref="BrokenCircuitException"/> while the account's circuit is open.
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(Guid accountId, Func<CancellationToken, Task<T>> call, Action attempts, CancellationToken cancellationToken) =>
-        await Lane(accountId).Pipeline.ExecuteAsync(async token =>
+    public async Task<T> ExecuteAsync<T>(Guid accountId, Func<CancellationToken, Task<T>> call, Action attempts, CancellationToken cancellationToken)
+    {
+        var previous = CountAttempt.Value;
+        // Request-level retries below count too; the callback flows to them with the async context.
+        CountAttempt.Value = attempts;
+        try
         {
-            attempts();
-            return await call(token);
-        }, cancellationToken);
+            return await Lane(accountId).Pipeline.ExecuteAsync(async token =>
+            {
+                attempts();
+                return await call(token);
+            }, cancellationToken);
+        }
+        finally
+        {
+            CountAttempt.Value = previous;
+        }
+    }
+
+    private static readonly AsyncLocal<Action?> CountAttempt = new();
 
     /// <summary>The account's circuit as this process sees it; closed when the account has not been called yet.</summary>
     public CircuitState CircuitStateOf(Guid accountId) =>
@@ -88,7 +102,31 @@ public sealed class ProviderResilience : IDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         });
-        var http = new HttpClient(new RateLimitingHandler(rate, concurrency) { InnerHandler = sockets }, disposeHandler: false)
+        var requestRetry = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException } => true,
+                    { Result: { } response } => IsTransientStatus(response) && !(RetryAfter(response) > options.RetryMaxDelay),
+                    _ => false,
+                }),
+                MaxRetryAttempts = 2,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } response ? RetryAfter(response) : null),
+                OnRetry = args =>
+                {
+                    args.Outcome.Result?.Dispose();
+                    CountAttempt.Value?.Invoke();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        var handlers = new RequestRetryHandler(requestRetry) { InnerHandler = new RateLimitingHandler(rate, concurrency) { InnerHandler = sockets } };
+        var http = new HttpClient(handlers, disposeHandler: false)
         {
             // Polly's per-attempt timeout governs; this only stops a request that outlives it.
             Timeout = options.AttemptTimeout + TimeSpan.FromSeconds(5),
@@ -129,6 +167,48 @@ public sealed class ProviderResilience : IDisposable
             Http.Dispose();
             Rate.Dispose();
             Concurrency.Dispose();
+        }
+    }
+
+    private static bool IsTransientStatus(HttpResponseMessage response) =>
+        response.StatusCode is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.InternalServerError
+            or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.GatewayTimeout;
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Repeats a single request that met a transient answer (5xx, 429, a dropped connection), so one bad response
+    /// does not cost a whole driver step. Only requests that are safe to send twice: idempotent methods, and a
+    /// signature with a nonce (EdgeGrid, OAuth 1.0a) only when the driver said how to sign again
+    /// (<see cref="ProviderRequestOptions.Resign"/>), since a vendor may refuse a replayed nonce. Everything else is
+    /// retried by the driver-call pipeline, where the driver first looks up what the failed call left behind.
+    /// </summary>
+    private sealed class RequestRetryHandler(ResiliencePipeline<HttpResponseMessage> retry) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var idempotent = request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Put
+                || request.Method == HttpMethod.Delete;
+            request.Options.TryGetValue(ProviderRequestOptions.Resign, out var resign);
+            var nonceSigned = request.Headers.TryGetValues("Authorization", out var authorization)
+                && authorization.Any(a => a.StartsWith("EG1-HMAC-SHA256 ", StringComparison.Ordinal) || a.StartsWith("OAuth ", StringComparison.Ordinal));
+            if (!idempotent || (nonceSigned && resign is null))
+            {
+                return base.SendAsync(request, cancellationToken);
+            }
+            var sent = 0;
+            return retry.ExecuteAsync(async token =>
+            {
+                if (sent++ > 0 && resign is not null)
+                {
+                    await resign(request, token);
+                }
+                return await base.SendAsync(request, token);
+            }, cancellationToken).AsTask();
         }
     }
 

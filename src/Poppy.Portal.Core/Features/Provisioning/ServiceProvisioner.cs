@@ -44,20 +44,33 @@ public sealed partial class ServiceProvisioner(
         events.Changed();
 
         pending = await PendingAsync(serviceId, cancellationToken);
-        return NextPerProvider(pending).Select(o => o.NextAttemptAt ?? now).DefaultIfEmpty().Min() is var next && next != default ? next : null;
+        if (pending.Count == 0)
+        {
+            return null;
+        }
+        // Work that is due already (a purge that waited for its provider's change, an outcome that could not be
+        // recorded) comes back after a short gap rather than at once, so a persistent failure cannot spin.
+        var next = NextPerProvider(pending).Min(o => o.NextAttemptAt ?? now);
+        var soonest = clock.GetUtcNow() + MinimumGap;
+        return next > soonest ? next : soonest;
     }
+
+    private static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(500);
 
     private Task<List<ProvisioningOperation>> PendingAsync(Guid serviceId, CancellationToken cancellationToken) =>
         db.Set<ProvisioningOperation>()
             .Where(o => o.ServiceId == serviceId && ProvisioningOperation.PendingStates.Contains(o.State))
             .OrderBy(o => o.Id).ToListAsync(cancellationToken);
 
-    /// <summary>A later change of a provider makes its earlier pending changes moot (a delete after a create, say).</summary>
+    /// <summary>
+    /// A later change of a provider makes its earlier pending changes moot (a delete after a create, say), and a pending
+    /// delete makes its pending purges moot.
+    /// </summary>
     private static List<ProvisioningOperation> Supersede(List<ProvisioningOperation> pending, DateTimeOffset now)
     {
         var moot = pending.Where(o => o.Kind != OperationKind.Purge)
             .GroupBy(o => o.ProviderAccountId)
-            .SelectMany(g => g.SkipLast(1))
+            .SelectMany(g => g.SkipLast(1).Concat(g.Last().Kind == OperationKind.Delete ? pending.Where(p => p.Kind == OperationKind.Purge && p.ProviderAccountId == g.Key) : []))
             .ToList();
         foreach (var operation in moot)
         {

@@ -30,6 +30,10 @@ internal sealed class AkamaiApiClient
     public Task<JsonNode?> GetAsync(string path, CancellationToken ct, bool allowNotFound = false) =>
         SendAsync(HttpMethod.Get, path, null, ct, allowNotFound: allowNotFound);
 
+    /// <summary>Signs (or signs again, for a retry) with the current time and a fresh nonce.</summary>
+    private Task SignAsync(HttpRequestMessage request, CancellationToken ct) =>
+        signer.SignAsync(request, call.Clock.GetUtcNow(), Guid.NewGuid().ToString(), ct);
+
     /// <summary>Sends one call; returns the JSON body, or null for a 404 when <paramref name="allowNotFound"/>.</summary>
     public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct,
         string contentType = "application/json", string? ifMatch = null, bool allowNotFound = false)
@@ -48,7 +52,8 @@ internal sealed class AkamaiApiClient
 
         request.Headers.Add("PAPI-Use-Prefixes", "true");
         request.Headers.Accept.ParseAdd("application/json");
-        await signer.SignAsync(request, call.Clock.GetUtcNow(), Guid.NewGuid().ToString(), ct).ConfigureAwait(false);
+        request.Options.Set(ProviderRequestOptions.Resign, SignAsync);
+        await SignAsync(request, ct).ConfigureAwait(false);
 
         HttpResponseMessage response;
         try

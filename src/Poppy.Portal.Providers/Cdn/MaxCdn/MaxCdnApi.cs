@@ -23,6 +23,9 @@ internal sealed class MaxCdnApi
         signer = new MaxCdnOAuthSigner(Credential(call, "consumer_key"), Credential(call, "consumer_secret"));
     }
 
+    private Task SignAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        signer.SignAsync(request, call.Clock.GetUtcNow(), Guid.NewGuid().ToString("N"), cancellationToken);
+
     /// <summary>Sends a signed request; returns the parsed body, or null for a 404 when <paramref name="notFoundIsNull"/>.</summary>
     public async Task<JsonNode?> SendAsync(
         HttpMethod method, string path, IEnumerable<KeyValuePair<string, string>>? form, CancellationToken cancellationToken, bool notFoundIsNull = false)
@@ -33,7 +36,8 @@ internal sealed class MaxCdnApi
             request.Content = new FormUrlEncodedContent(form);
         }
 
-        await signer.SignAsync(request, call.Clock.GetUtcNow(), Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
+        request.Options.Set(ProviderRequestOptions.Resign, SignAsync);
+        await SignAsync(request, cancellationToken).ConfigureAwait(false);
         HttpResponseMessage response;
         try
         {
