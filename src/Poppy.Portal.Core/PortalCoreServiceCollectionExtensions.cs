@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Quartz;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
@@ -13,6 +12,7 @@ using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Core.Jobs;
 
 namespace Poppy.Portal.Core;
 
@@ -40,14 +40,9 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<FlavorCatalog>();
         services.AddScoped<AuditQuery>();
         services.AddScoped<ApiTokenService>();
-        services.AddProvisioning(configuration);
-        // TEMPORARY until the persistent Quartz store lands: an in-memory scheduler.
-        services.AddQuartz();
-        if (configuration.GetValue("Portal:Jobs:Enabled", true))
-        {
-            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
-        }
         services.AddHttpContextAccessor();
+        services.AddPortalJobs(configuration, contentRoot);
+        services.AddProvisioning(configuration);
         return services;
     }
 }

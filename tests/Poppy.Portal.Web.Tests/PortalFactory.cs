@@ -68,8 +68,8 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             builder.UseSetting("Portal:FirstAdmin:Project", FirstProject);
         }
         builder.UseSetting("Mail:PickupDirectory", MailFolder);
-        // Provisioning jobs only where a test asks for them (Settings["Portal:Jobs:Enabled"] = "true"): elsewhere services
-        // stay as the API left them, which is what those tests assert on.
+        // No job scheduler in web tests unless a test asks for it (Settings["Portal:Jobs:Enabled"] = "true"): it would
+        // start a Quartz node per factory and slow every test down. Jobs can still be scheduled into the database.
         builder.UseSetting("Portal:Jobs:Enabled", "false");
         foreach (var (key, value) in Settings)
         {

@@ -15,11 +15,9 @@ public static class DataServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddPortalData(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
-        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        options.ConnectionString ??= configuration.GetConnectionString("Portal");
-        var connectionString = ResolveConnectionString(options, contentRoot);
+        var database = ResolveDatabase(configuration, contentRoot);
 
-        services.AddDbContext<PortalDbContext>(db => ConfigureProvider(db, options.Provider, connectionString));
+        services.AddDbContext<PortalDbContext>(db => ConfigureProvider(db, database.Provider, database.ConnectionString));
         services.AddDataProtection()
             .SetApplicationName("Poppy.Portal")
             .PersistKeysToDbContext<PortalDbContext>();
@@ -37,6 +35,17 @@ public static class DataServiceCollectionExtensions
         // The migrations are written by hand (EF's design-time package is not available here), so there is no
         // model snapshot for EF to compare against; MigrationSchemaTests proves the migrated schema equals the model.
         db.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    /// <summary>
+    /// Which database the portal uses and how to reach it, from <c>Database:Provider</c> and <c>Database:ConnectionString</c>
+    /// (or <c>ConnectionStrings:Portal</c>). One place, so that EF and the job scheduler always share one database.
+    /// </summary>
+    public static PortalDatabase ResolveDatabase(IConfiguration configuration, string contentRoot)
+    {
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        options.ConnectionString ??= configuration.GetConnectionString("Portal");
+        return new PortalDatabase(options.Provider, ResolveConnectionString(options, contentRoot));
     }
 
     private static string ResolveConnectionString(DatabaseOptions options, string contentRoot)

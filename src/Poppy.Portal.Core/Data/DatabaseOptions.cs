@@ -20,3 +20,6 @@ public enum DatabaseProvider
     Sqlite,
     PostgreSQL,
 }
+
+/// <summary>The database the portal runs on, resolved from configuration: a provider and a ready-to-use connection string.</summary>
+public sealed record PortalDatabase(DatabaseProvider Provider, string ConnectionString);

@@ -15,6 +15,10 @@ internal static class SchemaReader
     // EF's own bookkeeping (history, and SQLite's migration lock table); not part of the model.
     private const string EfInfrastructurePrefix = "__EFMigrations";
 
+    // Quartz's job-store tables: created by the QuartzTables migration in the shape Quartz validates, not mapped in
+    // the EF model, so a database built from the model has none. Quartz's own startup check covers them instead.
+    private const string QuartzPrefix = "qrtz\\_";
+
     public static async Task<SortedSet<string>> ReadAsync(PortalDbContext db)
     {
         var connection = db.Database.GetDbConnection();
@@ -33,7 +37,7 @@ internal static class SchemaReader
     {
         var schema = new SortedSet<string>(StringComparer.Ordinal);
         var tables = await QueryAsync(connection,
-            $"SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '{EfInfrastructurePrefix}%'");
+            $"SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '{EfInfrastructurePrefix}%' AND name NOT LIKE '{QuartzPrefix}%' ESCAPE '\\'");
         foreach (var table in tables)
         {
             var name = table[0];
@@ -66,20 +70,20 @@ internal static class SchemaReader
             SELECT table_name, column_name, data_type, COALESCE(character_maximum_length::text, ''), is_nullable,
                    is_identity, COALESCE(identity_generation, ''), COALESCE(column_default, '')
             FROM information_schema.columns
-            WHERE table_schema = 'public' AND table_name <> '{MigrationsHistory}'
+            WHERE table_schema = 'public' AND table_name <> '{MigrationsHistory}' AND table_name NOT LIKE '{QuartzPrefix}%'
             """))
         {
             schema.Add($"column {column[0]}.{column[1]} type={column[2]}({column[3]}) nullable={column[4]} identity={column[5]}/{column[6]} default={column[7]}");
         }
         foreach (var index in await QueryAsync(connection,
-                     $"SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '{MigrationsHistory}'"))
+                     $"SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '{MigrationsHistory}' AND tablename NOT LIKE '{QuartzPrefix}%'"))
         {
             schema.Add($"index {index[0]}.{index[1]} {index[2]}");
         }
         foreach (var constraint in await QueryAsync(connection, $"""
             SELECT c.conrelid::regclass::text, c.conname, c.contype::text, pg_get_constraintdef(c.oid)
             FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-            WHERE n.nspname = 'public' AND c.conrelid::regclass::text <> '"{MigrationsHistory}"'
+            WHERE n.nspname = 'public' AND c.conrelid::regclass::text <> '"{MigrationsHistory}"' AND c.conrelid::regclass::text NOT LIKE '{QuartzPrefix}%'
             """))
         {
             schema.Add($"constraint {constraint[0]}.{constraint[1]} {constraint[2]} {constraint[3]}");

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Jobs;
 
 namespace Poppy.Portal.Core.Features.Provisioning;
 
@@ -19,7 +20,7 @@ public static class ProvisioningRegistration
         services.AddScoped<ProviderOperationRunner>();
         services.AddScoped<ProvisioningOperations>();
         services.AddSingleton<ProvisioningRecovery>();
-        if (configuration.GetValue("Portal:Jobs:Enabled", true))
+        if ((configuration.GetSection(JobOptions.Section).Get<JobOptions>() ?? new()).Enabled)
         {
             services.AddHostedService(sp => sp.GetRequiredService<ProvisioningRecovery>());
         }

@@ -1,0 +1,16 @@
+namespace Poppy.Portal.Core.Jobs;
+
+/// <summary>The background job scheduler (Quartz). Bound from the <c>Portal:Jobs</c> configuration section.</summary>
+public sealed class JobOptions
+{
+    public const string Section = "Portal:Jobs";
+
+    /// <summary>
+    /// Whether this process runs jobs. When off, jobs can still be scheduled into the database; a process with jobs on
+    /// runs them. Lets web-only nodes (and tests) stay out of the work.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How many jobs this process runs at the same time.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+}
