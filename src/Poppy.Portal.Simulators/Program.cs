@@ -1,21 +1,51 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Poppy.Portal.Simulators.Faults;
 
 namespace Poppy.Portal.Simulators;
 
-/// <summary>Standalone: `dotnet run --project src/Poppy.Portal.Simulators [-- --port 5090]` prints the URLs and runs until Ctrl+C.</summary>
+/// <summary>
+/// Standalone: `dotnet run --project src/Poppy.Portal.Simulators [-- --port 5090 --deploy-delay-ms 2000 --latency-ms 50
+/// --error-rate 0.05 --fastly-hourly-limit 100000]` prints the URLs and runs until Ctrl+C or SIGTERM.
+/// </summary>
 /// <remarks>A named entry point rather than top-level statements, so the portal can reference this project without two
 /// <c>Program</c> classes colliding.</remarks>
 internal static class SimulatorProgram
 {
-    public static async Task Main(string[] args)
+    private const string Usage =
+        "options: --port N (5090)  --deploy-delay-ms N (30000)  --fastly-hourly-limit N (1000)  --latency-ms N (0)  --error-rate 0..1 (0)";
+
+    public static async Task<int> Main(string[] args)
     {
-        var options = new SimulatorOptions
+        SimulatorOptions options;
+        FaultProfile faults;
+        try
         {
-            Port = args.SkipWhile(a => a != "--port").Skip(1).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).FirstOrDefault(5090),
-            ConfigureLogging = logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning),
-        };
+            options = new SimulatorOptions
+            {
+                Port = (int?)Option(args, "--port") ?? 5090,
+                ConfigureLogging = logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning),
+            };
+            options.DeployDelay = Option(args, "--deploy-delay-ms") is { } delayMs ? TimeSpan.FromMilliseconds(delayMs) : options.DeployDelay;
+            options.Fastly.HourlyRateLimit = (int?)Option(args, "--fastly-hourly-limit") ?? options.Fastly.HourlyRateLimit;
+            // Benchmarks and crash tests set these for every vendor at start; POST {base}/_faults/{vendor} still changes them later.
+            faults = new FaultProfile
+            {
+                LatencyMs = (int?)Option(args, "--latency-ms") ?? 0,
+                ErrorRate = Option(args, "--error-rate") ?? 0,
+            };
+            if (faults.Validate() is { } problem)
+            {
+                throw new FormatException(problem);
+            }
+        }
+        catch (FormatException e)
+        {
+            await Console.Error.WriteLineAsync($"{e.Message}\n{Usage}");
+            return 1;
+        }
+
         foreach (var vendor in Enum.GetValues<CdnVendor>())
         {
             options.EdgeLatency[vendor] = EdgeLatencyProfile.DemoFor(vendor);
@@ -26,14 +56,33 @@ internal static class SimulatorProgram
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
 
         await using var simulators = await SimulatorHost.StartAsync(options, CancellationToken.None);
+        foreach (var vendor in simulators.Vendors)
+        {
+            vendor.Faults.Set(faults);
+        }
+
         Console.WriteLine($"Poppy CDN simulators on {simulators.BaseUrl}");
         foreach (var vendor in simulators.Vendors)
         {
             Console.WriteLine($"  {vendor.Vendor,-10} API {vendor.ApiBaseUrl}");
         }
 
-        Console.WriteLine($"  faults     {new Uri(simulators.BaseUrl, "_faults/")}");
+        Console.WriteLine($"  faults     {new Uri(simulators.BaseUrl, "_faults/")} (latency {faults.LatencyMs} ms, error rate {faults.ErrorRate})");
+        Console.WriteLine($"  inventory  {new Uri(simulators.BaseUrl, "_inventory")}");
         Console.WriteLine("Edges answer on the same port by Host header. Ctrl+C stops.");
         await stop.Task;
+        return 0;
+    }
+
+    /// <summary>The number after <paramref name="name"/> (invariant culture); null when the option is absent.</summary>
+    private static double? Option(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        return at + 1 < args.Length ? double.Parse(args[at + 1], NumberStyles.Float, CultureInfo.InvariantCulture) : throw new FormatException($"{name} needs a value");
     }
 }

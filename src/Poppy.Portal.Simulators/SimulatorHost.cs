@@ -12,6 +12,7 @@ using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Fastly;
 using Poppy.Portal.Simulators.Faults;
 using Poppy.Portal.Simulators.Hosting;
+using Poppy.Portal.Simulators.Inventory;
 using Poppy.Portal.Simulators.MaxCdn;
 
 namespace Poppy.Portal.Simulators;
@@ -82,6 +83,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         app.Use((http, next) => edge.InvokeAsync(http, () => next(http)));
         app.UseRouting();
         app.MapGet("/", () => HttpHelpers.Json(Describe(context, vendors)));
+        app.MapGet("/_inventory", () => HttpHelpers.Json(TakeInventory(vendors).ToJson()));
         app.MapFaultEndpoints(vendors);
         foreach (var vendor in vendors)
         {
@@ -94,11 +96,17 @@ public sealed class SimulatorHost : IAsyncDisposable
         return new SimulatorHost(app, edge, context, fastly, cloudFront, akamai, maxCdn);
     }
 
+    /// <summary>Every vendor resource held now (also <c>GET {base}/_inventory</c>), to count resources per portal service.</summary>
+    public SimulatorInventory Inventory() => TakeInventory(Vendors);
+
+    private static SimulatorInventory TakeInventory(IEnumerable<VendorSimulator> vendors) => new(vendors.SelectMany(v => v.Inventory()));
+
     /// <summary>What <c>GET {base}/</c> answers: where each vendor's API is and how its edge host names look.</summary>
     private static JsonObject Describe(SimulatorContext context, IEnumerable<VendorSimulator> vendors) => new()
     {
         ["baseUrl"] = context.BaseUrl.ToString(),
         ["faults"] = new Uri(context.BaseUrl, "_faults/").ToString(),
+        ["inventory"] = new Uri(context.BaseUrl, "_inventory").ToString(),
         ["vendors"] = new JsonObject(vendors.Select(v => KeyValuePair.Create(v.Vendor.PathSegment(),
             (JsonNode?)new JsonObject { ["api"] = v.ApiBaseUrl.ToString() }))),
     };

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Poppy.Portal.Providers.Signing;
 using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Hosting;
+using Poppy.Portal.Simulators.Inventory;
 
 namespace Poppy.Portal.Simulators.Akamai;
 
@@ -37,6 +38,9 @@ public sealed class AkamaiSimulator : VendorSimulator
     public IReadOnlyList<AkamaiPurge> Purges => Store.Purges;
 
     public AkamaiProperty? FindProperty(string propertyId) => Store.Properties.FirstOrDefault(p => p.PropertyId == propertyId);
+
+    public override IReadOnlyList<SimulatedResource> Inventory() =>
+        [.. Properties.Select(p => new SimulatedResource(Vendor, p.PropertyId, p.PropertyName, SimulatorInventory.PortalServiceIdIn(p.PropertyName)))];
 
     /// <summary>The version serving on <paramref name="network"/> by the simulator's clock, or null.</summary>
     public int? ActiveVersion(string propertyId, string network) => Store.ActiveVersion(propertyId, network, Context.Now);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Poppy.Portal.Providers.Signing;
 using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Hosting;
+using Poppy.Portal.Simulators.Inventory;
 
 namespace Poppy.Portal.Simulators.CloudFront;
 
@@ -32,6 +33,11 @@ public sealed class CloudFrontSimulator : VendorSimulator
     public IReadOnlyList<CloudFrontInvalidation> Invalidations => Store.Invalidations;
 
     public CloudFrontDistribution? FindDistribution(string id) => Store.Find(id);
+
+    /// <summary>Owned by the service in the CallerReference (fixed at creation), else by the Comment marker.</summary>
+    public override IReadOnlyList<SimulatedResource> Inventory() =>
+        [.. Distributions.Select(d => new SimulatedResource(Vendor, d.Id, d.Config.CallerReference,
+            SimulatorInventory.PortalServiceIdIn(d.Config.CallerReference) ?? SimulatorInventory.PortalServiceIdIn(d.Config.Comment)))];
 
     /// <summary>InProgress or Deployed, by the simulator's clock.</summary>
     public string StatusOf(CloudFrontDistribution distribution) => distribution.StatusAt(Context.Now);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Hosting;
+using Poppy.Portal.Simulators.Inventory;
 
 namespace Poppy.Portal.Simulators.Fastly;
 
@@ -31,6 +32,9 @@ public sealed class FastlySimulator : VendorSimulator
     public IReadOnlyList<FastlyPurge> Purges => Store.Purges;
 
     public FastlyService? FindService(string serviceId) => Store.Find(serviceId);
+
+    public override IReadOnlyList<SimulatedResource> Inventory() =>
+        [.. Services.Select(s => new SimulatedResource(Vendor, s.Id, s.Name, SimulatorInventory.PortalServiceIdIn(s.Name)))];
 
     internal FastlyStore Store { get; }
 

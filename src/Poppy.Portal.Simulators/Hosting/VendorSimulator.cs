@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Faults;
+using Poppy.Portal.Simulators.Inventory;
 
 namespace Poppy.Portal.Simulators.Hosting;
 
@@ -19,7 +20,7 @@ public abstract class VendorSimulator
     public CdnVendor Vendor { get; }
 
     /// <summary>What the vendor's driver takes as its API endpoint, e.g. <c>http://127.0.0.1:PORT/fastly/</c>.</summary>
-    public Uri ApiBaseUrl => new(Context.BaseUrl, Vendor.PathSegment() + "/");
+    public Uri ApiBaseUrl => Vendor.ApiBaseUrl(Context.BaseUrl);
 
     public FaultControl Faults { get; }
 
@@ -27,6 +28,9 @@ public abstract class VendorSimulator
     public EdgeCache EdgeCache { get; } = new();
 
     internal SimulatorContext Context { get; }
+
+    /// <summary>The vendor resources held now (a snapshot), each with the portal service id it carries.</summary>
+    public abstract IReadOnlyList<SimulatedResource> Inventory();
 
     internal abstract EdgeBehavior Edge { get; }
 

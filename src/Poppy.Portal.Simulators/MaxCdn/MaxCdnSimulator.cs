@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Poppy.Portal.Simulators.Edge;
 using Poppy.Portal.Simulators.Hosting;
+using Poppy.Portal.Simulators.Inventory;
 using static Poppy.Portal.Simulators.Hosting.HttpHelpers;
 using Poppy.Portal.Providers.Signing;
 
@@ -33,6 +34,9 @@ public sealed class MaxCdnSimulator : VendorSimulator
     public IReadOnlyList<MaxCdnPullZone> PullZones => Store.Zones;
 
     public IReadOnlyList<MaxCdnPurge> Purges => Store.Purges;
+
+    public override IReadOnlyList<SimulatedResource> Inventory() =>
+        [.. PullZones.Select(z => new SimulatedResource(Vendor, z.Id.ToString(CultureInfo.InvariantCulture), z.Name, SimulatorInventory.PortalServiceIdIn(z.Name)))];
 
     /// <summary>The API base including the company alias, which is what a MaxCDN client is configured with.</summary>
     public Uri AccountApiBaseUrl => new(ApiBaseUrl, Context.Options.MaxCdn.CompanyAlias + "/");

@@ -32,22 +32,110 @@ public sealed class PortalProcess : IAsyncLifetime
     /// <summary>Origin of the running host, e.g. <c>http://127.0.0.1:41234</c> (no trailing slash).</summary>
     public string BaseUrl { get; private set; } = "";
 
-    /// <summary>Where the host's output goes; a second host in the same run needs its own file. Set before <see cref="InitializeAsync"/>.</summary>
-    public string LogPath { get; set; } = RepositoryPaths.Artifact("portal-host.log");
+    public string LogPath { get; init; } = RepositoryPaths.Artifact("portal-host.log");
+
+    /// <summary>
+    /// More environment for the host and its command line (e.g. <c>Portal__Jobs__Enabled</c>), applied after the
+    /// defaults; set before <see cref="InitializeAsync"/>.
+    /// </summary>
+    public Dictionary<string, string?> ExtraEnvironment { get; } = [];
+
+    /// <summary>The host's process id while it runs.</summary>
+    public int? ProcessId => process?.Id;
 
     /// <summary>The host's SQLite file (seeded by <see cref="PortalSeed"/> before the host starts).</summary>
     public string DatabasePath => dataFolder.File("portal.db");
-
-    /// <summary>
-    /// More settings for the host as environment variables (e.g. <c>Portal__Simulators__Enabled</c>), applied after the
-    /// defaults so they may override them. Set before <see cref="InitializeAsync"/>.
-    /// </summary>
-    public Dictionary<string, string> ExtraEnvironment { get; } = [];
 
     /// <summary>The published host: <c>&lt;test output&gt;/portal/</c>.</summary>
     public static string PublishDirectory => Path.Combine(AppContext.BaseDirectory, "portal");
 
     public async Task InitializeAsync()
+    {
+        log = new StreamWriter(LogPath, append: false, Encoding.UTF8) { AutoFlush = true };
+        await PortalSeed.SeedAsync(DatabasePath, CancellationToken.None);
+        await StartAsync();
+    }
+
+    /// <summary>
+    /// Starts the host on the database as it is (again after <see cref="KillAsync"/>: a restart of the same installation,
+    /// on a new port) and waits until <c>/healthz</c> answers 200.
+    /// </summary>
+    public async Task StartAsync()
+    {
+        if (process is not null)
+        {
+            throw new InvalidOperationException("The portal host is already running.");
+        }
+
+        var hostDll = HostDll();
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreeLoopbackPort();
+            BaseUrl = $"http://127.0.0.1:{port}";
+            WriteLog($"# {TimeProvider.System.GetUtcNow():O} starting {hostDll} on {BaseUrl} (attempt {attempt})");
+            process = Start([hostDll, "--urls", BaseUrl, "--contentRoot", PublishDirectory]);
+            var outcome = await WaitUntilHealthyAsync(process);
+            if (outcome == Outcome.Healthy)
+            {
+                return;
+            }
+            // Another process may have taken the port between probing and binding it: try another one.
+            if (outcome == Outcome.Exited && attempt < MaxPortAttempts && OutputContains("address already in use"))
+            {
+                process.Dispose();
+                process = null;
+                continue;
+            }
+
+            var reason = outcome == Outcome.Exited
+                ? $"exited with code {process.ExitCode} before /healthz answered 200"
+                : $"did not answer 200 on {BaseUrl}/healthz within {StartupTimeout.TotalSeconds:0} s";
+            await StopAsync();
+            throw new InvalidOperationException($"The portal host {reason}. Log: {LogPath}\n--- host output (last lines) ---\n{OutputTail()}");
+        }
+    }
+
+    /// <summary>
+    /// Kills the host with SIGKILL (what <see cref="Process.Kill()"/> sends on Linux): no shutdown code runs, as in a
+    /// crash or an OOM kill. Returns the exit code the system reported (137 = 128 + SIGKILL).
+    /// </summary>
+    public async Task<int> KillAsync()
+    {
+        var host = process ?? throw new InvalidOperationException("The portal host is not running.");
+        process = null;
+        try
+        {
+            host.Kill();
+            await host.WaitForExitAsync();
+            WriteLog($"# {TimeProvider.System.GetUtcNow():O} host killed (SIGKILL, exit code {host.ExitCode})");
+            return host.ExitCode;
+        }
+        finally
+        {
+            host.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs the host binary's command line (e.g. <c>token create …</c>) with the host's configuration and database;
+    /// returns its standard output, trimmed. Fails when it exits with an error.
+    /// </summary>
+    public async Task<string> RunCommandAsync(params string[] arguments)
+    {
+        var hostDll = HostDll();
+        using var command = Start([hostDll, .. arguments], captureOutput: false);
+        var stdout = command.StandardOutput.ReadToEndAsync();
+        var stderr = command.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(StartupTimeout);
+        await command.WaitForExitAsync(timeout.Token);
+        if (command.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"`{string.Join(' ', arguments)}` exited with {command.ExitCode}: {await stderr}");
+        }
+        return (await stdout).Trim();
+    }
+
+    private static string HostDll()
     {
         var hostDll = Path.Combine(PublishDirectory, "Poppy.Portal.Web.dll");
         if (!File.Exists(hostDll))
@@ -63,33 +151,7 @@ public sealed class PortalProcess : IAsyncLifetime
                 throw new InvalidOperationException($"The published host has no wwwroot/dist/{asset}; the front-end asset build did not run.");
             }
         }
-
-        log = new StreamWriter(LogPath, append: false, Encoding.UTF8) { AutoFlush = true };
-        await PortalSeed.SeedAsync(DatabasePath, CancellationToken.None);
-
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreeLoopbackPort();
-            BaseUrl = $"http://127.0.0.1:{port}";
-            WriteLog($"# {TimeProvider.System.GetUtcNow():O} starting {hostDll} on {BaseUrl} (attempt {attempt})");
-            process = Start(hostDll);
-            var outcome = await WaitUntilHealthyAsync(process);
-            if (outcome == Outcome.Healthy)
-            {
-                return;
-            }
-            // Another process may have taken the port between probing and binding it: try another one.
-            if (outcome == Outcome.Exited && attempt < MaxPortAttempts && OutputContains("address already in use"))
-            {
-                continue;
-            }
-
-            var reason = outcome == Outcome.Exited
-                ? $"exited with code {process.ExitCode} before /healthz answered 200"
-                : $"did not answer 200 on {BaseUrl}/healthz within {StartupTimeout.TotalSeconds:0} s";
-            await StopAsync();
-            throw new InvalidOperationException($"The portal host {reason}. Log: {LogPath}\n--- host output (last lines) ---\n{OutputTail()}");
-        }
+        return hostDll;
     }
 
     public async Task DisposeAsync()
@@ -109,7 +171,7 @@ public sealed class PortalProcess : IAsyncLifetime
         }
     }
 
-    private Process Start(string hostDll)
+    private Process Start(IEnumerable<string> arguments, bool captureOutput = true)
     {
         var startInfo = new ProcessStartInfo(DotnetExecutable())
         {
@@ -120,7 +182,7 @@ public sealed class PortalProcess : IAsyncLifetime
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { hostDll, "--urls", BaseUrl, "--contentRoot", PublishDirectory })
+        foreach (var arg in arguments)
         {
             startInfo.ArgumentList.Add(arg);
         }
@@ -159,8 +221,11 @@ public sealed class PortalProcess : IAsyncLifetime
         {
             throw new InvalidOperationException($"Could not start {startInfo.FileName} {string.Join(' ', startInfo.ArgumentList)}.");
         }
-        started.BeginOutputReadLine();
-        started.BeginErrorReadLine();
+        if (captureOutput)
+        {
+            started.BeginOutputReadLine();
+            started.BeginErrorReadLine();
+        }
         return started;
     }
 

@@ -15,13 +15,21 @@ public sealed class DevelopmentSimulatorOptions
     /// <summary>Loopback port; 0 picks a free one.</summary>
     public int Port { get; set; } = 5090;
 
-    /// <summary>How long CloudFront and Akamai take to roll a change out (InProgress, then Deployed); tests shorten it.</summary>
+    /// <summary>How long CloudFront and Akamai take to roll a change out (simulators started here only).</summary>
     public TimeSpan DeployDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Base URL of simulators already running in another process (e.g. <c>http://127.0.0.1:5091/</c>, started with
+    /// <c>dotnet run --project src/Poppy.Portal.Simulators</c>): none are started here, the accounts point there. Their
+    /// state then outlives the portal process, which is what crash tests and benchmarks need.
+    /// </summary>
+    public string? ExternalUrl { get; set; }
 }
 
 /// <summary>
-/// Makes a fresh `dotnet run` alive: starts the four CDN simulators on a loopback port beside the portal and, when they
-/// are missing, adds a provider account for each (with the simulator's credentials) and a flavor "cdn" using all four.
+/// Makes a fresh `dotnet run` alive: starts the four CDN simulators on a loopback port beside the portal (or uses the ones
+/// at <see cref="DevelopmentSimulatorOptions.ExternalUrl"/>) and, when they are missing, adds a provider account for each
+/// (with the simulators' default credentials) and a flavor "cdn" using all four.
 /// </summary>
 public sealed class DevelopmentSimulators(
     IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<DevelopmentSimulators> logger) : IHostedService
@@ -40,8 +48,20 @@ public sealed class DevelopmentSimulators(
             return;
         }
         var simulatorOptions = new SimulatorOptions { Port = options.Port, TimeProvider = clock, DeployDelay = options.DeployDelay };
-        host = await SimulatorHost.StartAsync(simulatorOptions, cancellationToken);
-        logger.LogInformation("CDN simulators listening on {Url}", host.BaseUrl);
+        Uri simulatorsUrl;
+        if (string.IsNullOrWhiteSpace(options.ExternalUrl))
+        {
+            host = await SimulatorHost.StartAsync(simulatorOptions, cancellationToken);
+            simulatorsUrl = host.BaseUrl;
+            logger.LogInformation("CDN simulators listening on {Url}", simulatorsUrl);
+        }
+        else
+        {
+            simulatorsUrl = Uri.TryCreate(options.ExternalUrl.TrimEnd('/') + "/", UriKind.Absolute, out var external) && external.Scheme is "http" or "https"
+                ? external
+                : throw new InvalidOperationException($"{DevelopmentSimulatorOptions.Section}:ExternalUrl must be an absolute http(s) URL, not '{options.ExternalUrl}'.");
+            logger.LogInformation("Using the CDN simulators at {Url}", simulatorsUrl);
+        }
 
         await using var scope = scopes.CreateAsyncScope();
         var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
@@ -50,7 +70,7 @@ public sealed class DevelopmentSimulators(
         {
             if (await accounts.FindByNameAsync(name, cancellationToken) is null)
             {
-                var created = await accounts.CreateAsync(new ProviderAccountSpec(name, kind, host[vendor].ApiBaseUrl.ToString(), credentials), cancellationToken);
+                var created = await accounts.CreateAsync(new ProviderAccountSpec(name, kind, vendor.ApiBaseUrl(simulatorsUrl).ToString(), credentials), cancellationToken);
                 if (!created.Succeeded)
                 {
                     logger.LogWarning("Could not add simulator account {Name}: {Errors}", name, string.Join("; ", created.Errors));
