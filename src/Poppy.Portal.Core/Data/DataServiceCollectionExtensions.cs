@@ -28,7 +28,7 @@ public static class DataServiceCollectionExtensions
     {
         _ = provider switch
         {
-            DatabaseProvider.Sqlite => db.UseSqlite(connectionString),
+            DatabaseProvider.Sqlite => db.UseSqlite(connectionString).AddInterceptors(SqliteConnectionTuning.Instance),
             DatabaseProvider.PostgreSQL => db.UseNpgsql(connectionString),
             _ => throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite or PostgreSQL."),
         };

@@ -26,15 +26,24 @@ public sealed class ProvisioningScheduler(ISchedulerFactory schedulers, TimeProv
             // A run cut short by a crash runs again when the scheduler comes back.
             .RequestRecovery()
             .Build();
-        await scheduler.AddJob(job, new AddJobOptions { Replace = true }, cancellationToken);
-        // One trigger per service, kept when it fires earlier: many changes in a row make one run, never a later one.
         var trigger = TriggerBuilder.Create()
             .WithIdentity(key.Name, Group)
             .ForJob(key)
             .StartAt(at is { } time && time > now ? time : now)
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
-        await scheduler.ScheduleTrigger(trigger, TriggerConflict.KeepEarlier, cancellationToken);
+        if (at is null || at <= now)
+        {
+            // "Now" is as early as a run can be, so job and trigger are stored over any earlier ones in one store
+            // operation (a change of a service: the hot path of the API, sharing the database with the jobs).
+            await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, cancellationToken);
+        }
+        else
+        {
+            // A later run (a poll, a backoff) never pushes back a pending earlier one: one trigger per service, the earlier kept.
+            // The job itself is durable, so it exists: only runs of it schedule later ones.
+            await scheduler.ScheduleTrigger(trigger, TriggerConflict.KeepEarlier, cancellationToken);
+        }
     }
 
     /// <summary>Whether the service's job has a run scheduled (or running).</summary>

@@ -23,9 +23,34 @@ public sealed partial class ServiceProvisioner(
     TimeProvider clock,
     ILogger<ServiceProvisioner> logger)
 {
-    /// <summary>Works on the due operations of <paramref name="serviceId"/>; returns when the next run is due, if any.</summary>
+    /// <summary>
+    /// Works on the due operations of <paramref name="serviceId"/>; returns when the next run is due, if any. Work due
+    /// within a few seconds (a vendor finishing a rollout) is waited for in this run, which is cheaper than a new one.
+    /// </summary>
     public async Task<DateTimeOffset?> RunAsync(Guid serviceId, CancellationToken cancellationToken)
     {
+        var started = clock.GetUtcNow();
+        while (true)
+        {
+            var next = await RunDueAsync(serviceId, cancellationToken);
+            var now = clock.GetUtcNow();
+            if (next is null || next - now > InlineWaitLimit || now - started > RunTimeLimit)
+            {
+                return next;
+            }
+            await Task.Delay(next.Value - now, clock, cancellationToken);
+        }
+    }
+
+    /// <summary>The longest wait for due work that a run does itself rather than leave to a later run.</summary>
+    private static readonly TimeSpan InlineWaitLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one run may keep its job worker busy before it hands the rest to a later run.</summary>
+    private static readonly TimeSpan RunTimeLimit = TimeSpan.FromSeconds(60);
+
+    private async Task<DateTimeOffset?> RunDueAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
         var pending = await PendingAsync(serviceId, cancellationToken);
         var now = clock.GetUtcNow();
         var superseded = Supersede(pending, now);
@@ -40,8 +65,11 @@ public sealed partial class ServiceProvisioner(
         await Task.WhenAll(due.Select(id => RunOperationInScopeAsync(id, cancellationToken)));
 
         db.ChangeTracker.Clear();
-        await FinishServiceAsync(serviceId, cancellationToken);
-        events.Changed();
+        if (due.Count > 0 || superseded.Count > 0)
+        {
+            await FinishServiceAsync(serviceId, cancellationToken);
+            events.Changed();
+        }
 
         pending = await PendingAsync(serviceId, cancellationToken);
         if (pending.Count == 0)
@@ -320,11 +348,21 @@ public sealed partial class ProviderOperationRunner(
         events.Changed();
     }
 
+    /// <summary>
+    /// Asks again later how the vendor's rollout is going: soon at first (a simulator or a small change is done in
+    /// seconds), then less often as it takes longer (CloudFront takes minutes), at most every DeploymentPollInterval.
+    /// </summary>
     private void ComeBackLater(ProvisioningOperation operation, OperationStep step)
     {
+        var now = clock.GetUtcNow();
+        var waited = now - (operation.StartedAt ?? now);
+        var first = _options.DeploymentPollInterval < FirstPoll ? _options.DeploymentPollInterval : FirstPoll;
+        var delay = waited / 2 < first ? first : waited / 2 > _options.DeploymentPollInterval ? _options.DeploymentPollInterval : waited / 2;
         operation.Step = step;
-        operation.NextAttemptAt = clock.GetUtcNow() + _options.DeploymentPollInterval;
+        operation.NextAttemptAt = now + delay;
     }
+
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromSeconds(1);
 
     private void Succeed(ProvisioningOperation operation)
     {
