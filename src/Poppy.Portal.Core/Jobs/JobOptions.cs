@@ -12,5 +12,5 @@ public sealed class JobOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>How many jobs this process runs at the same time.</summary>
-    public int MaxConcurrency { get; set; } = 32;
+    public int MaxConcurrency { get; set; } = 64;
 }

@@ -52,6 +52,9 @@ public static class PortalJobs
                     // Refuse to start on a database whose qrtz_ tables do not match (a missing migration), rather than
                     // failing later inside a job; the migration, not Quartz, creates them.
                     options.SchemaProvisioning = SchemaProvisioning.Validate;
+                    // A trigger waiting in a backlog (a burst of changes) is not a misfire worth handling: every trigger
+                    // of ours fires "now" anyway, and handling thousands of misfires at once stalls the store.
+                    options.MisfireThreshold = TimeSpan.FromMinutes(10);
                 });
                 store.UseSystemTextJsonSerializer();
                 switch (database.Provider)
