@@ -7,6 +7,7 @@
 # time to all-deployed, the portal's peak memory (VmHWM) and, from the simulators' inventory, duplicate and missing
 # vendor resources (both must be 0). Goal (issue 4): >= 100 provider operations per second on 2 cores.
 # Usage: bench/provisioning/run.sh   (SERVICES=1000 LATENCY_MS=50 ERROR_RATE=0.05 DEPLOY_DELAY_MS=2000 DEADLINE_S=900)
+#        DATABASE=postgresql runs the portal on a throwaway local PostgreSQL server (Debian's postgresql package) instead.
 # Engine settings pass through as usual, e.g. Portal__Provisioning__DeploymentPollInterval=00:00:02.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,13 +17,16 @@ ERROR_RATE=${ERROR_RATE:-0.05}
 DEPLOY_DELAY_MS=${DEPLOY_DELAY_MS:-2000}
 DEADLINE_S=${DEADLINE_S:-900}
 CLIENT_THREADS=${CLIENT_THREADS:-4}
+DATABASE=${DATABASE:-sqlite}
 
 # REUSE=<folder kept by an earlier KEEP=1 run>: skip publishing, start on a fresh database (for profiling iterations).
 work=${REUSE:-$(mktemp -d)}
 rm -f "$work"/bench.db*
 portal_pid=""
 sims_pid=""
+pg_data=""
 cleanup() {
+  [ -n "$pg_data" ] && runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1
   [ -n "$portal_pid" ] && kill "$portal_pid" 2>/dev/null
   [ -n "$sims_pid" ] && kill "$sims_pid" 2>/dev/null
   wait 2>/dev/null
@@ -53,8 +57,19 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 export ASPNETCORE_ENVIRONMENT=Production
 export ASPNETCORE_URLS="$base"
-export Database__Provider=Sqlite
-export Database__ConnectionString="Data Source=$work/bench.db"
+if [ "$DATABASE" = postgresql ]; then
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  pg_data="$work/pg"; pg_port=$(free_port)
+  rm -rf "$pg_data"; mkdir -p "$pg_data"; chown postgres "$pg_data"; chmod o+x "$work"  # mktemp -d is private to root
+  runuser -u postgres -- "$pg_bin/initdb" -D "$pg_data" -U postgres --auth=trust >"$work/pg-init.log" 2>&1
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w \
+    -o "-p $pg_port -k $pg_data -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+  export Database__Provider=PostgreSQL
+  export Database__ConnectionString="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=200"
+else
+  export Database__Provider=Sqlite
+  export Database__ConnectionString="Data Source=$work/bench.db"
+fi
 export Portal__FirstAdmin__Email=admin@bench.local
 export Portal__FirstAdmin__Password='Bench-Admin-2026!'
 export Portal__FirstAdmin__Project=bench
@@ -75,7 +90,7 @@ cpu_ticks=$(awk '{print $14 + $15}' "/proc/$portal_pid/stat")
 
 # Where the time went, from the operation records. SQLite holds DateTimeOffset as EF's DateTimeOffsetToBinaryConverter
 # writes it: (ticks / 1000) << 11 plus the offset, so a difference / 2048 is in units of 100 µs.
-python3 - "$work/bench.db" >"$work/ops.txt" <<'PY'
+[ "$DATABASE" = postgresql ] && : >"$work/ops.txt" || python3 - "$work/bench.db" >"$work/ops.txt" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 rows = db.execute("""SELECT ProviderName, COUNT(*), SUM(Attempts), AVG((FinishedAt - CreatedAt) / 2048e4), MAX((FinishedAt - CreatedAt) / 2048e4),
@@ -86,13 +101,13 @@ for name, n, attempts, avg, worst, ok, failed in rows:
           f"create->done avg {avg or 0:6.1f} s  max {worst or 0:6.1f} s")
 PY
 
-python3 - "$result" "$hwm_kb" "$cpu_ticks" "$(getconf CLK_TCK)" "$(nproc)" "$LATENCY_MS" "$ERROR_RATE" "$DEPLOY_DELAY_MS" "$work/ops.txt" <<'PY'
-import json, sys
+DATABASE="$DATABASE" python3 - "$result" "$hwm_kb" "$cpu_ticks" "$(getconf CLK_TCK)" "$(nproc)" "$LATENCY_MS" "$ERROR_RATE" "$DEPLOY_DELAY_MS" "$work/ops.txt" <<'PY'
+import json, os, sys
 r = json.loads(sys.argv[1]); hwm_kb, ticks, hz, cores = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 latency, errors, delay, ops = sys.argv[6], sys.argv[7], sys.argv[8], open(sys.argv[9]).read()
 n = r["services"]; done = r["done_s"]
 print(f"bench/provisioning: {n} services x 4 providers, simulators {latency} ms latency, error rate {errors}, deploy delay {delay} ms; "
-      f"Release, SQLite, {cores} cores")
+      f"Release, {'PostgreSQL' if os.environ['DATABASE'] == 'postgresql' else 'SQLite'}, {cores} cores")
 print(f"  API creates        {n / r['created_s']:8.1f} services/s   ({r['created_s']:.1f} s for {n})")
 if done is not None:
     rate = 4 * n / done
