@@ -23,7 +23,7 @@ public sealed class PostgresClusterTests(PostgresServer postgres) : IClassFixtur
         // Scheduled into the shared store before either node runs, due shortly, so both nodes find them on their
         // first acquisition rather than one idle node sleeping until its next poll.
         var scheduler = await first.SchedulerAsync();
-        var fireAt = DateTimeOffset.UtcNow.AddSeconds(2);
+        var fireAt = TimeProvider.System.GetUtcNow().AddSeconds(2);
         foreach (var run in runs)
         {
             await scheduler.ScheduleJob(RecordingJob.Detail(run, holdMilliseconds: 200),

@@ -27,7 +27,7 @@ public sealed class SqliteJobStoreTests
             var scheduler = await first.SchedulerAsync();
             await scheduler.ScheduleJob(RecordingJob.Detail(run), TriggerBuilder.Create()
                 .WithIdentity(run, "tests")
-                .StartAt(DateTimeOffset.UtcNow.AddSeconds(2))
+                .StartAt(TimeProvider.System.GetUtcNow().AddSeconds(2))
                 .Build());
         }
         Assert.Empty(RecordingJob.RunsOf(run));
