@@ -119,12 +119,7 @@ public class ProvisioningPortal : IAsyncLifetime
         }
     }
 
-    public async Task<List<ProvisioningOperation>> OperationsAsync(Guid serviceId)
-    {
-        await using var scope = Portal.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ProvisioningOperation>().AsNoTracking()
-            .Where(o => o.ServiceId == serviceId).OrderBy(o => o.Id).ToListAsync();
-    }
+    public Task<List<ProvisioningOperation>> OperationsAsync(Guid serviceId) => Portal.OperationsAsync(serviceId);
 
     /// <summary>How many resources each vendor holds for the service (found by the portal id the drivers write into them).</summary>
     public IReadOnlyDictionary<CdnVendor, int> VendorResources(Guid serviceId) => new Dictionary<CdnVendor, int>
