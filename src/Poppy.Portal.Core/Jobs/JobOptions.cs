@@ -1,9 +1,14 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Poppy.Portal.Core.Jobs;
 
 /// <summary>The background job scheduler (Quartz). Bound from the <c>Portal:Jobs</c> configuration section.</summary>
 public sealed class JobOptions
 {
     public const string Section = "Portal:Jobs";
+
+    /// <summary>The options as configured, for registration code that must decide before the container is built.</summary>
+    public static JobOptions Read(IConfiguration configuration) => configuration.GetSection(Section).Get<JobOptions>() ?? new JobOptions();
 
     /// <summary>
     /// Whether this process runs jobs. When off, jobs can still be scheduled into the database; a process with jobs on

@@ -24,7 +24,7 @@ public static class PortalJobs
     {
         var section = configuration.GetSection(JobOptions.Section);
         services.AddOptions<JobOptions>().Bind(section);
-        var jobs = section.Get<JobOptions>() ?? new JobOptions();
+        var jobs = JobOptions.Read(configuration);
         if (jobs.MaxConcurrency < 1)
         {
             throw new InvalidOperationException("Portal:Jobs:MaxConcurrency must be at least 1.");

@@ -60,6 +60,9 @@ public sealed class ProviderAccountDirectory(
         return protectedCredentials is null ? null : Unprotect(protectedCredentials);
     }
 
+    /// <summary>The unprotected credentials of an account already loaded; null when they cannot be read (keys lost).</summary>
+    public IReadOnlyDictionary<string, string>? CredentialsOf(ProviderAccount account) => TryUnprotect(account.ProtectedCredentials);
+
     /// <summary>The credentials that are not secret (region, alias), to show on the edit form; empty when they cannot be read.</summary>
     public async Task<IReadOnlyDictionary<string, string>> GetVisibleCredentialsAsync(Guid accountId, CancellationToken cancellationToken)
     {

@@ -86,6 +86,14 @@ public sealed class ProvisioningOperation
 
     public bool IsPending => State is OperationState.Queued or OperationState.Running or OperationState.Retrying;
 
+    /// <summary>The provider status while a configuration change of <paramref name="kind"/> is under way.</summary>
+    public static ProviderStatus InProgressStatus(OperationKind kind) => kind switch
+    {
+        OperationKind.Create => ProviderStatus.DeployInProgress,
+        OperationKind.Delete => ProviderStatus.DeleteInProgress,
+        _ => ProviderStatus.UpdateInProgress,
+    };
+
     public static IReadOnlyList<OperationState> PendingStates { get; } = [OperationState.Queued, OperationState.Running, OperationState.Retrying];
 
     /// <summary>

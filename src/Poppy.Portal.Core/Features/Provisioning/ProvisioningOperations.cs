@@ -108,12 +108,7 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
         var state = service.Providers.FirstOrDefault(p => p.ProviderAccountId == operation.ProviderAccountId);
         if (state is not null && operation.Kind != OperationKind.Purge)
         {
-            state.Status = operation.Kind switch
-            {
-                OperationKind.Create => ProviderStatus.DeployInProgress,
-                OperationKind.Delete => ProviderStatus.DeleteInProgress,
-                _ => ProviderStatus.UpdateInProgress,
-            };
+            state.Status = ProvisioningOperation.InProgressStatus(operation.Kind);
             state.ErrorMessage = null;
             state.UpdatedAt = now;
             service.Status = ServiceStatuses.Derive(service.Providers.Select(p => p.Status).ToList());

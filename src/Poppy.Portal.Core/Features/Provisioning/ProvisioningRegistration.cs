@@ -20,7 +20,7 @@ public static class ProvisioningRegistration
         services.AddScoped<ProviderOperationRunner>();
         services.AddScoped<ProvisioningOperations>();
         services.AddSingleton<ProvisioningRecovery>();
-        if ((configuration.GetSection(JobOptions.Section).Get<JobOptions>() ?? new()).Enabled)
+        if (JobOptions.Read(configuration).Enabled)
         {
             services.AddHostedService(sp => sp.GetRequiredService<ProvisioningRecovery>());
         }
