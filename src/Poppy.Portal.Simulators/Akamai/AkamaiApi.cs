@@ -49,6 +49,31 @@ internal static class AkamaiApi
             var property = store.CreateProperty(name, productId, Text(body, "ruleFormat") ?? "latest", contractId, groupId);
             return Created(http, $"/papi/v1/properties/{property.PropertyId}", "propertyLink", contractId, groupId);
         });
+        // Search by property name (PAPI's find-by-value): the latest version of each match and the versions active on a
+        // network, each with its production and staging status.
+        papi.MapPost("/search/find-by-value", async (HttpContext http) =>
+        {
+            var body = await JsonBodyAsync(http);
+            var name = Text(body, "propertyName") ?? throw AkamaiProblem.BadRequest("Give propertyName: the simulator searches by property name only.");
+            var now = akamai.Context.Now;
+            var items = new List<JsonNode>();
+            foreach (var property in store.Properties.Where(p => p.PropertyName == name))
+            {
+                var production = store.ActiveVersion(property.PropertyId, AkamaiNetworks.Production, now);
+                var staging = store.ActiveVersion(property.PropertyId, AkamaiNetworks.Staging, now);
+                foreach (var version in new[] { property.LatestVersion.PropertyVersion, production, staging }.OfType<int>().Distinct())
+                {
+                    var item = Header(property);
+                    item["assetId"] = property.AssetId;
+                    item["propertyVersion"] = version;
+                    item["productionStatus"] = version == production ? "ACTIVE" : "INACTIVE";
+                    item["stagingStatus"] = version == staging ? "ACTIVE" : "INACTIVE";
+                    items.Add(item);
+                }
+            }
+
+            return Json(new JsonObject { ["versions"] = Items([.. items]) });
+        });
         papi.MapGet("/properties/{propertyId}", (string propertyId) =>
             Json(new JsonObject { ["properties"] = Items(PropertyJson(akamai, store.Get(propertyId))) }));
         papi.MapDelete("/properties/{propertyId}", (string propertyId) =>

@@ -22,12 +22,15 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
     private static readonly TimeSpan DeployDelay = TimeSpan.FromMinutes(5);
 
     private readonly ManualClock clock = new();
-    private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false });
+    private readonly RequestLog requests = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false });
+    private readonly HttpClient http;
     private readonly AkamaiDriver driver = new();
     private readonly Guid serviceId = Guid.Parse("6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f");
     private readonly ConcurrentQueue<(string Path, string Host)> originRequests = new();
     private SimulatorHost sims = null!;
     private WebApplication origin = null!;
+
+    public AkamaiDriverTests() => http = new HttpClient(requests);
 
     private AkamaiSimulator Akamai => sims.Akamai;
 
@@ -183,6 +186,39 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
         Assert.Equal(DeploymentState.Deployed, settled.State);
         Assert.Single(Akamai.Properties[0].Versions);
         Assert.Single(Akamai.Activations);
+    }
+
+    [Fact]
+    public async Task A_property_is_found_by_searching_its_name_and_its_edge_hostnames_without_reading_the_accounts_lists()
+    {
+        // An earlier attempt made one edge hostname and was lost before the property used it.
+        var api = new AkamaiApiClient(Call());
+        var group = (await api.GetAsync("papi/v1/groups", CancellationToken.None))!["groups"]!["items"]![0]!;
+        await api.SendAsync(HttpMethod.Post, $"papi/v1/edgehostnames?contractId={group["contractIds"]![0]}&groupId={group["groupId"]}", new JsonObject
+        {
+            ["productId"] = "prd_Fresca",
+            ["domainPrefix"] = "www.example.com",
+            ["domainSuffix"] = "edgesuite.net",
+            ["ipVersionBehavior"] = "IPV4",
+        }, CancellationToken.None);
+        var orphan = Assert.Single(Akamai.EdgeHostnames);
+        requests.Clear();
+
+        var created = await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None);
+
+        Assert.Contains(requests.Requests, r => r.StartsWith("POST ", StringComparison.Ordinal) && r.Contains("/papi/v1/search/find-by-value", StringComparison.Ordinal));
+        Assert.DoesNotContain(requests.Requests, r => r.StartsWith("GET ", StringComparison.Ordinal) && r.Contains("/papi/v1/properties?", StringComparison.Ordinal));
+        Assert.Equal(2, Akamai.EdgeHostnames.Count); // the orphan adopted (its create refused, then looked up), the other made
+        var hostnames = Akamai.Properties.Single().Versions.Single().Hostnames;
+        Assert.Equal(orphan.EdgeHostnameId, hostnames.Single(h => h.CnameFrom == "www.example.com").EdgeHostnameId);
+
+        // Applied again without the remembered id: found by name, and its edge hostnames read from the property itself.
+        requests.Clear();
+        var again = await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None);
+        Assert.Equal(created.ProviderServiceId, again.ProviderServiceId);
+        Assert.DoesNotContain(requests.Requests, r => r.Contains("/papi/v1/edgehostnames", StringComparison.Ordinal));
+        Assert.Single(Akamai.Properties);
+        Assert.Equal(2, Akamai.EdgeHostnames.Count);
     }
 
     [Fact]

@@ -18,10 +18,13 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
     private static readonly TimeSpan DeployDelay = TimeSpan.FromMinutes(5);
 
     private readonly ManualClock clock = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
-    private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly RequestLog requests = new(new SocketsHttpHandler { UseProxy = false });
+    private readonly HttpClient http;
     private readonly CloudFrontDriver driver = new();
     private readonly Guid serviceId = Guid.Parse("6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f");
     private SimulatorHost simulator = null!;
+
+    public CloudFrontDriverTests() => http = new HttpClient(requests) { Timeout = TimeSpan.FromSeconds(30) };
 
     private CloudFrontSimulator CloudFront => simulator.CloudFront;
 
@@ -114,6 +117,25 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         var wrongHint = await driver.ApplyAsync(Call("ENOSUCHDISTRIB"), FullSpec(), CancellationToken.None);
         Assert.Equal(first.ProviderServiceId, wrongHint.ProviderServiceId);
         Assert.Single(CloudFront.Distributions);
+    }
+
+    [Fact]
+    public async Task A_new_service_is_created_in_one_request_and_a_changed_spec_without_the_id_updates_the_same_distribution()
+    {
+        var first = await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None);
+        var create = Assert.Single(requests.Requests); // no list of the account's distributions first
+        Assert.StartsWith("POST ", create, StringComparison.Ordinal);
+        Assert.EndsWith("/distribution", create, StringComparison.Ordinal);
+
+        // As after a crash that lost the id while the service changed: the CallerReference names the distribution.
+        var spec = FullSpec();
+        spec.Origins[0].Port = 9090;
+        var again = await driver.ApplyAsync(Call(), spec, CancellationToken.None);
+
+        var distribution = Assert.Single(CloudFront.Distributions);
+        Assert.Equal(first.ProviderServiceId, again.ProviderServiceId);
+        Assert.Equal(9090, distribution.Config.Origins[0].HttpPort);
+        Assert.DoesNotContain(requests.Requests, r => r.StartsWith("GET ", StringComparison.Ordinal) && r.EndsWith("/distribution", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -15,10 +15,13 @@ namespace Poppy.Portal.Providers.Tests.Cdn;
 public sealed class MaxCdnDriverTests : IAsyncLifetime
 {
     private readonly ManualClock clock = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
-    private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false });
+    private readonly RequestLog requests = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false });
+    private readonly HttpClient http;
     private readonly MaxCdnDriver driver = new();
     private readonly Guid serviceId = Guid.Parse("0f8b2c4e-1a2b-4c3d-9e8f-1234567890ab");
     private SimulatorHost simulator = null!;
+
+    public MaxCdnDriverTests() => http = new HttpClient(requests);
 
     private MaxCdnSimulator MaxCdn => simulator.MaxCdn;
 
@@ -160,6 +163,20 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
         var zone = MaxCdn.PullZones.Single(z => z.Id.ToString() == first.ProviderServiceId);
         Assert.Equal(2, zone.CustomDomains.Count);
         Assert.Equal("www.plain.example", Assert.Single(MaxCdn.PullZones.Single(z => z != zone).CustomDomains).Domain);
+    }
+
+    [Fact]
+    public async Task A_new_zone_is_made_without_paging_through_the_accounts_zones()
+    {
+        await driver.ApplyAsync(Call(Guid.Parse("11111111-2222-3333-4444-555555555555")), PlainService(), CancellationToken.None);
+        requests.Clear();
+
+        var created = await driver.ApplyAsync(Call(), RichService(), CancellationToken.None);
+
+        Assert.StartsWith("POST ", requests.Requests[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(requests.Requests, r => r.StartsWith("GET ", StringComparison.Ordinal) && r.Contains("zones/pull.json?page", StringComparison.Ordinal));
+        Assert.Equal(2, MaxCdn.PullZones.Count);
+        Assert.Contains(MaxCdn.PullZones, z => z.Id.ToString() == created.ProviderServiceId);
     }
 
     [Fact]

@@ -63,7 +63,8 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         var latestRules = await api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/rules?{q}", ct);
         var cpCode = AkamaiRuleTree.CpCodeOf(latestRules?["rules"] as JsonObject)
             ?? await EnsureCpCodeAsync(api, q, name, propertyId, warnings, ct);
-        var edgeHostnames = await EnsureEdgeHostnamesAsync(api, q, spec, ct);
+        var latestHostnames = await api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/hostnames?{q}", ct);
+        var edgeHostnames = await EnsureEdgeHostnamesAsync(api, q, spec, latestHostnames, ct);
         var hostnames = new JsonArray([.. spec.Domains.Select(d => (JsonNode)new JsonObject
         {
             ["cnameType"] = "EDGE_HOSTNAME",
@@ -74,7 +75,6 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         var (rules, ruleWarnings) = AkamaiRuleTree.Build(spec, cpCode);
         warnings.AddRange(ruleWarnings);
 
-        var latestHostnames = await api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/hostnames?{q}", ct);
         var unchanged = JsonNode.DeepEquals(latestRules?["rules"], rules) && SameHostnames(latestHostnames, hostnames);
         if (!unchanged)
         {
@@ -273,8 +273,11 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
             }
         }
 
-        var all = await api.GetAsync($"papi/v1/properties?{q}", ct);
-        return (all?["properties"]?["items"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(p => Text(p, "propertyName") == name);
+        // PAPI's search by name, rather than the account's whole list of properties, which grows with every service.
+        var found = await api.SendAsync(HttpMethod.Post, "papi/v1/search/find-by-value", new JsonObject { ["propertyName"] = name }, ct);
+        var id = (found?["versions"]?["items"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(v => Text(v, "propertyName") == name).Select(v => Text(v, "propertyId")).FirstOrDefault(i => i is not null);
+        return id is null ? null : await GetPropertyAsync(api, q, id, ct);
     }
 
     private static async Task<JsonObject?> GetPropertyAsync(AkamaiApiClient api, string q, string propertyId, CancellationToken ct) =>
@@ -307,10 +310,23 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         return number;
     }
 
-    private async Task<Dictionary<string, (string Id, string Domain)>> EnsureEdgeHostnamesAsync(AkamaiApiClient api, string q, ServiceSpec spec, CancellationToken ct)
+    /// <summary>
+    /// The edge hostname of each of the service's domains. The property's own hostnames name the ones it already uses;
+    /// the others are created. Only a create refused because the edge hostname exists (an earlier attempt made it) reads
+    /// the account's list of edge hostnames, which grows with every service.
+    /// </summary>
+    private async Task<Dictionary<string, (string Id, string Domain)>> EnsureEdgeHostnamesAsync(
+        AkamaiApiClient api, string q, ServiceSpec spec, JsonNode? propertyHostnames, CancellationToken ct)
     {
-        var existing = ((await api.GetAsync($"papi/v1/edgehostnames?{q}", ct))?["edgeHostnames"]?["items"] as JsonArray ?? [])
-            .OfType<JsonObject>().ToList();
+        var inUse = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var hostname in (propertyHostnames?["hostnames"]?["items"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (Text(hostname, "cnameTo") is { } edge && Text(hostname, "edgeHostnameId") is { } id)
+            {
+                inUse[edge] = id;
+            }
+        }
+
         var result = new Dictionary<string, (string, string)>(StringComparer.OrdinalIgnoreCase);
         foreach (var domain in spec.Domains)
         {
@@ -318,20 +334,35 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
             var prefix = domain.Domain.ToLowerInvariant();
             var suffix = domain.Protocol == DomainProtocol.Https ? "edgekey.net" : "edgesuite.net";
             var host = $"{prefix}.{suffix}";
-            var found = existing.FirstOrDefault(e => Text(e, "edgeHostnameDomain") == host);
-            var id = found is not null
-                ? Text(found, "edgeHostnameId")!
-                : IdFromLink(await api.SendAsync(HttpMethod.Post, $"papi/v1/edgehostnames?{q}", new JsonObject
-                {
-                    ["productId"] = options.ProductId,
-                    ["domainPrefix"] = prefix,
-                    ["domainSuffix"] = suffix,
-                    ["ipVersionBehavior"] = "IPV4",
-                }, ct), "edgeHostnameLink");
-            result[domain.Domain] = (id, host);
+            result[domain.Domain] = (inUse.GetValueOrDefault(host) ?? await CreateEdgeHostnameAsync(api, q, prefix, suffix, ct), host);
         }
 
         return result;
+    }
+
+    private async Task<string> CreateEdgeHostnameAsync(AkamaiApiClient api, string q, string prefix, string suffix, CancellationToken ct)
+    {
+        try
+        {
+            return IdFromLink(await api.SendAsync(HttpMethod.Post, $"papi/v1/edgehostnames?{q}", new JsonObject
+            {
+                ["productId"] = options.ProductId,
+                ["domainPrefix"] = prefix,
+                ["domainSuffix"] = suffix,
+                ["ipVersionBehavior"] = "IPV4",
+            }, ct), "edgeHostnameLink");
+        }
+        catch (CdnDriverException e) when (e.StatusCode == 400)
+        {
+            var existing = ((await api.GetAsync($"papi/v1/edgehostnames?{q}", ct))?["edgeHostnames"]?["items"] as JsonArray ?? []).OfType<JsonObject>()
+                .FirstOrDefault(h => string.Equals(Text(h, "edgeHostnameDomain"), $"{prefix}.{suffix}", StringComparison.OrdinalIgnoreCase));
+            if (existing is null)
+            {
+                throw;
+            }
+
+            return Text(existing, "edgeHostnameId")!;
+        }
     }
 
     private static bool SameHostnames(JsonNode? current, JsonArray desired)

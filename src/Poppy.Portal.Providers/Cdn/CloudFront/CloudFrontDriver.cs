@@ -8,9 +8,10 @@ namespace Poppy.Portal.Providers.Cdn.CloudFront;
 
 /// <summary>
 /// Amazon CloudFront over its REST-XML API (2020-05-31, SigV4 for us-east-1/cloudfront). One distribution per service,
-/// found again by a Comment carrying the service id and created with a CallerReference derived from it, so a repeated
-/// call never makes a second distribution. The optional credential <c>acm_certificate_arn</c> names the ACM certificate
-/// that CloudFront requires before it accepts the service's domains as aliases.
+/// created with a CallerReference derived from the service id, so a repeated create never makes a second distribution,
+/// and found again by its remembered id or, failing that, by a Comment carrying the service id. The optional credential
+/// <c>acm_certificate_arn</c> names the ACM certificate that CloudFront requires before it accepts the service's domains
+/// as aliases.
 /// </summary>
 public sealed partial class CloudFrontDriver : ICdnDriver
 {
@@ -33,7 +34,11 @@ public sealed partial class CloudFrontDriver : ICdnDriver
         }
 
         var client = new CloudFrontClient(call);
-        var existing = await FindAsync(client, call, cancellationToken).ConfigureAwait(false);
+
+        // Without a remembered id, create straight away rather than list every distribution of the account (a page per
+        // 100, for each new service): the CallerReference makes the create idempotent. CloudFront answers a repeat with
+        // the same config with the original distribution, and one with another config with DistributionAlreadyExists.
+        var existing = string.IsNullOrWhiteSpace(call.ProviderServiceId) ? null : await FindAsync(client, call, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             var built = Build(call, spec, CloudFrontConfigBuilder.CallerReference(call.ServiceId), enabled: true);
@@ -44,7 +49,7 @@ public sealed partial class CloudFrontDriver : ICdnDriver
                 return Result(created.Body!, spec, built.Warnings);
             }
 
-            // Our CallerReference already made a distribution (its Comment was changed by hand): adopt it and update.
+            // Our CallerReference already made a distribution (an earlier attempt, or the spec changed since): adopt it.
             var match = AlreadyExistsId().Match(created.ErrorMessage ?? "");
             existing = match.Success ? await ReadConfigAsync(client, match.Groups[1].Value, cancellationToken).ConfigureAwait(false) : null;
             if (existing is null)

@@ -23,13 +23,16 @@ public sealed class MaxCdnDriver : ICdnDriver
         ArgumentNullException.ThrowIfNull(spec);
         var api = new MaxCdnApi(call);
         var settings = MaxCdnZoneMapping.Map(call.ServiceId, spec);
-        var zone = await FindZoneAsync(api, call, cancellationToken).ConfigureAwait(false);
+        // Without a remembered id, create straight away rather than page through every zone of the account for each new
+        // service: zone names are unique, so RWS refuses a second zone of this name, and only then is the zone looked up.
+        var zone = string.IsNullOrEmpty(call.ProviderServiceId) ? null : await FindZoneAsync(api, call, cancellationToken).ConfigureAwait(false);
+        var isNew = false;
         if (zone is null)
         {
-            var created = await api.SendAsync(HttpMethod.Post, "zones/pull.json", settings.Fields, cancellationToken).ConfigureAwait(false);
-            zone = created!["data"]?["pullzone"] ?? throw Unexpected("a created pull zone");
+            (zone, isNew) = await CreateZoneAsync(api, call, settings, cancellationToken).ConfigureAwait(false);
         }
-        else
+
+        if (!isNew)
         {
             // The name is the zone's host name and cannot change; everything else is written again.
             var updated = await api.SendAsync(HttpMethod.Put, $"zones/pull.json/{ZoneId(zone)}", settings.Fields.Where(f => f.Key != "name"), cancellationToken)
@@ -90,6 +93,27 @@ public sealed class MaxCdnDriver : ICdnDriver
     /// The service's zone: the remembered id when it still names this service's zone, otherwise a search of every zone
     /// by name (so a create that crashed before its id was stored is found, never duplicated).
     /// </summary>
+    /// <summary>A new zone; or, when RWS refuses the name because an earlier attempt made it (its answer lost), that one.</summary>
+    private static async Task<(JsonNode Zone, bool IsNew)> CreateZoneAsync(
+        MaxCdnApi api, ProviderCall call, MaxCdnZoneSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await api.SendAsync(HttpMethod.Post, "zones/pull.json", settings.Fields, cancellationToken).ConfigureAwait(false);
+            return (created!["data"]?["pullzone"] ?? throw Unexpected("a created pull zone"), true);
+        }
+        catch (CdnDriverException e) when (e.StatusCode == 400)
+        {
+            var existing = await FindZoneAsync(api, call, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
+            {
+                throw;
+            }
+
+            return (existing, false);
+        }
+    }
+
     private static async Task<JsonNode?> FindZoneAsync(MaxCdnApi api, ProviderCall call, CancellationToken cancellationToken)
     {
         var name = MaxCdnZoneMapping.ZoneName(call.ServiceId);
