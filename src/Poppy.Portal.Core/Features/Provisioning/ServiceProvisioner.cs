@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Poppy.Portal.Core.Data;
@@ -16,12 +15,11 @@ namespace Poppy.Portal.Core.Features.Provisioning;
 /// account's resilience pipeline, records the outcome on the operation and the provider's state, and derives the
 /// service's status. A run is safe to repeat at any point: drivers find their vendor resource by the service id.
 /// </summary>
-public sealed partial class ServiceProvisioner(
+public sealed class ServiceProvisioner(
     PortalDbContext db,
-    IServiceScopeFactory scopes,
+    ProviderOperationRunner runner,
     ProvisioningEvents events,
-    TimeProvider clock,
-    ILogger<ServiceProvisioner> logger)
+    TimeProvider clock)
 {
     /// <summary>
     /// Works on the due operations of <paramref name="serviceId"/>; returns when the next run is due, if any. Work due
@@ -60,18 +58,31 @@ public sealed partial class ServiceProvisioner(
             pending = pending.Except(superseded).ToList();
         }
 
-        var due = NextPerProvider(pending).Where(o => o.NextAttemptAt is null || o.NextAttemptAt <= now).Select(o => o.Id).ToList();
-        // Each provider gets its own scope (and DbContext), so providers proceed and record progress independently.
-        await Task.WhenAll(due.Select(id => RunOperationInScopeAsync(id, cancellationToken)));
-
-        db.ChangeTracker.Clear();
-        if (due.Count > 0 || superseded.Count > 0)
+        var due = NextPerProvider(pending).Where(o => o.NextAttemptAt is null || o.NextAttemptAt <= now).ToList();
+        var service = due.Count > 0 || superseded.Count > 0 ? await ServiceAsync(serviceId, cancellationToken) : null;
+        if (service is null && due.Count > 0)
         {
-            await FinishServiceAsync(serviceId, cancellationToken);
+            // Nothing left to provision (an archived service, or one removed from the database by hand).
+            Cancel(pending, "The service no longer exists.", now);
+            await db.SaveChangesAsync(cancellationToken);
+            return null;
+        }
+
+        if (service is not null && due.Count > 0)
+        {
+            // Every due provider at once, on this one DbContext: what they share is read once, and each records its
+            // outcome as soon as it has one (the run serialises those saves; a DbContext is not thread-safe).
+            await runner.RunAsync(db, service, due, cancellationToken);
+        }
+
+        if (service is not null)
+        {
+            var purgesTouched = due.Concat(superseded).Any(o => o.Kind == OperationKind.Purge);
+            await FinishServiceAsync(service, purgesTouched, cancellationToken);
             events.Changed();
         }
 
-        pending = await PendingAsync(serviceId, cancellationToken);
+        pending = pending.Where(o => o.IsPending).ToList();
         if (pending.Count == 0)
         {
             return null;
@@ -86,9 +97,13 @@ public sealed partial class ServiceProvisioner(
     private static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(500);
 
     private Task<List<ProvisioningOperation>> PendingAsync(Guid serviceId, CancellationToken cancellationToken) =>
-        db.Set<ProvisioningOperation>()
+        db.Set<ProvisioningOperation>().Include(o => o.Purge)
             .Where(o => o.ServiceId == serviceId && ProvisioningOperation.PendingStates.Contains(o.State))
             .OrderBy(o => o.Id).ToListAsync(cancellationToken);
+
+    private Task<CdnService?> ServiceAsync(Guid serviceId, CancellationToken cancellationToken) =>
+        db.Set<CdnService>().Include(s => s.Providers).Include(s => s.Domains).AsSplitQuery()
+            .FirstOrDefaultAsync(s => s.Id == serviceId && s.ArchivedAt == null, cancellationToken);
 
     /// <summary>
     /// A later change of a provider makes its earlier pending changes moot (a delete after a create, say), and a pending
@@ -100,14 +115,19 @@ public sealed partial class ServiceProvisioner(
             .GroupBy(o => o.ProviderAccountId)
             .SelectMany(g => g.SkipLast(1).Concat(g.Last().Kind == OperationKind.Delete ? pending.Where(p => p.Kind == OperationKind.Purge && p.ProviderAccountId == g.Key) : []))
             .ToList();
-        foreach (var operation in moot)
+        Cancel(moot, "Superseded by a later change.", now);
+        return moot;
+    }
+
+    private static void Cancel(IEnumerable<ProvisioningOperation> operations, string reason, DateTimeOffset now)
+    {
+        foreach (var operation in operations)
         {
             operation.State = OperationState.Cancelled;
             operation.Step = OperationStep.Done;
-            operation.LastError ??= "Superseded by a later change.";
+            operation.LastError ??= reason;
             operation.FinishedAt = operation.UpdatedAt = now;
         }
-        return moot;
     }
 
     /// <summary>Per provider, the operation to work on next: its configuration change first, then purges in order.</summary>
@@ -115,38 +135,14 @@ public sealed partial class ServiceProvisioner(
         pending.GroupBy(o => o.ProviderAccountId)
             .Select(g => g.FirstOrDefault(o => o.Kind != OperationKind.Purge) ?? g.First());
 
-    private async Task RunOperationInScopeAsync(long operationId, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        try
-        {
-            await scope.ServiceProvider.GetRequiredService<ProviderOperationRunner>().RunAsync(operationId, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // Recording the outcome itself failed (the database was busy, say): the operation stays pending and the next
-            // run, or the recovery sweep, takes it up again. Driver calls are idempotent, so nothing is duplicated.
-            LogRecordFailed(e, operationId);
-        }
-    }
-
     /// <summary>Derives the service's status from its providers; archives it once every provider has removed it.</summary>
-    private async Task FinishServiceAsync(Guid serviceId, CancellationToken cancellationToken)
+    private async Task FinishServiceAsync(CdnService service, bool purgesTouched, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var service = await db.Set<CdnService>().Include(s => s.Providers).Include(s => s.Domains)
-                .FirstOrDefaultAsync(s => s.Id == serviceId && s.ArchivedAt == null, cancellationToken);
-            if (service is null)
-            {
-                return;
-            }
-            var latest = (await db.Set<ProvisioningOperation>().AsNoTracking()
-                    .Where(o => o.ServiceId == serviceId && o.Kind != OperationKind.Purge).ToListAsync(cancellationToken))
-                .GroupBy(o => o.ProviderAccountId).Select(g => g.MaxBy(o => o.Id)!).ToList();
-            var deleted = latest.Count > 0
-                && latest.All(o => o.Kind == OperationKind.Delete && o.State == OperationState.Succeeded)
-                && service.Providers.All(p => p.Status == ProviderStatus.DeleteInProgress);
+            // Only a service whose providers are all removing it can be gone from every vendor: ask then, not every run.
+            var deleted = service.Providers.All(p => p.Status == ProviderStatus.DeleteInProgress)
+                && await RemovedEverywhereAsync(service.Id, cancellationToken);
             if (deleted)
             {
                 service.ArchivedAt = clock.GetUtcNow();
@@ -154,7 +150,10 @@ public sealed partial class ServiceProvisioner(
                 service.Domains.Clear();
             }
             service.Status = ServiceStatuses.Derive(service.Providers.Select(p => p.Status).ToList());
-            await CompletePurgesAsync(serviceId, cancellationToken);
+            if (purgesTouched)
+            {
+                await CompletePurgesAsync(service.Id, cancellationToken);
+            }
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -164,8 +163,22 @@ public sealed partial class ServiceProvisioner(
             {
                 // A user changed the service meanwhile; derive again from what is there now.
                 db.ChangeTracker.Clear();
+                if (await ServiceAsync(service.Id, cancellationToken) is not { } fresh)
+                {
+                    return;
+                }
+                service = fresh;
             }
         }
+    }
+
+    /// <summary>Whether the latest configuration change at every provider is a delete that succeeded.</summary>
+    private async Task<bool> RemovedEverywhereAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        var latest = (await db.Set<ProvisioningOperation>().AsNoTracking()
+                .Where(o => o.ServiceId == serviceId && o.Kind != OperationKind.Purge).ToListAsync(cancellationToken))
+            .GroupBy(o => o.ProviderAccountId).Select(g => g.MaxBy(o => o.Id)!).ToList();
+        return latest.Count > 0 && latest.All(o => o.Kind == OperationKind.Delete && o.State == OperationState.Succeeded);
     }
 
     /// <summary>A purge is done when none of its operations is pending any more.</summary>
@@ -177,14 +190,14 @@ public sealed partial class ServiceProvisioner(
             .ToListAsync(cancellationToken);
         done.ForEach(purge => purge.CompletedAt = clock.GetUtcNow());
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the outcome of provisioning operation {OperationId}; it stays pending")]
-    private partial void LogRecordFailed(Exception exception, long operationId);
 }
 
-/// <summary>One operation at one provider: one driver call (with retries), its outcome recorded.</summary>
+/// <summary>
+/// The due operations of one service, one per provider: what they share is read once, each provider's driver is called
+/// (with retries) beside the others, and each outcome is recorded on the operation and the provider's state as soon as
+/// it is known. All on the caller's DbContext: entities are changed and saved one provider at a time.
+/// </summary>
 public sealed partial class ProviderOperationRunner(
-    PortalDbContext db,
     ProviderAccountDirectory accounts,
     IEnumerable<ICdnDriver> drivers,
     ProviderResilience resilience,
@@ -195,19 +208,32 @@ public sealed partial class ProviderOperationRunner(
 {
     private readonly ProvisioningOptions _options = options.Value;
 
-    public async Task RunAsync(long operationId, CancellationToken cancellationToken)
+    /// <summary>One operation ready for its driver call, with what the call needs.</summary>
+    private sealed record Planned(
+        ProvisioningOperation Operation, ServiceProviderState? State, ICdnDriver Driver, ProviderCall Call, bool Removing, bool Leaving);
+
+    public async Task RunAsync(PortalDbContext db, CdnService service, IReadOnlyList<ProvisioningOperation> due, CancellationToken cancellationToken)
     {
-        var operation = await db.Set<ProvisioningOperation>().Include(o => o.Purge).FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken);
-        if (operation is not { IsPending: true })
-        {
-            return;
-        }
-        var service = await db.Set<CdnService>().FirstAsync(s => s.Id == operation.ServiceId, cancellationToken);
-        var state = await db.Set<ServiceProviderState>()
-            .FirstOrDefaultAsync(p => p.ServiceId == operation.ServiceId && p.ProviderAccountId == operation.ProviderAccountId, cancellationToken);
-        var account = await db.Set<ProviderAccount>().AsNoTracking().FirstOrDefaultAsync(a => a.Id == operation.ProviderAccountId, cancellationToken);
+        var accountIds = due.Select(o => o.ProviderAccountId).Distinct().ToList();
+        var byId = await db.Set<ProviderAccount>().AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, cancellationToken);
+        // A provider that left the service's flavor has the service removed from it.
+        var inFlavor = due.Any(o => o.Kind is OperationKind.Create or OperationKind.Update)
+            ? (await db.Set<FlavorProvider>().Where(f => f.FlavorId == service.FlavorId).Select(f => f.ProviderAccountId).ToListAsync(cancellationToken)).ToHashSet()
+            : [];
+        var spec = service.ReadSpec();
+
+        var planned = due.Select(o => Plan(o, service, byId.GetValueOrDefault(o.ProviderAccountId), inFlavor)).OfType<Planned>().ToList();
+        await SaveAsync(db, cancellationToken); // every provider shown running (or failed, when it cannot be called) at once
+
+        using var gate = new SemaphoreSlim(1, 1);
+        await Task.WhenAll(planned.Select(p => RunOneAsync(db, gate, p, spec, cancellationToken)));
+    }
+
+    /// <summary>Marks the operation running and makes its call; or fails it, when its provider cannot be called.</summary>
+    private Planned? Plan(ProvisioningOperation operation, CdnService service, ProviderAccount? account, IReadOnlySet<Guid> inFlavor)
+    {
+        var state = service.Providers.FirstOrDefault(p => p.ProviderAccountId == operation.ProviderAccountId);
         var driver = account is null ? null : drivers.FirstOrDefault(d => d.Kind == account.Kind);
-        // From the row just read: one query fewer per operation than asking the directory by id.
         var credentials = account is null ? null : accounts.CredentialsOf(account);
         var problem = account switch
         {
@@ -220,15 +246,11 @@ public sealed partial class ProviderOperationRunner(
         if (problem is not null)
         {
             Fail(operation, state, problem);
-            await SaveAsync(cancellationToken);
-            return;
+            return null;
         }
 
-        // A provider that left the service's flavor has the service removed from it.
-        var leaving = operation.Kind is OperationKind.Create or OperationKind.Update && !await db.Set<FlavorProvider>()
-            .AnyAsync(f => f.FlavorId == service.FlavorId && f.ProviderAccountId == operation.ProviderAccountId, cancellationToken);
+        var leaving = operation.Kind is OperationKind.Create or OperationKind.Update && !inFlavor.Contains(operation.ProviderAccountId);
         var removing = operation.Kind == OperationKind.Delete || leaving;
-
         var now = clock.GetUtcNow();
         operation.State = OperationState.Running;
         operation.StartedAt ??= now;
@@ -243,101 +265,138 @@ public sealed partial class ProviderOperationRunner(
             state.Status = removing ? ProviderStatus.DeleteInProgress : ProvisioningOperation.InProgressStatus(operation.Kind);
             state.UpdatedAt = now;
         }
-        await SaveAsync(cancellationToken);
 
-        var spec = service.ReadSpec();
         var call = new ProviderCall(service.Id, operation.ProviderServiceId ?? state?.ProviderServiceId, ApiEndpoint(account!),
             credentials!, resilience.HttpClientFor(account!.Id), clock);
+        return new Planned(operation, state, driver!, call, removing, leaving);
+    }
+
+    /// <summary>The driver call, then its outcome recorded under <paramref name="gate"/> (one save at a time).</summary>
+    private async Task RunOneAsync(PortalDbContext db, SemaphoreSlim gate, Planned planned, ServiceSpec spec, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        Action<ProvisioningOperation> outcome;
         try
         {
-            if (removing)
-            {
-                var removed = await CallAsync(operation, token => driver!.DeleteAsync(call, spec, token), cancellationToken);
-                if (removed == DeploymentState.InProgress)
-                {
-                    ComeBackLater(operation, OperationStep.Removing);
-                }
-                else
-                {
-                    Succeed(operation);
-                    if (leaving && state is not null)
-                    {
-                        db.Remove(state);
-                    }
-                }
-            }
-            else if (operation.Kind == OperationKind.Purge)
-            {
-                await CallAsync(operation, async token =>
-                {
-                    await driver!.PurgeAsync(call, spec, operation.Purge?.Url, operation.Purge?.Hard ?? false, token);
-                    return true;
-                }, cancellationToken);
-                Succeed(operation);
-            }
-            else
-            {
-                // While the vendor rolls a change out, ask how it is going instead of applying it again.
-                var result = operation.Step == OperationStep.Deploying
-                    ? await CallAsync(operation, token => driver!.GetStateAsync(call, spec, token), cancellationToken)
-                    : null;
-                result ??= await CallAsync(operation, token => driver!.ApplyAsync(call, spec, token), cancellationToken);
-                Record(operation, state, result);
-                if (result.State == DeploymentState.InProgress)
-                {
-                    ComeBackLater(operation, OperationStep.Deploying);
-                }
-                else
-                {
-                    Succeed(operation);
-                    if (state is not null)
-                    {
-                        state.Status = ProviderStatus.Deployed;
-                        state.ErrorMessage = null;
-                    }
-                }
-            }
+            outcome = await CallDriverAsync(db, planned, spec, () => attempts++, cancellationToken);
         }
         catch (Exception e) when (ProviderResilience.IsTransient(e) && !cancellationToken.IsCancellationRequested)
         {
-            operation.LastError = Describe(e);
-            if (operation.Attempts >= _options.MaxAttempts)
-            {
-                Fail(operation, state, $"Gave up after {operation.Attempts} attempts: {operation.LastError}");
-            }
-            else
-            {
-                // Back off further with every run that ends on a transient error, unless the vendor said how long.
-                var runs = Math.Max(1, operation.Attempts / (_options.RetriesPerRun + 1));
-                var backoff = _options.RescheduleDelay * Math.Pow(2, Math.Min(runs - 1, 5));
-                operation.State = OperationState.Retrying;
-                operation.NextAttemptAt = clock.GetUtcNow() + (ProviderResilience.SuggestedDelay(e) is { } wait && wait > backoff ? wait : backoff);
-                LogRetryLater(operation.Id, operation.ProviderName, operation.NextAttemptAt.Value, operation.LastError);
-            }
+            outcome = operation => RetryLater(operation, planned.State, e);
         }
         catch (CdnDriverException e)
         {
             // Not worth repeating: bad credentials, a configuration the vendor rejects. Shown with the vendor's words.
-            Fail(operation, state, e.Message);
+            outcome = operation => Fail(operation, planned.State, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogUnexpected(e, operation.Id, operation.ProviderName);
-            Fail(operation, state, $"Unexpected error: {e.Message}");
+            LogUnexpected(e, planned.Operation.Id, planned.Operation.ProviderName);
+            outcome = operation => Fail(operation, planned.State, $"Unexpected error: {e.Message}");
         }
 
-        operation.UpdatedAt = clock.GetUtcNow();
-        if (state is not null && db.Entry(state).State != EntityState.Deleted)
+        await gate.WaitAsync(cancellationToken);
+        try
         {
-            state.UpdatedAt = operation.UpdatedAt;
+            var operation = planned.Operation;
+            operation.Attempts += attempts;
+            outcome(operation);
+            operation.UpdatedAt = clock.GetUtcNow();
+            if (planned.State is { } state && db.Entry(state).State != EntityState.Deleted)
+            {
+                state.UpdatedAt = operation.UpdatedAt;
+            }
+            await SaveAsync(db, cancellationToken);
         }
-        await SaveAsync(cancellationToken);
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Recording the outcome failed (the database was busy, say): the change stays tracked for the run's next
+            // save; if none succeeds, the operation stays pending and the next run, or the recovery sweep, takes it up
+            // again. Driver calls are idempotent, so nothing is duplicated.
+            LogRecordFailed(e, planned.Operation.Id);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
-    private async Task<T> CallAsync<T>(ProvisioningOperation operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
-        await resilience.ExecuteAsync(operation.ProviderAccountId, call, () => operation.Attempts++, cancellationToken);
+    /// <summary>Calls the driver; returns how the outcome changes the operation (applied later, under the run's gate).</summary>
+    private async Task<Action<ProvisioningOperation>> CallDriverAsync(
+        PortalDbContext db, Planned planned, ServiceSpec spec, Action onAttempt, CancellationToken cancellationToken)
+    {
+        var (operation, state, driver, call, removing, leaving) = planned;
+        if (removing)
+        {
+            var removed = await CallAsync(operation, token => driver.DeleteAsync(call, spec, token), onAttempt, cancellationToken);
+            return removed == DeploymentState.InProgress
+                ? o => ComeBackLater(o, OperationStep.Removing)
+                : o =>
+                {
+                    Succeed(o);
+                    if (leaving && state is not null)
+                    {
+                        db.Remove(state);
+                    }
+                };
+        }
 
-    private async Task SaveAsync(CancellationToken cancellationToken)
+        if (operation.Kind == OperationKind.Purge)
+        {
+            await CallAsync(operation, async token =>
+            {
+                await driver.PurgeAsync(call, spec, operation.Purge?.Url, operation.Purge?.Hard ?? false, token);
+                return true;
+            }, onAttempt, cancellationToken);
+            return Succeed;
+        }
+
+        // While the vendor rolls a change out, ask how it is going instead of applying it again.
+        var result = operation.Step == OperationStep.Deploying
+            ? await CallAsync(operation, token => driver.GetStateAsync(call, spec, token), onAttempt, cancellationToken)
+            : null;
+        result ??= await CallAsync(operation, token => driver.ApplyAsync(call, spec, token), onAttempt, cancellationToken);
+        return o =>
+        {
+            Record(o, state, result);
+            if (result.State == DeploymentState.InProgress)
+            {
+                ComeBackLater(o, OperationStep.Deploying);
+            }
+            else
+            {
+                Succeed(o);
+                if (state is not null)
+                {
+                    state.Status = ProviderStatus.Deployed;
+                    state.ErrorMessage = null;
+                }
+            }
+        };
+    }
+
+    /// <summary>A transient failure: try again later, backing off further with every run that ends on one; or give up.</summary>
+    private void RetryLater(ProvisioningOperation operation, ServiceProviderState? state, Exception e)
+    {
+        operation.LastError = Describe(e);
+        if (operation.Attempts >= _options.MaxAttempts)
+        {
+            Fail(operation, state, $"Gave up after {operation.Attempts} attempts: {operation.LastError}");
+            return;
+        }
+
+        // Unless the vendor said how long to wait.
+        var runs = Math.Max(1, operation.Attempts / (_options.RetriesPerRun + 1));
+        var backoff = _options.RescheduleDelay * Math.Pow(2, Math.Min(runs - 1, 5));
+        operation.State = OperationState.Retrying;
+        operation.NextAttemptAt = clock.GetUtcNow() + (ProviderResilience.SuggestedDelay(e) is { } wait && wait > backoff ? wait : backoff);
+        LogRetryLater(operation.Id, operation.ProviderName, operation.NextAttemptAt.Value, operation.LastError);
+    }
+
+    private Task<T> CallAsync<T>(ProvisioningOperation operation, Func<CancellationToken, Task<T>> call, Action onAttempt, CancellationToken cancellationToken) =>
+        resilience.ExecuteAsync(operation.ProviderAccountId, call, onAttempt, cancellationToken);
+
+    private async Task SaveAsync(PortalDbContext db, CancellationToken cancellationToken)
     {
         await db.SaveChangesAsync(cancellationToken);
         events.Changed();
@@ -411,4 +470,7 @@ public sealed partial class ProviderOperationRunner(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Provisioning operation {OperationId} at {Provider} failed unexpectedly")]
     private partial void LogUnexpected(Exception exception, long operationId, string provider);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the outcome of provisioning operation {OperationId}; it stays pending")]
+    private partial void LogRecordFailed(Exception exception, long operationId);
 }
