@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using AngleSharp.Html.Dom;
 using Microsoft.Extensions.DependencyInjection;
-using Poppy.Portal.Core.Drivers;
+using Polly.CircuitBreaker;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.TestSupport;
 using Poppy.Portal.Web.Tests.Services;
 
 namespace Poppy.Portal.Web.Tests.Provisioning;
@@ -151,16 +152,16 @@ public sealed class JobsAndPurgeTests : PortalTest
         Assert.Equal(["Closed", "Closed"], before.QuerySelectorAll("[data-testid=providers-table] td[data-circuit]").Select(td => td.TextContent.Trim()));
         Assert.Contains("as this portal process sees it", before.QuerySelector("[data-testid=circuit-note]")!.TextContent);
 
-        // Two transient failures through the account's real pipeline open its circuit.
+        // Failing requests through the account's real HTTP client open its circuit, which counts vendor requests: the
+        // first answer is a 500, so is the retry of it, and the next retry meets the open circuit.
+        await using (var vendor = await LoopbackOrigin.StartAsync("vendor"))
         await using (var scope = Portal.Services.CreateAsyncScope())
         {
+            vendor.Failing = true;
             var fastly = (await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().FindByNameAsync("sim-fastly", CancellationToken.None))!;
-            var resilience = scope.ServiceProvider.GetRequiredService<ProviderResilience>();
-            for (var i = 0; i < 2; i++)
-            {
-                await Assert.ThrowsAnyAsync<Exception>(() => resilience.ExecuteAsync<bool>(fastly.Id,
-                    _ => throw new CdnDriverException("503 Service Unavailable", isTransient: true), () => { }, CancellationToken.None));
-            }
+            var http = scope.ServiceProvider.GetRequiredService<ProviderResilience>().HttpClientFor(fastly.Id);
+            await Assert.ThrowsAsync<BrokenCircuitException>(() => http.GetAsync(vendor.Url));
+            Assert.Equal(2, vendor.RequestsFor("/"));
         }
 
         var after = await admin.GetPageAsync("/providers");

@@ -10,9 +10,10 @@ using Poppy.Portal.Core.Drivers;
 namespace Poppy.Portal.Core.Features.Provisioning;
 
 /// <summary>
-/// Per provider account: the HTTP client its drivers call the vendor with (concurrency and rate limits), and the Polly
-/// pipeline every driver call runs in (retry with jittered exponential backoff honouring Retry-After, then a circuit
-/// breaker, then a timeout per attempt). One instance per process, so all jobs share an account's limits and circuit.
+/// Per provider account: the HTTP client its drivers call the vendor with (a circuit breaker over its requests,
+/// concurrency and rate limits), and the Polly pipeline every driver call runs in (retry with jittered exponential
+/// backoff honouring Retry-After, then a timeout per attempt). One instance per process, so all jobs share an
+/// account's limits and circuit.
 /// </summary>
 public sealed class ProviderResilience : IDisposable
 {
@@ -31,7 +32,7 @@ public sealed class ProviderResilience : IDisposable
     public HttpClient HttpClientFor(Guid accountId) => Lane(accountId).Http;
 
     /// <summary>
-    /// Runs <paramref name="call"/> with the account's retries, circuit breaker and timeout. <paramref name="attempts"/>
+    /// Runs <paramref name="call"/> with the account's retries and timeout. <paramref name="attempts"/>
     /// is told of every attempt, so the operation's record counts retries too. Throws the last error when the retries of
     /// this run are spent, or <see cref="BrokenCircuitException"/> while the account's circuit is open.
     /// </summary>
@@ -125,14 +126,36 @@ public sealed class ProviderResilience : IDisposable
                 },
             })
             .Build();
-        var handlers = new RequestRetryHandler(requestRetry) { InnerHandler = new RateLimitingHandler(rate, concurrency) { InnerHandler = sockets } };
+        // The circuit counts vendor requests, not driver steps: a step makes up to ~15 requests, so a few percent of
+        // failed requests fail a third of the steps, which would open a step-level circuit on a vendor that is up.
+        var breaker = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
+                    { Exception: OperationCanceledException } => !args.Context.CancellationToken.IsCancellationRequested, // HttpClient's timeout
+                    // A 429 is the vendor alive and asking us to slow down (its Retry-After is honoured); not an outage.
+                    { Result: { } response } => (int)response.StatusCode >= 500,
+                    _ => false,
+                }),
+                FailureRatio = options.CircuitBreaker.FailureRatio,
+                MinimumThroughput = options.CircuitBreaker.MinimumThroughput,
+                SamplingDuration = options.CircuitBreaker.SamplingDuration,
+                BreakDuration = options.CircuitBreaker.BreakDuration,
+                StateProvider = circuit,
+            })
+            .Build();
+        var handlers = new RequestRetryHandler(requestRetry)
+        {
+            InnerHandler = new CircuitBreakingHandler(breaker) { InnerHandler = new RateLimitingHandler(rate, concurrency) { InnerHandler = sockets } },
+        };
         var http = new HttpClient(handlers, disposeHandler: false)
         {
             // Polly's per-attempt timeout governs; this only stops a request that outlives it.
             Timeout = options.AttemptTimeout + TimeSpan.FromSeconds(5),
         };
 
-        var transient = new PredicateBuilder().Handle<Exception>(e => IsTransient(e) && e is not BrokenCircuitException);
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = clock }
             .AddRetry(new RetryStrategyOptions
             {
@@ -144,15 +167,6 @@ public sealed class ProviderResilience : IDisposable
                 Delay = options.RetryBaseDelay,
                 MaxDelay = options.RetryMaxDelay,
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } e ? SuggestedDelay(e) : null),
-            })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                ShouldHandle = transient,
-                FailureRatio = options.CircuitBreaker.FailureRatio,
-                MinimumThroughput = options.CircuitBreaker.MinimumThroughput,
-                SamplingDuration = options.CircuitBreaker.SamplingDuration,
-                BreakDuration = options.CircuitBreaker.BreakDuration,
-                StateProvider = circuit,
             })
             .AddTimeout(options.AttemptTimeout)
             .Build();
@@ -210,6 +224,13 @@ public sealed class ProviderResilience : IDisposable
                 return await base.SendAsync(request, token);
             }, cancellationToken).AsTask();
         }
+    }
+
+    /// <summary>Sends each vendor request through the account's circuit: refused at once (BrokenCircuitException) while open.</summary>
+    private sealed class CircuitBreakingHandler(ResiliencePipeline<HttpResponseMessage> breaker) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            breaker.ExecuteAsync(token => new ValueTask<HttpResponseMessage>(base.SendAsync(request, token)), cancellationToken).AsTask();
     }
 
     /// <summary>Holds each vendor request until the account's rate and concurrency limits let it go.</summary>

@@ -43,7 +43,10 @@ public sealed class ProviderLimits
     public int RequestsPerSecond { get; set; } = 200;
 }
 
-/// <summary>Per provider account: when that share of calls fails transiently, calls stop for <see cref="BreakDuration"/>.</summary>
+/// <summary>
+/// Per provider account: when that share of vendor requests fails (5xx, no answer), requests stop for
+/// <see cref="BreakDuration"/>.
+/// </summary>
 public sealed class CircuitBreakerSettings
 {
     public double FailureRatio { get; set; } = 0.5;
