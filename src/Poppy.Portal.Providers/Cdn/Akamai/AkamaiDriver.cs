@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
@@ -42,7 +43,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         ArgumentNullException.ThrowIfNull(spec);
         var ct = cancellationToken;
         var api = new AkamaiApiClient(call);
-        var q = await ContractQueryAsync(api, ct);
+        var q = await ContractQueryAsync(api, call, ct);
         var name = PropertyName(call.ServiceId);
 
         var property = await FindPropertyAsync(api, q, call, ct);
@@ -114,7 +115,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(spec);
         var api = new AkamaiApiClient(call);
-        var q = await ContractQueryAsync(api, cancellationToken);
+        var q = await ContractQueryAsync(api, call, cancellationToken);
         if (await FindPropertyAsync(api, q, call, cancellationToken) is not { } property)
         {
             return null;
@@ -147,7 +148,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         ArgumentNullException.ThrowIfNull(call);
         var ct = cancellationToken;
         var api = new AkamaiApiClient(call);
-        var q = await ContractQueryAsync(api, ct);
+        var q = await ContractQueryAsync(api, call, ct);
         if (await FindPropertyAsync(api, q, call, ct) is not { } property)
         {
             return DeploymentState.Deployed;
@@ -203,7 +204,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         }
 
         // Everything: the property's CP code (every object it serves is reported under it).
-        var q = await ContractQueryAsync(api, cancellationToken);
+        var q = await ContractQueryAsync(api, call, cancellationToken);
         var property = await FindPropertyAsync(api, q, call, cancellationToken)
             ?? throw new CdnDriverException($"Akamai has no property {PropertyName(call.ServiceId)} to purge.", isTransient: false, 404);
         var propertyId = Text(property, "propertyId")!;
@@ -244,8 +245,29 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         return DeploymentState.InProgress;
     }
 
-    /// <summary>The account's contract and group (the API client's first group), as PAPI's query string.</summary>
-    private static async Task<string> ContractQueryAsync(AkamaiApiClient api, CancellationToken ct)
+    /// <summary>
+    /// The account's contract and group (the API client's first group), as PAPI's query string. Every call needs it and
+    /// it hardly ever changes, so it is asked for once per API client and ten minutes.
+    /// </summary>
+    private async Task<string> ContractQueryAsync(AkamaiApiClient api, ProviderCall call, CancellationToken ct)
+    {
+        var key = $"{call.ApiEndpoint}|{call.Credentials.GetValueOrDefault("client_token")}";
+        var now = call.Clock.GetUtcNow();
+        if (contractQueries.TryGetValue(key, out var known) && known.Until > now)
+        {
+            return known.Query;
+        }
+
+        var query = await ReadContractQueryAsync(api, ct);
+        contractQueries[key] = (query, now + ContractQueryLifetime);
+        return query;
+    }
+
+    private static readonly TimeSpan ContractQueryLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, (string Query, DateTimeOffset Until)> contractQueries = new();
+
+    private static async Task<string> ReadContractQueryAsync(AkamaiApiClient api, CancellationToken ct)
     {
         var groups = await api.GetAsync("papi/v1/groups", ct);
         var group = (groups?["groups"]?["items"] as JsonArray ?? []).OfType<JsonObject>()
