@@ -56,6 +56,13 @@ public static class ProviderRequestOptions
     /// (EdgeGrid, OAuth 1.0a) set it, so that a single idempotent request that met a transient error can be sent again.
     /// </summary>
     public static readonly HttpRequestOptionsKey<Func<HttpRequestMessage, CancellationToken, Task>> Resign = new("Poppy.Resign");
+
+    /// <summary>
+    /// Set on a request whose method is not idempotent but which can still be sent twice without harm: a search, or a
+    /// create the vendor refuses to repeat (a CallerReference, a unique name) where the driver handles that refusal.
+    /// Such a request is retried on its own after a transient answer, like a GET.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> SafeToRepeat = new("Poppy.SafeToRepeat");
 }
 
 /// <param name="ProviderServiceId">The vendor's id for the service (Fastly service id, CloudFront distribution id, ...).</param>

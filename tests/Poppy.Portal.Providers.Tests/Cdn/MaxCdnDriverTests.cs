@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Poppy.Portal.Core.Drivers;
+using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Providers.Cdn.MaxCdn;
 using Poppy.Portal.Simulators;
@@ -177,6 +179,18 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
         Assert.DoesNotContain(requests.Requests, r => r.StartsWith("GET ", StringComparison.Ordinal) && r.Contains("zones/pull.json?page", StringComparison.Ordinal));
         Assert.Equal(2, MaxCdn.PullZones.Count);
         Assert.Contains(MaxCdn.PullZones, z => z.Id.ToString() == created.ProviderServiceId);
+    }
+
+    [Fact]
+    public async Task A_zone_create_that_meets_a_throttle_is_sent_again_on_its_own_through_the_accounts_client()
+    {
+        // The portal's own client for the account: a create marked safe to repeat is retried like a GET.
+        using var resilience = new ProviderResilience(Options.Create(new ProvisioningOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(10) }), TimeProvider.System);
+        MaxCdn.Faults.Set(new FaultProfile { ThrottleBurst = new ThrottleBurst(1, 0) });
+
+        var created = await driver.ApplyAsync(Call() with { Http = resilience.HttpClientFor(Guid.NewGuid()) }, RichService(), CancellationToken.None);
+
+        Assert.Equal(created.ProviderServiceId, Assert.Single(MaxCdn.PullZones).Id.ToString());
     }
 
     [Fact]

@@ -196,17 +196,19 @@ public sealed class ProviderResilience : IDisposable
 
     /// <summary>
     /// Repeats a single request that met a transient answer (5xx, 429, a dropped connection), so one bad response
-    /// does not cost a whole driver step. Only requests that are safe to send twice: idempotent methods, and a
-    /// signature with a nonce (EdgeGrid, OAuth 1.0a) only when the driver said how to sign again
-    /// (<see cref="ProviderRequestOptions.Resign"/>), since a vendor may refuse a replayed nonce. Everything else is
-    /// retried by the driver-call pipeline, where the driver first looks up what the failed call left behind.
+    /// does not cost a whole driver step. Only requests that are safe to send twice: idempotent methods and those the
+    /// driver marked <see cref="ProviderRequestOptions.SafeToRepeat"/>; and a signature with a nonce (EdgeGrid,
+    /// OAuth 1.0a) only when the driver said how to sign again (<see cref="ProviderRequestOptions.Resign"/>), since a
+    /// vendor may refuse a replayed nonce. Everything else is retried by the driver-call pipeline, where the driver
+    /// first looks up what the failed call left behind.
     /// </summary>
     private sealed class RequestRetryHandler(ResiliencePipeline<HttpResponseMessage> retry) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var idempotent = request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Put
-                || request.Method == HttpMethod.Delete;
+                || request.Method == HttpMethod.Delete
+                || (request.Options.TryGetValue(ProviderRequestOptions.SafeToRepeat, out var safe) && safe);
             request.Options.TryGetValue(ProviderRequestOptions.Resign, out var resign);
             var nonceSigned = request.Headers.TryGetValues("Authorization", out var authorization)
                 && authorization.Any(a => a.StartsWith("EG1-HMAC-SHA256 ", StringComparison.Ordinal) || a.StartsWith("OAuth ", StringComparison.Ordinal));

@@ -36,9 +36,10 @@ internal sealed class AkamaiApiClient
 
     /// <summary>Sends one call; returns the JSON body, or null for a 404 when <paramref name="allowNotFound"/>.</summary>
     public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct,
-        string contentType = "application/json", string? ifMatch = null, bool allowNotFound = false)
+        string contentType = "application/json", string? ifMatch = null, bool allowNotFound = false, bool safeToRepeat = false)
     {
         using var request = new HttpRequestMessage(method, new Uri(call.ApiEndpoint, path));
+        request.Options.Set(ProviderRequestOptions.SafeToRepeat, safeToRepeat);
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);

@@ -199,7 +199,8 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         {
             var path = url.StartsWith('/') ? url : "/" + url;
             var objects = spec.Domains.Select(d => (JsonNode)$"{(d.Protocol == DomainProtocol.Https ? "https" : "http")}://{d.Domain.ToLowerInvariant()}{path}");
-            await api.SendAsync(HttpMethod.Post, $"ccu/v3/{action}/url/production", new JsonObject { ["objects"] = new JsonArray([.. objects]) }, cancellationToken);
+            await api.SendAsync(HttpMethod.Post, $"ccu/v3/{action}/url/production", new JsonObject { ["objects"] = new JsonArray([.. objects]) }, cancellationToken,
+                safeToRepeat: true); // purging twice is purging
             return;
         }
 
@@ -212,7 +213,8 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         var rules = await api.GetAsync($"papi/v1/properties/{propertyId}/versions/{version}/rules?{q}", cancellationToken);
         var cpCode = AkamaiRuleTree.CpCodeOf(rules?["rules"] as JsonObject)
             ?? throw new CdnDriverException($"Akamai property {propertyId} has no CP code to purge by.", isTransient: false);
-        await api.SendAsync(HttpMethod.Post, $"ccu/v3/{action}/cpcode/production", new JsonObject { ["objects"] = new JsonArray(cpCode) }, cancellationToken);
+        await api.SendAsync(HttpMethod.Post, $"ccu/v3/{action}/cpcode/production", new JsonObject { ["objects"] = new JsonArray(cpCode) }, cancellationToken,
+            safeToRepeat: true);
     }
 
     private async Task<DeploymentState> ActivateAsync(AkamaiApiClient api, string q, string propertyId, int version, IReadOnlyList<JsonObject> activations, CancellationToken ct)
@@ -296,7 +298,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         }
 
         // PAPI's search by name, rather than the account's whole list of properties, which grows with every service.
-        var found = await api.SendAsync(HttpMethod.Post, "papi/v1/search/find-by-value", new JsonObject { ["propertyName"] = name }, ct);
+        var found = await api.SendAsync(HttpMethod.Post, "papi/v1/search/find-by-value", new JsonObject { ["propertyName"] = name }, ct, safeToRepeat: true);
         var id = (found?["versions"]?["items"] as JsonArray ?? []).OfType<JsonObject>()
             .Where(v => Text(v, "propertyName") == name).Select(v => Text(v, "propertyId")).FirstOrDefault(i => i is not null);
         return id is null ? null : await GetPropertyAsync(api, q, id, ct);
@@ -372,7 +374,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
                 ["domainPrefix"] = prefix,
                 ["domainSuffix"] = suffix,
                 ["ipVersionBehavior"] = "IPV4",
-            }, ct), "edgeHostnameLink");
+            }, ct, safeToRepeat: true), "edgeHostnameLink"); // a repeat is refused as existing, and handled below
         }
         catch (CdnDriverException e) when (e.StatusCode == 400)
         {

@@ -60,6 +60,8 @@ internal sealed class CloudFrontClient
             request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         }
 
+        // A create carrying a CallerReference (distribution, invalidation) is idempotent at CloudFront: safe to resend.
+        request.Options.Set(ProviderRequestOptions.SafeToRepeat, body?.Elements().Any(e => e.Name.LocalName == "CallerReference") == true);
         await signer.SignAsync(request, call.Clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         HttpResponseMessage response;
         string text;

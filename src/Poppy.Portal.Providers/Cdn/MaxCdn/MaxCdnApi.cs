@@ -28,9 +28,11 @@ internal sealed class MaxCdnApi
 
     /// <summary>Sends a signed request; returns the parsed body, or null for a 404 when <paramref name="notFoundIsNull"/>.</summary>
     public async Task<JsonNode?> SendAsync(
-        HttpMethod method, string path, IEnumerable<KeyValuePair<string, string>>? form, CancellationToken cancellationToken, bool notFoundIsNull = false)
+        HttpMethod method, string path, IEnumerable<KeyValuePair<string, string>>? form, CancellationToken cancellationToken, bool notFoundIsNull = false,
+        bool safeToRepeat = false)
     {
         using var request = new HttpRequestMessage(method, new Uri(accountBase, path));
+        request.Options.Set(ProviderRequestOptions.SafeToRepeat, safeToRepeat);
         if (form is not null)
         {
             request.Content = new FormUrlEncodedContent(form);

@@ -99,7 +99,8 @@ public sealed class MaxCdnDriver : ICdnDriver
     {
         try
         {
-            var created = await api.SendAsync(HttpMethod.Post, "zones/pull.json", settings.Fields, cancellationToken).ConfigureAwait(false);
+            // Safe to resend: a repeat is refused for its name, and handled below.
+            var created = await api.SendAsync(HttpMethod.Post, "zones/pull.json", settings.Fields, cancellationToken, safeToRepeat: true).ConfigureAwait(false);
             return (created!["data"]?["pullzone"] ?? throw Unexpected("a created pull zone"), true);
         }
         catch (CdnDriverException e) when (e.StatusCode == 400)
