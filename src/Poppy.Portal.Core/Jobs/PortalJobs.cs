@@ -60,7 +60,7 @@ public static class PortalJobs
                 switch (database.Provider)
                 {
                     case DatabaseProvider.Sqlite:
-                        store.UseSqlite(SqliteForQuartz(database.ConnectionString));
+                        store.UseSqlite(SqliteConnectionTuning.QuartzFactory.Instance, SqliteForQuartz(database.ConnectionString));
                         // No UseLockHandler: with no handler set, the store picks its internal SqliteLockHandler on
                         // SQLite (one in-process gate for all of Quartz's work, taken before a connection is opened),
                         // which is what keeps its own transactions from colliding with "database is locked". Quartz
@@ -92,7 +92,8 @@ public static class PortalJobs
 
     /// <summary>
     /// EF (in WAL mode) and Quartz write to the same SQLite file. A connection that finds the file locked waits for it
-    /// (Microsoft.Data.Sqlite retries a busy database until the command timeout) instead of failing at once.
+    /// (inside SQLite, see <see cref="SqliteConnectionTuning"/>; after that Microsoft.Data.Sqlite retries a busy database
+    /// until the command timeout) instead of failing at once.
     /// </summary>
     private static string SqliteForQuartz(string connectionString)
     {
