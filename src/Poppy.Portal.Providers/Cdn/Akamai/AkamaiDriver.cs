@@ -58,13 +58,16 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
 
         propertyId = Text(property, "propertyId")!;
         var latest = Int(property, "latestVersion") ?? 1;
-        var activations = await ActivationsAsync(api, q, propertyId, ct);
+        // Independent reads, asked at once: each is a round trip to Akamai.
+        var activationsRead = ActivationsAsync(api, q, propertyId, ct);
+        var latestRulesRead = api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/rules?{q}", ct);
+        var latestHostnamesRead = api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/hostnames?{q}", ct);
+        await Task.WhenAll(activationsRead, latestRulesRead, latestHostnamesRead);
+        var (activations, latestRules, latestHostnames) = (activationsRead.Result, latestRulesRead.Result, latestHostnamesRead.Result);
 
         var warnings = new List<string>();
-        var latestRules = await api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/rules?{q}", ct);
         var cpCode = AkamaiRuleTree.CpCodeOf(latestRules?["rules"] as JsonObject)
             ?? await EnsureCpCodeAsync(api, q, name, propertyId, warnings, ct);
-        var latestHostnames = await api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/hostnames?{q}", ct);
         var edgeHostnames = await EnsureEdgeHostnamesAsync(api, q, spec, latestHostnames, ct);
         var hostnames = new JsonArray([.. spec.Domains.Select(d => (JsonNode)new JsonObject
         {
@@ -90,6 +93,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
             }
 
             await api.SendAsync(HttpMethod.Put, $"papi/v1/properties/{propertyId}/versions/{latest}/hostnames?{q}", hostnames, ct);
+            // Writing the hostnames gave the version a new etag: read it for the rules' If-Match.
             var current = await api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/rules?{q}", ct);
             var written = await api.SendAsync(HttpMethod.Put, $"papi/v1/properties/{propertyId}/versions/{latest}/rules?{q}",
                 new JsonObject { ["rules"] = rules }, ct, AkamaiApiClient.RulesContentType, ifMatch: Text(current as JsonObject, "etag"));
@@ -105,7 +109,7 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         }
 
         var accessUrls = spec.Domains.Select(d => new AccessUrl(d.Domain, edgeHostnames[d.Domain].Domain, null)).ToList();
-        var state = await ActivateAsync(api, q, propertyId, latest, activations, ct);
+        var state = await ActivateAsync(api, q, propertyId, latest, Int(property, "productionVersion"), activations, ct);
         return new ProvisionResult(propertyId, state, accessUrls, warnings);
     }
 
@@ -123,14 +127,18 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
 
         var propertyId = Text(property, "propertyId")!;
         var latest = Int(property, "latestVersion");
-        var hostnames = await api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/hostnames?{q}", cancellationToken);
+        var state = Int(property, "productionVersion") == latest ? DeploymentState.Deployed : DeploymentState.InProgress;
+        // Both reads at once (a round trip each); the activations only matter while the version is not yet serving.
+        var hostnamesRead = api.GetAsync($"papi/v1/properties/{propertyId}/versions/{latest}/hostnames?{q}", cancellationToken);
+        var activationsRead = state == DeploymentState.InProgress ? ActivationsAsync(api, q, propertyId, cancellationToken) : null;
+        await Task.WhenAll(activationsRead is null ? [hostnamesRead] : [hostnamesRead, activationsRead]);
+        var hostnames = hostnamesRead.Result;
         var accessUrls = (hostnames?["hostnames"]?["items"] as JsonArray ?? []).OfType<JsonObject>()
             .Select(h => new AccessUrl(Text(h, "cnameFrom")!, Text(h, "cnameTo")!, null)).ToList();
-        var state = Int(property, "productionVersion") == latest ? DeploymentState.Deployed : DeploymentState.InProgress;
-        if (state == DeploymentState.InProgress)
+        if (activationsRead is not null)
         {
             // A failed activation never turns ACTIVE: say so instead of waiting for ever (a new apply activates again).
-            var last = (await ActivationsAsync(api, q, propertyId, cancellationToken))
+            var last = activationsRead.Result
                 .FirstOrDefault(a => Text(a, "network") == Production && Int(a, "propertyVersion") == latest);
             if (Text(last, "status") is "FAILED" or "ABORTED")
             {
@@ -217,10 +225,14 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
             safeToRepeat: true);
     }
 
-    private async Task<DeploymentState> ActivateAsync(AkamaiApiClient api, string q, string propertyId, int version, IReadOnlyList<JsonObject> activations, CancellationToken ct)
+    /// <summary>
+    /// Activates <paramref name="version"/> on production unless it serves there already (as <paramref name="production"/>,
+    /// read with <paramref name="activations"/> when the apply began, says) or is being activated.
+    /// </summary>
+    private async Task<DeploymentState> ActivateAsync(
+        AkamaiApiClient api, string q, string propertyId, int version, int? production, IReadOnlyList<JsonObject> activations, CancellationToken ct)
     {
-        var property = await GetPropertyAsync(api, q, propertyId, ct);
-        if (Int(property, "productionVersion") == version)
+        if (production == version)
         {
             return DeploymentState.Deployed;
         }
