@@ -80,9 +80,11 @@ export Portal__FirstAdmin__Project=bench
 export Portal__Simulators__Enabled=true
 export Portal__Simulators__ExternalUrl="$sims"
 export Portal__Jobs__Enabled=true
-# The simulators impose no request quota, so neither does the portal here (a real account keeps the default 200/s);
-# and more job workers, since a service's job waits inside its run for CloudFront's and Akamai's rollouts.
+# The simulators impose no request quota or concurrency limit, so neither does the portal here (a real account keeps
+# the defaults, 200 requests/s and 32 at once); and more job workers, since a service's job waits inside its run for
+# CloudFront's and Akamai's rollouts.
 export Portal__Provisioning__Limits__RequestsPerSecond=${Portal__Provisioning__Limits__RequestsPerSecond:-2000}
+export Portal__Provisioning__Limits__MaxConcurrentRequests=${Portal__Provisioning__Limits__MaxConcurrentRequests:-256}
 export Portal__Jobs__MaxConcurrency=${Portal__Jobs__MaxConcurrency:-256}
 # One log line per request would measure the console, not provisioning.
 export Logging__LogLevel__Default=Warning

@@ -102,7 +102,7 @@ public sealed class ServiceProvisioner(
             .OrderBy(o => o.Id).ToListAsync(cancellationToken);
 
     private Task<CdnService?> ServiceAsync(Guid serviceId, CancellationToken cancellationToken) =>
-        db.Set<CdnService>().Include(s => s.Providers).Include(s => s.Domains).AsSplitQuery()
+        db.Set<CdnService>().Include(s => s.Providers).Include(s => s.Domains)
             .FirstOrDefaultAsync(s => s.Id == serviceId && s.ArchivedAt == null, cancellationToken);
 
     /// <summary>
