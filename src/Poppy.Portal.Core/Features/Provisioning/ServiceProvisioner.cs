@@ -251,6 +251,15 @@ public sealed partial class ProviderOperationRunner(
 
         var leaving = operation.Kind is OperationKind.Create or OperationKind.Update && !inFlavor.Contains(operation.ProviderAccountId);
         var removing = operation.Kind == OperationKind.Delete || leaving;
+        var call = new ProviderCall(service.Id, operation.ProviderServiceId ?? state?.ProviderServiceId, ApiEndpoint(account!),
+            credentials!, resilience.HttpClientFor(account!.Id), clock);
+        var planned = new Planned(operation, state, driver!, call, removing, leaving);
+        if (operation is { State: OperationState.Running, Step: OperationStep.Deploying or OperationStep.Removing })
+        {
+            // Asking a vendor how its rollout goes: already shown running at this step, so nothing to save first.
+            return planned;
+        }
+
         var now = clock.GetUtcNow();
         operation.State = OperationState.Running;
         operation.StartedAt ??= now;
@@ -265,10 +274,7 @@ public sealed partial class ProviderOperationRunner(
             state.Status = removing ? ProviderStatus.DeleteInProgress : ProvisioningOperation.InProgressStatus(operation.Kind);
             state.UpdatedAt = now;
         }
-
-        var call = new ProviderCall(service.Id, operation.ProviderServiceId ?? state?.ProviderServiceId, ApiEndpoint(account!),
-            credentials!, resilience.HttpClientFor(account!.Id), clock);
-        return new Planned(operation, state, driver!, call, removing, leaving);
+        return planned;
     }
 
     /// <summary>The driver call, then its outcome recorded under <paramref name="gate"/> (one save at a time).</summary>
