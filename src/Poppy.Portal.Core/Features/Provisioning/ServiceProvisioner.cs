@@ -284,7 +284,8 @@ public sealed partial class ProviderOperationRunner(
         Action<ProvisioningOperation> outcome;
         try
         {
-            outcome = await CallDriverAsync(db, planned, spec, () => attempts++, cancellationToken);
+            // Counted atomically: a driver may send requests side by side, and each retry of one counts too.
+            outcome = await CallDriverAsync(db, planned, spec, () => Interlocked.Increment(ref attempts), cancellationToken);
         }
         catch (Exception e) when (ProviderResilience.IsTransient(e) && !cancellationToken.IsCancellationRequested)
         {
