@@ -40,9 +40,6 @@ public static class PortalJobs
                 scheduler.InstanceName = SchedulerName;
                 // "AUTO": each node makes up its own id; only a clustered store uses it (SQLite stays NON_CLUSTERED).
                 scheduler.GenerateInstanceId = true;
-                // Triggers are taken from the store up to 32 per transaction rather than one: a burst of changes (or a
-                // restart with a backlog) is picked up at the rate jobs can run, not one store round trip per job.
-                scheduler.MaxBatchSize = 32;
             });
             quartz.UseDefaultThreadPool(jobs.MaxConcurrency);
             quartz.UsePersistentStore(store =>
