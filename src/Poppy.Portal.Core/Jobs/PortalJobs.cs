@@ -40,6 +40,9 @@ public static class PortalJobs
                 scheduler.InstanceName = SchedulerName;
                 // "AUTO": each node makes up its own id; only a clustered store uses it (SQLite stays NON_CLUSTERED).
                 scheduler.GenerateInstanceId = true;
+                // Up to 32 due triggers are taken from the store per transaction rather than one (never more than there
+                // are workers to run them), so a burst of changes is not picked up one store round trip at a time.
+                scheduler.MaxBatchSize = Math.Min(32, jobs.MaxConcurrency);
             });
             quartz.UseDefaultThreadPool(jobs.MaxConcurrency);
             quartz.UsePersistentStore(store =>
