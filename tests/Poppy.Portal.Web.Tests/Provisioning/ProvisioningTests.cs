@@ -252,6 +252,43 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     }
 
     /// <summary>A flavor of one new Fastly account at the simulator, so a test's faults and circuit are its own.</summary>
+    [Fact]
+    public async Task A_provider_taken_out_of_the_flavor_has_the_service_removed_from_it_at_the_next_change()
+    {
+        const string flavor = "fastly-and-maxcdn";
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        {
+            var created = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().CreateAsync(new FlavorSpec(flavor,
+                [FlavorProviderSpec.WithProviderUrl("sim-fastly", "www.fastly.com"), FlavorProviderSpec.WithProviderUrl("sim-maxcdn", "www.maxcdn.com")]),
+                CancellationToken.None);
+            Assert.True(created.Succeeded, string.Join("; ", created.Errors));
+        }
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+        await fixture.WaitForStatusAsync(id, "deployed");
+        Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.MaxCdn]);
+
+        // Flavors have no edit in the portal: an operator takes MaxCDN out in the database.
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        {
+            var removed = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<FlavorProvider>()
+                .Where(f => f.FlavorId == flavor && f.ProviderAccount.Name == "sim-maxcdn").ExecuteDeleteAsync();
+            Assert.Equal(1, removed);
+        }
+
+        using (var patch = await fixture.Admin.PatchAsJsonAsync($"/v1.0/services/{id}",
+                   new JsonArray(new JsonObject { ["op"] = "replace", ["path"] = "/name", ["value"] = $"renamed-{id:N}"[..20] })))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, patch.StatusCode);
+        }
+
+        var deployed = await fixture.WaitForStatusAsync(id, "deployed");
+        Assert.Equal(["sim-fastly"], deployed!["providers"]!.AsArray().Select(p => p!["provider"]!.GetValue<string>()));
+        Assert.Equal(0, fixture.VendorResources(id)[CdnVendor.MaxCdn]);
+        Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]);
+        var maxCdn = (await fixture.OperationsAsync(id)).Last(o => o.ProviderName == "sim-maxcdn");
+        Assert.Equal((OperationKind.Update, OperationState.Succeeded), (maxCdn.Kind, maxCdn.State));
+    }
+
     private async Task<(Guid AccountId, string Flavor)> AddFlavorWithOwnFastlyAccountAsync(string name, string apiKey)
     {
         await using var scope = fixture.Portal.Services.CreateAsyncScope();
