@@ -133,7 +133,7 @@ public sealed class ProviderResilience : IDisposable
             {
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
                 {
-                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
+                    { Exception: HttpRequestException } => true,
                     { Exception: OperationCanceledException } => !args.Context.CancellationToken.IsCancellationRequested, // HttpClient's timeout
                     // A 429 is the vendor alive and asking us to slow down (its Retry-After is honoured); not an outage.
                     { Result: { } response } => (int)response.StatusCode >= 500,

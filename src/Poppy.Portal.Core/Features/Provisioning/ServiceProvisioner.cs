@@ -403,10 +403,13 @@ public sealed partial class ProviderOperationRunner(
     private Task<T> CallAsync<T>(ProvisioningOperation operation, Func<CancellationToken, Task<T>> call, Action onAttempt, CancellationToken cancellationToken) =>
         resilience.ExecuteAsync(operation.ProviderAccountId, call, onAttempt, cancellationToken);
 
+    /// <summary>Saves, and tells the live pages only when something was written (a poll's start writes nothing).</summary>
     private async Task SaveAsync(PortalDbContext db, CancellationToken cancellationToken)
     {
-        await db.SaveChangesAsync(cancellationToken);
-        events.Changed();
+        if (await db.SaveChangesAsync(cancellationToken) > 0)
+        {
+            events.Changed();
+        }
     }
 
     /// <summary>
