@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
@@ -29,6 +30,9 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddOptions<MailOptions>().Bind(configuration.GetSection(MailOptions.Section))
             .PostConfigure(mail => mail.PickupDirectory = Path.GetFullPath(mail.PickupDirectory, contentRoot));
 
+        services.AddScoped<CurrentActor>();
+        services.AddScoped<ICurrentActor>(provider => provider.GetRequiredService<CurrentActor>());
+        services.AddScoped<AccessPolicy>();
         services.AddScoped<ProjectDirectory>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<AccountPasswords>();
@@ -40,7 +44,6 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<FlavorCatalog>();
         services.AddScoped<AuditQuery>();
         services.AddScoped<ApiTokenService>();
-        services.AddHttpContextAccessor();
         services.AddPortalJobs(configuration, contentRoot);
         services.AddProvisioning(configuration);
         return services;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.TestSupport;
@@ -109,7 +110,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     /// <summary>Creates a project through the application service, as the admin page does.</summary>
     public async Task<Guid> CreateProjectAsync(string name)
     {
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope(Actor.System());
         var (project, result) = await scope.ServiceProvider.GetRequiredService<ProjectDirectory>().CreateAsync(name, "", CancellationToken.None);
         Assert.True(result.Succeeded, string.Join(" ", result.Errors));
         return project!.Id;
@@ -117,7 +118,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public async Task<Guid> ProjectIdAsync(string name)
     {
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope(Actor.System());
         var all = await scope.ServiceProvider.GetRequiredService<ProjectDirectory>().ListAllAsync(CancellationToken.None);
         return all.Single(p => p.Name == name).Id;
     }
@@ -126,7 +127,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public async Task<string> CreateUserAsync(string email, string role, params string[] projects)
     {
         const string password = "User-Password-1!";
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope(Actor.System());
         var projectIds = new List<Guid>();
         foreach (var project in projects)
         {

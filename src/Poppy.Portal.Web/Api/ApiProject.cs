@@ -1,8 +1,4 @@
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
-using Poppy.Portal.Core.Data;
-using Poppy.Portal.Core.Features.Users;
-using Poppy.Portal.Web.Features.ApiTokens;
+using Poppy.Portal.Core.Features.Access;
 
 namespace Poppy.Portal.Web.Api;
 
@@ -21,18 +17,16 @@ public sealed record ApiProject(Guid Id, string Name)
         {
             return (null, ApiResults.BadRequest("The Project ID must be provided."));
         }
-        var user = context.User;
-        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
-        var db = context.RequestServices.GetRequiredService<PortalDbContext>();
-        var project = await db.Projects.AsNoTracking().Where(p => p.Name == name)
-            .Select(p => new { p.Id, p.Name, IsMember = p.Members.Any(m => m.UserId == userId) })
-            .FirstOrDefaultAsync(cancellationToken);
-        var allowed = project is not null
-            && (project.IsMember || user.IsInRole(PortalRoles.Admin))
-            && ApiTokenClaims.AllowsProject(user, project.Id);
-        // One answer for "no such project" and "not yours", so names of other tenants cannot be probed.
-        return allowed
-            ? (new ApiProject(project!.Id, project.Name), null)
-            : (null, ApiResults.Message(StatusCodes.Status403Forbidden, $"Project '{name}' does not exist or you are not a member of it."));
+        try
+        {
+            // The access policy decides (membership, admin, a token's restriction); the operation itself checks again.
+            var access = context.RequestServices.GetRequiredService<AccessPolicy>();
+            var (id, projectName) = await access.RequireProjectByNameAsync(name, ProjectRight.Read, cancellationToken);
+            return (new ApiProject(id, projectName), null);
+        }
+        catch (AccessDeniedException denied)
+        {
+            return (null, ApiResults.Message(StatusCodes.Status403Forbidden, denied.Message));
+        }
     }
 }

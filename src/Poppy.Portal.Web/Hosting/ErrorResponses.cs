@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.WebUtilities;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Web.Api;
 
 namespace Poppy.Portal.Web.Hosting;
@@ -9,18 +10,28 @@ namespace Poppy.Portal.Web.Hosting;
 /// </summary>
 public static class ErrorResponses
 {
-    public static void ConfigureExceptionHandler(IApplicationBuilder errorApp) =>
-        errorApp.Run(context =>
+    public static ExceptionHandlerOptions Options { get; } = new()
+    {
+        ExceptionHandler = context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            if (error is AccessDeniedException denied)
+            {
+                // An application service refused its actor: an answer, not a fault.
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return WriteAsync(context, denied.Message, error: null, apiMessage: denied.Message);
+            }
             context.Response.StatusCode = error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
             return WriteAsync(context, "The server could not complete the request.", error);
-        });
+        },
+        // A refusal is logged by nobody as an unhandled exception.
+        SuppressDiagnosticsCallback = context => context.Exception is AccessDeniedException,
+    };
 
     public static Task WriteStatusCodeAsync(StatusCodeContext statusContext) => WriteAsync(statusContext.HttpContext, title: null, error: null);
 
     /// <summary>Answers the response's status code as a page for browsers, as ProblemDetails for everything else.</summary>
-    private static async Task WriteAsync(HttpContext context, string? title, Exception? error)
+    private static async Task WriteAsync(HttpContext context, string? title, Exception? error, string? apiMessage = null)
     {
         var status = context.Response.StatusCode;
         if (RequestKind.WantsHtmlPage(context.Request))
@@ -31,7 +42,7 @@ public static class ErrorResponses
         if (context.Request.Path.StartsWithSegments(PoppyApiEndpoints.Prefix))
         {
             // Poppy clients read {"message": ...}.
-            await context.Response.WriteAsJsonAsync(new { message = ApiMessage(status) });
+            await context.Response.WriteAsJsonAsync(new { message = apiMessage ?? ApiMessage(status) });
             return;
         }
         var written = await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
@@ -73,7 +74,7 @@ public static class PortalWebHosting
 
     public static async Task InitializePortalDatabaseAsync(this WebApplication app, CancellationToken cancellationToken)
     {
-        await using var scope = app.Services.CreateAsyncScope();
+        await using var scope = app.Services.CreateAsyncScope(Actor.System());
         await scope.ServiceProvider.GetRequiredService<PortalDatabaseInitializer>().InitializeAsync(cancellationToken);
     }
 
@@ -83,7 +84,7 @@ public static class PortalWebHosting
         app.UseRouting();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<RequestLoggingMiddleware>();
-        app.UseExceptionHandler(ErrorResponses.ConfigureExceptionHandler);
+        app.UseExceptionHandler(ErrorResponses.Options);
         app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
         if (!app.Environment.IsDevelopment())
         {
@@ -97,8 +98,14 @@ public static class PortalWebHosting
             ui.SwaggerEndpoint($"/openapi/{PoppyApiDocument.Name}.json", "Poppy v1.0");
         });
         app.UseAuthentication();
+        app.UseMiddleware<CurrentActorMiddleware>();
         app.UseAuthorization();
-        app.UseMiddleware<ViewerWriteGuardMiddleware>();
+        // A second fence for HTTP only: the application services refuse a Viewer's changes themselves, which a test proves
+        // by switching this off (Portal:Security:ViewerWriteFence=false).
+        if (app.Configuration.GetValue("Portal:Security:ViewerWriteFence", defaultValue: true))
+        {
+            app.UseMiddleware<ViewerWriteGuardMiddleware>();
+        }
         app.UseMiddleware<ApiTokenFormGuardMiddleware>();
         app.UseAntiforgery();
         app.UseMiddleware<CurrentProjectMiddleware>();

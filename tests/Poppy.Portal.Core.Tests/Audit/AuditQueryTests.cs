@@ -1,6 +1,6 @@
-using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Users;
@@ -63,7 +63,7 @@ public sealed class AuditQueryTests(PostgresServer postgres) : IClassFixture<Pos
             _ => throw new ArgumentOutOfRangeException(nameof(filterName)),
         };
 
-        var page = await new AuditQuery(db).ListAsync(Reader(PortalRoles.Admin, "admin"), filter, CancellationToken.None);
+        var page = await Query(db, Reader(PortalRoles.Admin, "admin")).ListAsync(filter, CancellationToken.None);
 
         Assert.Equal(expected, page.Entries.Select(e => e.Summary));
     }
@@ -75,13 +75,12 @@ public sealed class AuditQueryTests(PostgresServer postgres) : IClassFixture<Pos
     {
         await using var db = await OpenAsync(provider);
         var ids = await SeedThreeEntriesAsync(db);
-        var query = new AuditQuery(db);
         var member = Reader(PortalRoles.Operator, OperatorId);
 
-        var asMember = await query.ListAsync(member, new AuditFilter(), CancellationToken.None);
-        var askingForBeta = await query.ListAsync(member, new AuditFilter { ProjectId = Beta }, CancellationToken.None);
-        var asLoner = await query.ListAsync(Reader(PortalRoles.Viewer, LonerId), new AuditFilter(), CancellationToken.None);
-        var asAdmin = await query.ListAsync(Reader(PortalRoles.Admin, "admin"), new AuditFilter(), CancellationToken.None);
+        var asMember = await Query(db, member).ListAsync(new AuditFilter(), CancellationToken.None);
+        var askingForBeta = await Query(db, member).ListAsync(new AuditFilter { ProjectId = Beta }, CancellationToken.None);
+        var asLoner = await Query(db, Reader(PortalRoles.Viewer, LonerId)).ListAsync(new AuditFilter(), CancellationToken.None);
+        var asAdmin = await Query(db, Reader(PortalRoles.Admin, "admin")).ListAsync(new AuditFilter(), CancellationToken.None);
 
         Assert.Equal(["shop-create"], asMember.Entries.Select(e => e.Summary));
         Assert.Equal("alpha", asMember.Entries[0].ProjectName);
@@ -90,10 +89,10 @@ public sealed class AuditQueryTests(PostgresServer postgres) : IClassFixture<Pos
         Assert.Equal(3, asAdmin.Entries.Count);
         Assert.Null(asAdmin.Entries.Single(e => e.Summary == "user-role").ProjectName);
 
-        Assert.NotNull(await query.GetAsync(member, ids["shop-create"], CancellationToken.None));
-        Assert.Null(await query.GetAsync(member, ids["blog-update"], CancellationToken.None));
-        Assert.Null(await query.GetAsync(member, ids["user-role"], CancellationToken.None));
-        var global = await query.GetAsync(Reader(PortalRoles.Admin, "admin"), ids["user-role"], CancellationToken.None);
+        Assert.NotNull(await Query(db, member).GetAsync(ids["shop-create"], CancellationToken.None));
+        Assert.Null(await Query(db, member).GetAsync(ids["blog-update"], CancellationToken.None));
+        Assert.Null(await Query(db, member).GetAsync(ids["user-role"], CancellationToken.None));
+        var global = await Query(db, Reader(PortalRoles.Admin, "admin")).GetAsync(ids["user-role"], CancellationToken.None);
         Assert.Equal("""{"role":"Viewer"}""", global?.Before);
         Assert.Equal("""{"role":"Operator"}""", global?.After);
     }
@@ -110,15 +109,14 @@ public sealed class AuditQueryTests(PostgresServer postgres) : IClassFixture<Pos
             db.Add(Entry($"entry {i:000}", Alpha, Day0.AddSeconds(i / 3)));
         }
         await db.SaveChangesAsync();
-        var query = new AuditQuery(db);
         var admin = Reader(PortalRoles.Admin, "admin");
         var expected = await db.Set<AuditEntry>().OrderByDescending(e => e.Id).Select(e => e.Summary).ToListAsync();
 
-        var first = await query.ListAsync(admin, new AuditFilter(), CancellationToken.None);
-        var second = await query.ListAsync(admin, new AuditFilter { OlderThan = first.OlderCursor }, CancellationToken.None);
-        var third = await query.ListAsync(admin, new AuditFilter { OlderThan = second.OlderCursor }, CancellationToken.None);
-        var backToSecond = await query.ListAsync(admin, new AuditFilter { NewerThan = third.NewerCursor }, CancellationToken.None);
-        var backToFirst = await query.ListAsync(admin, new AuditFilter { NewerThan = backToSecond.NewerCursor }, CancellationToken.None);
+        var first = await Query(db, admin).ListAsync(new AuditFilter(), CancellationToken.None);
+        var second = await Query(db, admin).ListAsync(new AuditFilter { OlderThan = first.OlderCursor }, CancellationToken.None);
+        var third = await Query(db, admin).ListAsync(new AuditFilter { OlderThan = second.OlderCursor }, CancellationToken.None);
+        var backToSecond = await Query(db, admin).ListAsync(new AuditFilter { NewerThan = third.NewerCursor }, CancellationToken.None);
+        var backToFirst = await Query(db, admin).ListAsync(new AuditFilter { NewerThan = backToSecond.NewerCursor }, CancellationToken.None);
 
         Assert.Equal(expected, first.Entries.Concat(second.Entries).Concat(third.Entries).Select(e => e.Summary));
         Assert.Equal([50, 50, 20], new[] { first, second, third }.Select(p => p.Entries.Count));
@@ -142,11 +140,10 @@ public sealed class AuditQueryTests(PostgresServer postgres) : IClassFixture<Pos
             db.Add(Entry($"entry {i:000}", i % 2 == 0 ? Alpha : Beta, Day0.AddMinutes(i)));
         }
         await db.SaveChangesAsync();
-        var query = new AuditQuery(db);
         var admin = Reader(PortalRoles.Admin, "admin");
 
-        var first = await query.ListAsync(admin, new AuditFilter { ProjectId = Beta }, CancellationToken.None);
-        var second = await query.ListAsync(admin, new AuditFilter { ProjectId = Beta, OlderThan = first.OlderCursor }, CancellationToken.None);
+        var first = await Query(db, admin).ListAsync(new AuditFilter { ProjectId = Beta }, CancellationToken.None);
+        var second = await Query(db, admin).ListAsync(new AuditFilter { ProjectId = Beta, OlderThan = first.OlderCursor }, CancellationToken.None);
 
         Assert.Equal(65, first.Entries.Count + second.Entries.Count);
         Assert.All(first.Entries.Concat(second.Entries), e => Assert.Equal(Beta, e.ProjectId));
@@ -181,8 +178,14 @@ public sealed class AuditQueryTests(PostgresServer postgres) : IClassFixture<Pos
         Action = "update", Summary = summary,
     };
 
-    private static ClaimsPrincipal Reader(string role, string userId) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Role, role)], "test"));
+    private static Actor Reader(string role, string userId) => Actor.User(userId, $"{userId}@test.local", role);
+
+    private static AuditQuery Query(PortalDbContext db, Actor reader)
+    {
+        var current = new CurrentActor();
+        current.Set(reader);
+        return new AuditQuery(db, new AccessPolicy(db, current));
+    }
 
     private async Task<PortalDbContext> OpenAsync(DatabaseProvider provider)
     {

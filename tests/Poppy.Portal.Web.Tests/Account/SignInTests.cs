@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Users;
 
 namespace Poppy.Portal.Web.Tests.Account;
@@ -126,7 +127,7 @@ public sealed class SignInTests : PortalTest
 
     private async Task<string> UserIdAsync(string email)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var users = await scope.ServiceProvider.GetRequiredService<UserAdministration>().ListAsync(CancellationToken.None);
         return users.Single(u => u.Email == email).Id;
     }

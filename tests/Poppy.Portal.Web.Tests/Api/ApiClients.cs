@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Users;
 
@@ -15,7 +16,7 @@ public static class ApiClients
     public static async Task<HttpClient> ApiClientAsync(this PortalFactory portal, string email, string password, string? project)
     {
         Assert.False(string.IsNullOrEmpty(password));
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         var user = await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email);
         var (created, result) = await scope.ServiceProvider.GetRequiredService<ApiTokenService>()
             .CreateAsync(user!.Id, "api tests", projectName: null, expiresAt: null, CancellationToken.None);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Features.ApiTokens;
@@ -156,7 +157,7 @@ public sealed class ApiTokenAuthenticationTests : PortalTest
 
         using var asAdmin = await AdminPageAsync(adminToken);
         using var asOperator = await AdminPageAsync(operatorToken);
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var result = await scope.ServiceProvider.GetRequiredService<UserAdministration>()
                 .SetRoleAsync(await Portal.UserIdAsync("op@test.local"), PortalRoles.Admin, CancellationToken.None);
@@ -251,20 +252,20 @@ public sealed class ApiTokenAuthenticationTests : PortalTest
 
     private async Task<IReadOnlyList<ApiTokenSummary>> ListTokensAsync(string email)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ApiTokenService>().ListForUserAsync(await Portal.UserIdAsync(email), CancellationToken.None);
     }
 
     private async Task SetDisabledAsync(string userId, bool disabled)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var result = await scope.ServiceProvider.GetRequiredService<UserAdministration>().SetDisabledAsync(userId, disabled, CancellationToken.None);
         Assert.True(result.Succeeded);
     }
 
     private async Task LockOutAsync(string userId, TimeSpan duration)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var user = await users.FindByIdAsync(userId);
         Assert.True((await users.SetLockoutEndDateAsync(user!, Portal.Clock.GetUtcNow() + duration)).Succeeded);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Users;
 
@@ -40,7 +41,7 @@ internal static class ApiTokenTestKit
     /// <summary>Creates a token through the application service, as the page and the command line do.</summary>
     public static async Task<string> CreateTokenAsync(this PortalFactory portal, string email, string? project = null, DateTimeOffset? expiresAt = null)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         var user = await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email);
         var (created, result) = await scope.ServiceProvider.GetRequiredService<ApiTokenService>()
             .CreateAsync(user!.Id, "test", project, expiresAt, CancellationToken.None);
@@ -50,7 +51,7 @@ internal static class ApiTokenTestKit
 
     public static async Task<string> UserIdAsync(this PortalFactory portal, string email)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return (await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email))!.Id;
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Users;
@@ -97,10 +98,10 @@ public sealed class ApiTokensPageTests : PortalTest
         var foreignConfirmation = await op.GetPageAsync($"{ApiTokenTestKit.TokensPage}?revoke={adminTokenId}");
         using var forgedPost = await op.PostWithTokenAsync($"{ApiTokenTestKit.TokensPage}?revoke={adminTokenId}",
             new Dictionary<string, string> { ["_handler"] = "revoke-token", ["RevokeId"] = adminTokenId.ToString() });
-        await using var scope = Portal.Services.CreateAsyncScope();
-        var tokens = scope.ServiceProvider.GetRequiredService<ApiTokenService>();
-        var byOperator = await tokens.RevokeAsync(operatorId, actingIsAdmin: false, adminTokenId, CancellationToken.None);
-        var byAdmin = await tokens.RevokeAsync(adminId, actingIsAdmin: true, operatorTokenId, CancellationToken.None);
+        await using var operatorScope = Portal.Services.CreateAsyncScope(Actor.User(operatorId, "op@test.local", PortalRoles.Operator));
+        var byOperator = await operatorScope.ServiceProvider.GetRequiredService<ApiTokenService>().RevokeAsync(adminTokenId, CancellationToken.None);
+        await using var adminScope = Portal.Services.CreateAsyncScope(Actor.User(adminId, PortalFactory.AdminEmail, PortalRoles.Admin));
+        var byAdmin = await adminScope.ServiceProvider.GetRequiredService<ApiTokenService>().RevokeAsync(operatorTokenId, CancellationToken.None);
 
         Assert.Null(foreignConfirmation.QuerySelector("[data-testid=revoke-confirmation]"));
         Assert.Equal(HttpStatusCode.BadRequest, forgedPost.StatusCode);
@@ -119,7 +120,7 @@ public sealed class ApiTokensPageTests : PortalTest
         using var revoke = await admin.SubmitFormAsync(revokeLink, new Dictionary<string, string>(), "revoke-token");
 
         var alpha = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var entries = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<AuditEntry>()
             .Where(e => e.EntityType == AuditEntityTypes.ApiToken).OrderBy(e => e.Id).ToListAsync();
         Assert.Equal(["create", "revoke"], entries.Select(e => e.Action));
@@ -144,7 +145,7 @@ public sealed class ApiTokensPageTests : PortalTest
 
     private async Task<IReadOnlyList<ApiTokenSummary>> TokensOfAsync(string email)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ApiTokenService>().ListForUserAsync(await Portal.UserIdAsync(email), CancellationToken.None);
     }
 

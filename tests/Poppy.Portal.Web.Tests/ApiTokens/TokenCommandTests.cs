@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Users;
@@ -24,7 +25,7 @@ public sealed class TokenCommandTests : PortalTest
         using var response = await api.SendWithTokenAsync(HttpMethod.Get, ApiTokenTestKit.DataEndpoint, stdout.TrimEnd('\n'), TokenHeader.Bearer);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var audit = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<AuditEntry>()
             .SingleAsync(e => e.EntityType == AuditEntityTypes.ApiToken);
         Assert.Equal((TokenCommand.AuditActor, "create"), (audit.ActorName, audit.Action));
@@ -50,7 +51,7 @@ public sealed class TokenCommandTests : PortalTest
         await Portal.CreateProjectAsync("beta");
         await Portal.CreateUserAsync("op@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
         await Portal.CreateUserAsync("gone@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             await scope.ServiceProvider.GetRequiredService<UserAdministration>()
                 .SetDisabledAsync(await Portal.UserIdAsync("gone@test.local"), true, CancellationToken.None);
@@ -120,7 +121,7 @@ public sealed class TokenCommandTests : PortalTest
 
     private async Task<IReadOnlyList<ApiTokenSummary>> TokensOfAsync(string email)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ApiTokenService>().ListForUserAsync(await Portal.UserIdAsync(email), CancellationToken.None);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using AngleSharp.Html.Dom;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Users;
 
@@ -169,7 +170,7 @@ public sealed class AuditPageTests : PortalTest
 
     private async Task SeedAsync(IEnumerable<AuditEntry> entries)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         db.AddRange(entries);
         await db.SaveChangesAsync();

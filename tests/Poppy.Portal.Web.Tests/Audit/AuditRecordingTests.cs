@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Users;
 
@@ -155,7 +156,7 @@ public sealed partial class AuditRecordingTests : PortalTest
             services.ConfigureDbContext<PortalDbContext>(db => db.AddInterceptors(saves))));
         var entriesBefore = await Portal.StoredEntriesAsync();
 
-        await using (var scope = portal.Services.CreateAsyncScope())
+        await using (var scope = portal.Services.CreateAsyncScope(Actor.System()))
         {
             var users = scope.ServiceProvider.GetRequiredService<UserAdministration>();
             var alpha = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
@@ -249,7 +250,7 @@ public sealed partial class AuditRecordingTests : PortalTest
 
     private async Task<string?> UserIdOrNullAsync(string email)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return (await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email))?.Id;
     }
 
@@ -260,7 +261,7 @@ public sealed partial class AuditRecordingTests : PortalTest
         {
             (await client.SignInAsync(email, "Wrong-Password-0!")).Dispose();
         }
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         Assert.True(await users.IsLockedOutAsync((await users.FindByEmailAsync(email))!));
     }

@@ -2,6 +2,7 @@ using AngleSharp.Html.Dom;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 
 namespace Poppy.Portal.Web.Tests.Audit;
@@ -35,7 +36,7 @@ public static class AuditPages
     /// <summary>Every stored entry, straight from the database (to count what a failed change left behind).</summary>
     public static async Task<List<AuditEntry>> StoredEntriesAsync(this PortalFactory portal)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<AuditEntry>().AsNoTracking().OrderBy(e => e.Id).ToListAsync();
     }
 }

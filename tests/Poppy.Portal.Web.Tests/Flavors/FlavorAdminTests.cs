@@ -3,6 +3,7 @@ using AngleSharp.Html.Dom;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
@@ -169,7 +170,7 @@ public sealed class FlavorAdminTests : PortalTest
         }
         var confirmation = await admin.GetPageAsync("/admin/flavors?delete=cdn");
         var token = confirmation.QuerySelector<IHtmlInputElement>("[data-testid=confirm-delete] input[name=__RequestVerificationToken]")!.Value;
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             Assert.True((await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().DeleteAsync("cdn", CancellationToken.None)).Succeeded);
         }
@@ -179,7 +180,7 @@ public sealed class FlavorAdminTests : PortalTest
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("There is no flavor 'cdn'", PortalClient.Parse(await response.Content.ReadAsStringAsync()).QuerySelector(".alert-danger")!.TextContent);
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             Assert.True((await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().DeleteAsync("never-existed", CancellationToken.None)).IsNotFound);
         }
@@ -227,25 +228,25 @@ public sealed class FlavorAdminTests : PortalTest
 
     private async Task<FlavorDetails?> FindAsync(string id)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().FindAsync(id, CancellationToken.None);
     }
 
     private async Task<IReadOnlyList<FlavorDetails>> ListAsync()
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().ListAsync(CancellationToken.None);
     }
 
     private async Task<ProviderAccountSummary?> ProviderAsync(string name)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().FindByNameAsync(name, CancellationToken.None);
     }
 
     private async Task<List<AuditEntry>> AuditAsync(string flavorId)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<AuditEntry>()
             .Where(e => e.EntityType == AuditEntityTypes.Flavor && e.EntityId == flavorId).OrderBy(e => e.Id).ToListAsync();
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.TestSupport;
 
@@ -21,7 +22,7 @@ public sealed class DatabaseSetupTests(PostgresServer postgres) : IClassFixture<
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Contains(PortalFactory.AdminEmail, users.QuerySelector("[data-testid=users-table]")!.TextContent);
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         Assert.True(scope.ServiceProvider.GetRequiredService<PortalDbContext>().Database.IsNpgsql());
     }
 
@@ -36,7 +37,7 @@ public sealed class DatabaseSetupTests(PostgresServer postgres) : IClassFixture<
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode); // the form again, with an error: nobody to sign in as
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         Assert.Empty(await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Users.ToListAsync());
         Assert.True(await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Roles.AnyAsync(r => r.Name == PortalRoles.Admin));
     }
@@ -53,7 +54,7 @@ public sealed class DatabaseSetupTests(PostgresServer postgres) : IClassFixture<
         await using var second = new PortalFactory(folder.Path);
         using var again = await second.CreateAdminClientAsync();
 
-        await using var scope = second.Services.CreateAsyncScope();
+        await using var scope = second.Services.CreateAsyncScope(Actor.System());
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         Assert.Equal(1, await db.Users.CountAsync());
         Assert.Equal(1, await db.Projects.CountAsync());

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Simulators;
@@ -16,7 +17,7 @@ public sealed class DevelopmentSimulatorsTests : PortalTest
         Portal.Settings["Portal:Simulators:Port"] = "0";
         using var client = Portal.CreateClient();
 
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var flavor = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().FindAsync("cdn", CancellationToken.None);
         Assert.NotNull(flavor);
         Assert.Equal(["sim-fastly", "sim-cloudfront", "sim-akamai", "sim-maxcdn"], flavor.Providers.Select(p => p.Provider));
@@ -44,7 +45,7 @@ public sealed class DevelopmentSimulatorsTests : PortalTest
         Portal.Settings["Portal:Simulators:Port"] = external.BaseUrl.Port.ToString(CultureInfo.InvariantCulture);
         using var client = Portal.CreateClient();
 
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var flavor = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().FindAsync("cdn", CancellationToken.None);
         Assert.NotNull(flavor);
         Assert.Equal(["sim-fastly", "sim-cloudfront", "sim-akamai", "sim-maxcdn"], flavor.Providers.Select(p => p.Provider));
@@ -79,7 +80,7 @@ public sealed class DevelopmentSimulatorsTests : PortalTest
     public async Task Without_the_setting_nothing_is_started_or_seeded()
     {
         using var client = Portal.CreateClient();
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         Assert.Null(await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().FindAsync("cdn", CancellationToken.None));
         Assert.Empty(await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().ListAsync(CancellationToken.None));
     }

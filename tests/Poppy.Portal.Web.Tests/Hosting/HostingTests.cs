@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.TestSupport;
 using Poppy.Portal.Web.Hosting;
 
@@ -115,7 +116,7 @@ public sealed class HostingTests : PortalTest
         using var response = await second.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await using var scope = restarted.Services.CreateAsyncScope();
+        await using var scope = restarted.Services.CreateAsyncScope(Actor.System());
         Assert.NotEmpty(await scope.ServiceProvider.GetRequiredService<PortalDbContext>().DataProtectionKeys.ToListAsync());
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Providers;
 
 namespace Poppy.Portal.Web.Tests.Providers;
@@ -60,13 +61,13 @@ internal static class ProviderAccountForms
 
     public static async Task<IReadOnlyDictionary<string, string>?> CredentialsAsync(this PortalFactory portal, Guid accountId)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().GetCredentialsAsync(accountId, CancellationToken.None);
     }
 
     public static async Task<ProviderAccountSummary?> AccountAsync(this PortalFactory portal, Guid accountId)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().FindAsync(accountId, CancellationToken.None);
     }
 }

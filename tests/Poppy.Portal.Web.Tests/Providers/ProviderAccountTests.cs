@@ -2,6 +2,7 @@ using System.Net;
 using AngleSharp.Html.Dom;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Users;
@@ -182,7 +183,7 @@ public sealed class ProviderAccountTests : PortalTest
     {
         using var admin = await Portal.CreateAdminClientAsync();
         var id = await admin.CreateAccountAsync("fastly", ProviderKind.Fastly);
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var created = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().CreateAsync(
                 new FlavorSpec("cdn", [FlavorProviderSpec.WithProviderUrl("fastly", "www.fastly.com")]), CancellationToken.None);
@@ -199,7 +200,7 @@ public sealed class ProviderAccountTests : PortalTest
         Assert.NotNull(await Portal.AccountAsync(id));
         Assert.Equal("cdn", Assert.Single((await admin.GetPageAsync("/providers")).QuerySelectorAll("[data-testid=providers-table] tbody td")[5].TextContent.Split(", ")));
 
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             Assert.True((await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().DeleteAsync("cdn", CancellationToken.None)).Succeeded);
         }
@@ -256,7 +257,7 @@ public sealed class ProviderAccountTests : PortalTest
 
     private async Task<IReadOnlyList<ProviderAccountSummary>> ListAsync()
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().ListAsync(CancellationToken.None);
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Simulators;
 using Poppy.Portal.TestSupport;
@@ -59,7 +60,7 @@ public sealed class ClusteredProvisioningTests(ClusteredProvisioningPortal fixtu
             Assert.All(fixture.VendorResources(id), r => Assert.True(r.Value == 1, $"{r.Key} holds {r.Value} resources for {id}"));
         }
 
-        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System());
         var operations = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ProvisioningOperation>()
             .Where(o => ids.Contains(o.ServiceId)).ToListAsync();
         Assert.Equal(40, operations.Count);

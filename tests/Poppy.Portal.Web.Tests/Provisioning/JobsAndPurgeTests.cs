@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using AngleSharp.Html.Dom;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.CircuitBreaker;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
@@ -125,7 +126,7 @@ public sealed class JobsAndPurgeTests : PortalTest
         Assert.False(purge.Hard);
 
         // The purge's operations are listed with each provider's state; a failed one can be retried.
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var db = scope.ServiceProvider.GetRequiredService<Poppy.Portal.Core.Data.PortalDbContext>();
             var fastly = db.Set<ProvisioningOperation>().Single(o => o.PurgeId == purge.Id && o.ProviderName == "sim-fastly");
@@ -155,7 +156,7 @@ public sealed class JobsAndPurgeTests : PortalTest
         // Failing requests through the account's real HTTP client open its circuit, which counts vendor requests: the
         // first answer is a 500, so is the retry of it, and the next retry meets the open circuit.
         await using (var vendor = await LoopbackOrigin.StartAsync("vendor"))
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             vendor.Failing = true;
             var fastly = (await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().FindByNameAsync("sim-fastly", CancellationToken.None))!;

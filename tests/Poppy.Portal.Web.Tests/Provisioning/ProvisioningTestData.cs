@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 
@@ -12,7 +13,7 @@ public static class ProvisioningTestData
 {
     public static async Task<List<ProvisioningOperation>> OperationsAsync(this PortalFactory portal, Guid serviceId)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ProvisioningOperation>().AsNoTracking()
             .Where(o => o.ServiceId == serviceId).OrderBy(o => o.Id).ToListAsync();
     }
@@ -21,7 +22,7 @@ public static class ProvisioningTestData
     public static async Task ChangeOperationAsync(this PortalFactory portal, Guid serviceId, string provider,
         Action<ProvisioningOperation> operation, Action<ServiceProviderState>? state = null, Action<CdnService>? service = null)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var row = await db.Set<ProvisioningOperation>()
             .Where(o => o.ServiceId == serviceId && o.ProviderName == provider && o.Kind != OperationKind.Purge).OrderByDescending(o => o.Id).FirstAsync();

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.CircuitBreaker;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Provisioning;
@@ -141,7 +142,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         Assert.Equal(0, fixture.VendorResources(id)[CdnVendor.Fastly]);
 
         // Fix the credentials, retry the failed provider: it deploys.
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
             var account = (await accounts.FindAsync(accountId, CancellationToken.None))!;
@@ -220,7 +221,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         await fixture.WaitForStatusAsync(id, "deployed");
 
         // As if the process died after saving a change but before scheduling its job: an operation nobody will run.
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             var service = await db.Set<CdnService>().Include(s => s.Providers).SingleAsync(s => s.Id == id);
@@ -246,7 +247,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
 
     private async Task<bool> PurgesDoneAsync(Guid id)
     {
-        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System());
         var purges = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ServicePurge>().Where(p => p.ServiceId == id).ToListAsync();
         return purges.Count > 0 && purges.All(p => p.CompletedAt is not null);
     }
@@ -256,7 +257,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     public async Task A_provider_taken_out_of_the_flavor_has_the_service_removed_from_it_at_the_next_change()
     {
         const string flavor = "fastly-and-maxcdn";
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var created = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().CreateAsync(new FlavorSpec(flavor,
                 [FlavorProviderSpec.WithProviderUrl("sim-fastly", "www.fastly.com"), FlavorProviderSpec.WithProviderUrl("sim-maxcdn", "www.maxcdn.com")]),
@@ -268,7 +269,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.MaxCdn]);
 
         // Flavors have no edit in the portal: an operator takes MaxCDN out in the database.
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var removed = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<FlavorProvider>()
                 .Where(f => f.FlavorId == flavor && f.ProviderAccount.Name == "sim-maxcdn").ExecuteDeleteAsync();
@@ -291,7 +292,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
 
     private async Task<(Guid AccountId, string Flavor)> AddFlavorWithOwnFastlyAccountAsync(string name, string apiKey)
     {
-        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System());
         var account = await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().CreateAsync(new ProviderAccountSpec(name,
             ProviderKind.Fastly, fixture.Simulators.Fastly.ApiBaseUrl.ToString(), new Dictionary<string, string?> { ["api_key"] = apiKey }), CancellationToken.None);
         Assert.True(account.Succeeded, string.Join("; ", account.Errors));

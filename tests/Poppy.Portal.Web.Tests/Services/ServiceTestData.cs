@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
@@ -15,7 +16,7 @@ public static class ServiceTestData
     /// <summary>Provider accounts (added when missing) and a flavor of them, in the order given ("fastly" when none).</summary>
     public static async Task SeedFlavorAsync(this PortalFactory portal, string flavorId = Flavor, params string[] providerNames)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var now = TimeProvider.System.GetUtcNow();
         var providers = new List<FlavorProvider>();
@@ -49,7 +50,7 @@ public static class ServiceTestData
     public static async Task<Guid> CreateServiceAsync(this PortalFactory portal, ServiceSpec spec, string project = PortalFactory.FirstProject)
     {
         var projectId = await portal.ProjectIdAsync(project);
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         var result = await scope.ServiceProvider.GetRequiredService<ServiceCatalog>().CreateAsync(projectId, spec, CancellationToken.None);
         Assert.True(result.Succeeded, $"{result.Outcome}: {result.Message} {string.Join("; ", result.Errors)}");
         return result.ServiceId;
@@ -59,14 +60,14 @@ public static class ServiceTestData
     public static async Task SetServiceLimitAsync(this PortalFactory portal, int limit, string project = PortalFactory.FirstProject)
     {
         var projectId = await portal.ProjectIdAsync(project);
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         await scope.ServiceProvider.GetRequiredService<ServiceCatalog>().SetLimitAsync(projectId, limit, CancellationToken.None);
     }
 
     public static async Task SetServiceStatusAsync(this PortalFactory portal, Guid id, ProviderStatus status, string project = PortalFactory.FirstProject)
     {
         var projectId = await portal.ProjectIdAsync(project);
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         var result = await scope.ServiceProvider.GetRequiredService<ServiceCatalog>().SetStatusAsync(projectId, id, status, CancellationToken.None);
         Assert.True(result.Succeeded, result.Message);
     }
@@ -74,26 +75,26 @@ public static class ServiceTestData
     /// <summary>The stored service (with domains and providers), read fresh from the database.</summary>
     public static async Task<CdnService?> FindServiceAsync(this PortalFactory portal, Guid id)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<CdnService>().AsNoTracking()
             .Include(s => s.Domains).Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == id);
     }
 
     public static async Task<ServicePurge> SinglePurgeAsync(this PortalFactory portal, Guid serviceId)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ServicePurge>().AsNoTracking().SingleAsync(p => p.ServiceId == serviceId);
     }
 
     public static async Task<int> PurgeCountAsync(this PortalFactory portal, Guid serviceId)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ServicePurge>().CountAsync(p => p.ServiceId == serviceId);
     }
 
     public static async Task<List<CdnService>> AllServicesAsync(this PortalFactory portal)
     {
-        await using var scope = portal.Services.CreateAsyncScope();
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<CdnService>().AsNoTracking()
             .Include(s => s.Domains).ToListAsync();
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Users;
@@ -47,7 +48,7 @@ public sealed record ApiTokenAuthenticationResult(PortalUser? User, ApiToken? To
 
 /// <summary>Personal API tokens: created and revoked by their owners, checked on every API request.</summary>
 public sealed class ApiTokenService(
-    PortalDbContext db, UserManager<PortalUser> users, ProjectDirectory projects, AuditLog auditLog, TimeProvider clock)
+    PortalDbContext db, UserManager<PortalUser> users, AccessPolicy access, AuditLog auditLog, TimeProvider clock)
 {
     /// <summary>
     /// LastUsedAt is only as precise as this, so a busy token costs one database write a minute rather than one per request.
@@ -59,6 +60,13 @@ public sealed class ApiTokenService(
     public async Task<(CreatedApiToken? Created, Result Result)> CreateAsync(
         string userId, string name, string? projectName, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
     {
+        // Only for oneself (or by the command line), and never by a token: a restricted or short-lived token must not be
+        // able to mint itself a broader one.
+        access.RequireSelf(userId);
+        if (access.Actor.ViaApiToken)
+        {
+            throw new AccessDeniedException("An API token cannot create API tokens; sign in to the portal.");
+        }
         name = name.Trim();
         if (name.Length is 0 or > ApiToken.NameMaxLength)
         {
@@ -86,7 +94,7 @@ public sealed class ApiTokenService(
             project = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Name == projectName, cancellationToken);
             var isAdmin = await users.IsInRoleAsync(user, PortalRoles.Admin);
             // One answer for "no such project" and "not yours", so the form does not reveal other tenants' names.
-            if (project is null || !await projects.CanAccessAsync(user.Id, isAdmin, project.Id, cancellationToken))
+            if (project is null || !(isAdmin || await db.ProjectMemberships.AnyAsync(m => m.UserId == user.Id && m.ProjectId == project.Id, cancellationToken)))
             {
                 return (null, Result.Fail($"Project: '{projectName}' is not one of your projects."));
             }
@@ -115,6 +123,7 @@ public sealed class ApiTokenService(
     /// <summary>The user's own tokens, newest first, including revoked and expired ones.</summary>
     public async Task<IReadOnlyList<ApiTokenSummary>> ListForUserAsync(string userId, CancellationToken cancellationToken)
     {
+        access.RequireSelfOrGlobalAdmin(userId);
         var now = clock.GetUtcNow();
         var rows = await Tokens.AsNoTracking()
             .Where(t => t.UserId == userId)
@@ -124,12 +133,15 @@ public sealed class ApiTokenService(
         return rows.Select(r => Summarize(r.Token, r.ProjectName, now)).ToList();
     }
 
-    /// <summary>Revokes a token of the acting user's own; administrators may revoke anyone's. Revoking twice is harmless.</summary>
-    public async Task<Result> RevokeAsync(string actingUserId, bool actingIsAdmin, Guid tokenId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes a token of the acting user's own; administrators (and the command line) may revoke anyone's. Revoking twice
+    /// is harmless. Someone else's token answers as an unknown one.
+    /// </summary>
+    public async Task<Result> RevokeAsync(Guid tokenId, CancellationToken cancellationToken)
     {
-        var token = await Tokens.Include(t => t.User).Include(t => t.Project)
-            .SingleOrDefaultAsync(t => t.Id == tokenId && (actingIsAdmin || t.UserId == actingUserId), cancellationToken);
-        if (token is null)
+        access.RequireSignedIn();
+        var token = await Tokens.Include(t => t.User).Include(t => t.Project).SingleOrDefaultAsync(t => t.Id == tokenId, cancellationToken);
+        if (token is null || !(access.Actor.IsGlobalAdmin || token.UserId == access.Actor.UserId))
         {
             return Result.Fail("No such token.");
         }
@@ -150,6 +162,7 @@ public sealed class ApiTokenService(
     /// <summary>Revokes the user's token that starts with this prefix (with or without <c>ppy_</c>), for the command line.</summary>
     public async Task<Result> RevokeByPrefixAsync(string userId, string prefix, CancellationToken cancellationToken)
     {
+        access.RequireSelf(userId);
         prefix = prefix.Trim().TrimEnd('…');
         if (prefix.StartsWith(ApiTokenSecret.Marker, StringComparison.Ordinal))
         {
@@ -158,7 +171,7 @@ public sealed class ApiTokenService(
         var matches = await Tokens.Where(t => t.UserId == userId && t.Prefix == prefix).Select(t => t.Id).ToListAsync(cancellationToken);
         return matches switch
         {
-            [var id] => await RevokeAsync(userId, actingIsAdmin: false, id, cancellationToken),
+            [var id] => await RevokeAsync(id, cancellationToken),
             [] => Result.Fail($"No token of this user has the prefix '{prefix}'."),
             _ => Result.Fail($"Several tokens of this user have the prefix '{prefix}'; revoke them in the portal."),
         };

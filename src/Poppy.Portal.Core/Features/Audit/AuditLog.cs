@@ -1,20 +1,18 @@
-using System.Security.Claims;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 
 namespace Poppy.Portal.Core.Features.Audit;
 
 /// <summary>
 /// Adds audit entries to the request's unit of work: the entry is saved by the same SaveChanges as the change it
-/// describes, so a change is never stored without its record (and a failed change leaves no record).
+/// describes, so a change is never stored without its record (and a failed change leaves no record). The actor is the
+/// unit of work's <see cref="ICurrentActor"/>, so an entry names who acted whether the change came through HTTP, a
+/// circuit (no HttpContext) or a tool.
 /// </summary>
-public sealed class AuditLog(PortalDbContext db, TimeProvider clock, IHttpContextAccessor httpContextAccessor)
+public sealed class AuditLog(PortalDbContext db, TimeProvider clock, ICurrentActor current)
 {
     private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web);
-
-    /// <summary>Who is acting when there is no signed-in user (set by the command line and background jobs).</summary>
-    public string FallbackActorName { get; set; } = "system";
 
     /// <summary>
     /// Records a change; <paramref name="before"/> and <paramref name="after"/> are serialised to JSON as given.
@@ -23,13 +21,12 @@ public sealed class AuditLog(PortalDbContext db, TimeProvider clock, IHttpContex
     public AuditEntry Record(Guid? projectId, string entityType, string entityId, string action, string summary,
         object? before = null, object? after = null)
     {
-        var user = httpContextAccessor.HttpContext?.User;
-        var signedIn = user?.Identity?.IsAuthenticated == true;
+        var actor = current.Actor;
         var entry = new AuditEntry
         {
             At = clock.GetUtcNow(),
-            ActorId = signedIn ? user!.FindFirstValue(ClaimTypes.NameIdentifier) : null,
-            ActorName = signedIn ? user!.FindFirstValue(ClaimTypes.Email) ?? user!.Identity!.Name ?? "unknown" : FallbackActorName,
+            ActorId = actor.UserId,
+            ActorName = actor.Name,
             ProjectId = projectId,
             EntityType = entityType,
             EntityId = entityId,

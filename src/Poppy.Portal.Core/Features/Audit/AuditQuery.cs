@@ -1,8 +1,7 @@
 using System.Reflection;
-using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
-using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Core.Features.Access;
 
 namespace Poppy.Portal.Core.Features.Audit;
 
@@ -58,7 +57,7 @@ public sealed record AuditEntryDetail(AuditEntrySummary Entry, string? Before, s
 /// Reads the audit log. Administrators see every entry, global ones (users, flavors, ...) included; everyone else sees
 /// only the entries of the projects they are a member of.
 /// </summary>
-public sealed class AuditQuery(PortalDbContext db)
+public sealed class AuditQuery(PortalDbContext db, AccessPolicy access)
 {
     public const int PageSize = 50;
 
@@ -70,9 +69,9 @@ public sealed class AuditQuery(PortalDbContext db)
         .Order(StringComparer.Ordinal)
         .ToList();
 
-    public async Task<AuditListing> ListAsync(ClaimsPrincipal reader, AuditFilter filter, CancellationToken cancellationToken)
+    public async Task<AuditListing> ListAsync(AuditFilter filter, CancellationToken cancellationToken)
     {
-        var visible = await VisibleAsync(reader, cancellationToken);
+        var visible = await VisibleAsync(cancellationToken);
         if (visible is null)
         {
             return new AuditListing([], null, null);
@@ -116,9 +115,9 @@ public sealed class AuditQuery(PortalDbContext db)
     }
 
     /// <summary>One entry with its snapshots, or null when it does not exist or the reader may not see it.</summary>
-    public async Task<AuditEntryDetail?> GetAsync(ClaimsPrincipal reader, long id, CancellationToken cancellationToken)
+    public async Task<AuditEntryDetail?> GetAsync(long id, CancellationToken cancellationToken)
     {
-        var visible = await VisibleAsync(reader, cancellationToken);
+        var visible = await VisibleAsync(cancellationToken);
         if (visible is null)
         {
             return null;
@@ -131,22 +130,19 @@ public sealed class AuditQuery(PortalDbContext db)
         return new AuditEntryDetail((await SummarizeAsync([entry], cancellationToken))[0], entry.Before, entry.After);
     }
 
-    /// <summary>The entries the reader may see, or null for none at all (a user in no project).</summary>
-    private async Task<IQueryable<AuditEntry>?> VisibleAsync(ClaimsPrincipal reader, CancellationToken cancellationToken)
+    /// <summary>
+    /// The entries the actor may see, or null for none at all: everything for an unrestricted admin; otherwise only the
+    /// entries of visible projects (a token restricted to one project sees that project's alone, never global ones).
+    /// </summary>
+    private async Task<IQueryable<AuditEntry>?> VisibleAsync(CancellationToken cancellationToken)
     {
         var entries = db.Set<AuditEntry>().AsNoTracking();
-        if (reader.IsInRole(PortalRoles.Admin))
+        // A handful of ids: reading them first keeps the page query a plain IN list over the (ProjectId, At) index.
+        var projectIds = (await access.VisibleProjectIdsAsync(cancellationToken))?.Select(id => (Guid?)id).ToList();
+        if (projectIds is null)
         {
             return entries;
         }
-        var userId = reader.FindFirstValue(ClaimTypes.NameIdentifier);
-        if (userId is null)
-        {
-            return null;
-        }
-        // A handful of ids: reading them first keeps the page query a plain IN list over the (ProjectId, At) index.
-        var projectIds = await db.ProjectMemberships.Where(m => m.UserId == userId)
-            .Select(m => (Guid?)m.ProjectId).ToListAsync(cancellationToken);
         return projectIds.Count == 0 ? null : entries.Where(e => projectIds.Contains(e.ProjectId));
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
@@ -19,14 +20,21 @@ public sealed record FlavorProviderDetails(
 /// The flavors (Poppy's <c>/v1.0/flavors</c>): named sets of provider accounts that services are provisioned to. Global,
 /// changed by administrators; the admin pages and the REST API both go through here.
 /// </summary>
-public sealed class FlavorCatalog(PortalDbContext db, AuditLog auditLog, TimeProvider clock)
+public sealed class FlavorCatalog(PortalDbContext db, AccessPolicy access, AuditLog auditLog, TimeProvider clock)
 {
     private IQueryable<Flavor> Flavors => db.Set<Flavor>();
 
-    public Task<IReadOnlyList<FlavorDetails>> ListAsync(CancellationToken cancellationToken) => DescribeAsync(Flavors, cancellationToken);
+    public Task<IReadOnlyList<FlavorDetails>> ListAsync(CancellationToken cancellationToken)
+    {
+        access.RequireSignedIn();
+        return DescribeAsync(Flavors, cancellationToken);
+    }
 
-    public async Task<FlavorDetails?> FindAsync(string id, CancellationToken cancellationToken) =>
-        (await DescribeAsync(Flavors.Where(f => f.Id == id), cancellationToken)).SingleOrDefault();
+    public async Task<FlavorDetails?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        access.RequireSignedIn();
+        return (await DescribeAsync(Flavors.Where(f => f.Id == id), cancellationToken)).SingleOrDefault();
+    }
 
     private static async Task<IReadOnlyList<FlavorDetails>> DescribeAsync(IQueryable<Flavor> selection, CancellationToken cancellationToken) =>
         await selection.AsNoTracking()
@@ -43,6 +51,7 @@ public sealed class FlavorCatalog(PortalDbContext db, AuditLog auditLog, TimePro
     /// </summary>
     public async Task<ChangeResult<FlavorDetails>> CreateAsync(FlavorSpec spec, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var accounts = await db.Set<ProviderAccount>().AsNoTracking()
             .ToDictionaryAsync(a => a.Name, a => a.Id, StringComparer.Ordinal, cancellationToken);
         var errors = FlavorRules.Check(spec, accounts.ContainsKey);
@@ -89,6 +98,7 @@ public sealed class FlavorCatalog(PortalDbContext db, AuditLog auditLog, TimePro
     /// <summary>Deletes a flavor; <see cref="ChangeResult.NotFound"/> for an id that does not exist.</summary>
     public async Task<ChangeResult> DeleteAsync(string id, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var flavor = await Flavors.Include(f => f.Providers).ThenInclude(p => p.ProviderAccount)
             .SingleOrDefaultAsync(f => f.Id == id, cancellationToken);
         if (flavor is null)

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Users;
 
@@ -9,18 +10,24 @@ namespace Poppy.Portal.Core.Features.Projects;
 public sealed record ProjectSummary(Guid Id, string Name, string Description, int MemberCount);
 
 /// <summary>Projects and who may see them. Administrators see every project; everyone else their memberships.</summary>
-public sealed partial class ProjectDirectory(PortalDbContext db, AuditLog auditLog, TimeProvider clock)
+public sealed partial class ProjectDirectory(PortalDbContext db, AccessPolicy access, AuditLog auditLog, TimeProvider clock)
 {
     /// <summary>Poppy's X-Project-ID pattern, kept URL- and header-safe.</summary>
     [GeneratedRegex("^[a-zA-Z0-9_.-]{1,64}$")]
     private static partial Regex ProjectNamePattern();
 
-    public Task<IReadOnlyList<ProjectSummary>> ListAllAsync(CancellationToken cancellationToken) =>
-        SummarizeAsync(db.Projects, cancellationToken);
+    public Task<IReadOnlyList<ProjectSummary>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        access.RequireGlobalAdmin();
+        return SummarizeAsync(db.Projects, cancellationToken);
+    }
 
-    /// <summary>The projects this user may work in, by name.</summary>
-    public Task<IReadOnlyList<ProjectSummary>> ListVisibleAsync(string userId, bool isAdmin, CancellationToken cancellationToken) =>
-        SummarizeAsync(isAdmin ? db.Projects : db.Projects.Where(p => p.Members.Any(m => m.UserId == userId)), cancellationToken);
+    /// <summary>The projects the acting user may work in, by name (one, for a token restricted to it).</summary>
+    public async Task<IReadOnlyList<ProjectSummary>> ListVisibleAsync(CancellationToken cancellationToken)
+    {
+        var visible = await access.VisibleProjectIdsAsync(cancellationToken);
+        return await SummarizeAsync(visible is null ? db.Projects : db.Projects.Where(p => visible.Contains(p.Id)), cancellationToken);
+    }
 
     private static async Task<IReadOnlyList<ProjectSummary>> SummarizeAsync(IQueryable<Project> selection, CancellationToken cancellationToken) =>
         await selection.AsNoTracking()
@@ -28,16 +35,16 @@ public sealed partial class ProjectDirectory(PortalDbContext db, AuditLog auditL
             .Select(p => new ProjectSummary(p.Id, p.Name, p.Description, p.Members.Count))
             .ToListAsync(cancellationToken);
 
-    public async Task<bool> CanAccessAsync(string userId, bool isAdmin, Guid projectId, CancellationToken cancellationToken) =>
-        isAdmin
-            ? await db.Projects.AnyAsync(p => p.Id == projectId, cancellationToken)
-            : await db.ProjectMemberships.AnyAsync(m => m.UserId == userId && m.ProjectId == projectId, cancellationToken);
-
-    public Task<Project?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
-        db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == name, cancellationToken);
+    /// <summary>A project the actor may see, by name; null for an unknown one and for one that is not theirs alike.</summary>
+    public async Task<Project?> FindByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Name == name, cancellationToken);
+        return project is not null && await access.CanSeeProjectAsync(project.Id, cancellationToken) ? project : null;
+    }
 
     public async Task<(Project? Project, Result Result)> CreateAsync(string name, string description, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         name = name.Trim();
         if (!ProjectNamePattern().IsMatch(name))
         {

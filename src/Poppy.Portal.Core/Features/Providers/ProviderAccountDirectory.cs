@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Validation;
@@ -26,7 +27,7 @@ public sealed record ProviderAccountSpec(
 /// <see cref="GetCredentialsAsync"/>, for the drivers.
 /// </summary>
 public sealed class ProviderAccountDirectory(
-    PortalDbContext db, AuditLog auditLog, IDataProtectionProvider dataProtection, TimeProvider clock)
+    PortalDbContext db, AccessPolicy access, AuditLog auditLog, IDataProtectionProvider dataProtection, TimeProvider clock)
 {
     /// <summary>Versioned so a future change of the stored format can keep reading the old one under its own purpose.</summary>
     public const string CredentialsPurpose = "Poppy.ProviderAccounts.Credentials.v1";
@@ -35,14 +36,24 @@ public sealed class ProviderAccountDirectory(
 
     private IQueryable<ProviderAccount> Accounts => db.Set<ProviderAccount>();
 
-    public Task<IReadOnlyList<ProviderAccountSummary>> ListAsync(CancellationToken cancellationToken) =>
-        SummarizeAsync(Accounts, cancellationToken);
+    // Everyone signed in sees the accounts (masked); only global admins read or change their credentials.
+    public Task<IReadOnlyList<ProviderAccountSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        access.RequireSignedIn();
+        return SummarizeAsync(Accounts, cancellationToken);
+    }
 
-    public async Task<ProviderAccountSummary?> FindAsync(Guid id, CancellationToken cancellationToken) =>
-        (await SummarizeAsync(Accounts.Where(a => a.Id == id), cancellationToken)).SingleOrDefault();
+    public async Task<ProviderAccountSummary?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        access.RequireSignedIn();
+        return (await SummarizeAsync(Accounts.Where(a => a.Id == id), cancellationToken)).SingleOrDefault();
+    }
 
-    public async Task<ProviderAccountSummary?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
-        (await SummarizeAsync(Accounts.Where(a => a.Name == name), cancellationToken)).SingleOrDefault();
+    public async Task<ProviderAccountSummary?> FindByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        access.RequireSignedIn();
+        return (await SummarizeAsync(Accounts.Where(a => a.Name == name), cancellationToken)).SingleOrDefault();
+    }
 
     private async Task<IReadOnlyList<ProviderAccountSummary>> SummarizeAsync(IQueryable<ProviderAccount> selection, CancellationToken cancellationToken) =>
         await selection.AsNoTracking()
@@ -56,6 +67,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>The unprotected credentials, by <see cref="CredentialField.Key"/>, for the drivers; null for an unknown account.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> GetCredentialsAsync(Guid accountId, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var protectedCredentials = await Accounts.Where(a => a.Id == accountId).Select(a => a.ProtectedCredentials).SingleOrDefaultAsync(cancellationToken);
         return protectedCredentials is null ? null : Unprotect(protectedCredentials);
     }
@@ -66,6 +78,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>The credentials that are not secret (region, alias), to show on the edit form; empty when they cannot be read.</summary>
     public async Task<IReadOnlyDictionary<string, string>> GetVisibleCredentialsAsync(Guid accountId, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var account = await Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
         if (account is null || TryUnprotect(account.ProtectedCredentials) is not { } credentials)
         {
@@ -78,6 +91,7 @@ public sealed class ProviderAccountDirectory(
 
     public async Task<ChangeResult<ProviderAccountSummary>> CreateAsync(ProviderAccountSpec spec, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var name = spec.Name?.Trim() ?? "";
         var endpoint = spec.ApiEndpoint?.Trim() ?? "";
         var errors = await CheckAsync(name, spec.Kind, endpoint, accountId: null, cancellationToken);
@@ -113,6 +127,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>Changes name, kind, endpoint and the credentials that were entered; empty credential fields keep their value.</summary>
     public async Task<ChangeResult<ProviderAccountSummary>> UpdateAsync(Guid id, ProviderAccountSpec spec, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var account = await Accounts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         if (account is null)
         {
@@ -154,6 +169,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>A disabled account stays in its flavors but is not provisioned to (the provisioning feature honours it).</summary>
     public async Task<ChangeResult> SetEnabledAsync(Guid id, bool enabled, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var account = await Accounts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         if (account is null)
         {
@@ -176,6 +192,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>Deletes an account no flavor uses; while flavors use it, says which.</summary>
     public async Task<ChangeResult> DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var account = await Accounts.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
         if (account is null)
         {

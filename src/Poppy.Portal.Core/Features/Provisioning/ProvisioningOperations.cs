@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Validation;
@@ -9,12 +10,20 @@ namespace Poppy.Portal.Core.Features.Provisioning;
 /// <summary>Which operations the jobs page lists.</summary>
 public enum JobListFilter { Active, Running, Queued, Failed, All }
 
-/// <summary>What the portal shows and does with provisioning operations: a service's progress, the jobs page, retries.</summary>
-public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, ProvisioningScheduler scheduler, TimeProvider clock)
+/// <summary>
+/// What the portal shows and does with provisioning operations: a service's progress, the jobs page, retries. Each
+/// operation sees only the acting user's projects (<see cref="AccessPolicy"/>).
+/// </summary>
+public sealed class ProvisioningOperations(PortalDbContext db, AccessPolicy access, AuditLog audit, ProvisioningScheduler scheduler, TimeProvider clock)
 {
     /// <summary>The latest operation of each provider for configuration changes, and the service's recent purges.</summary>
     public async Task<ServiceProgress> ForServiceAsync(Guid serviceId, CancellationToken cancellationToken)
     {
+        var projectId = await db.Set<CdnService>().Where(s => s.Id == serviceId).Select(s => (Guid?)s.ProjectId).FirstOrDefaultAsync(cancellationToken);
+        if (projectId is null || !await access.CanSeeProjectAsync(projectId.Value, cancellationToken))
+        {
+            return new ServiceProgress([], []);
+        }
         var operations = await db.Set<ProvisioningOperation>().AsNoTracking().Include(o => o.Purge)
             .Where(o => o.ServiceId == serviceId).OrderByDescending(o => o.Id).Take(200).ToListAsync(cancellationToken);
         var changes = operations.Where(o => o.Kind != OperationKind.Purge)
@@ -25,27 +34,28 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
 
     /// <summary>
     /// A service with its providers' states for the live progress view, archived ones included (so the view can tell
-    /// the page that the service is gone); null when there is no such service at all.
+    /// the page that the service is gone); null when there is no such service the actor may see.
     /// </summary>
-    public Task<CdnService?> FindServiceAsync(Guid serviceId, CancellationToken cancellationToken) =>
-        db.Set<CdnService>().AsNoTracking().Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == serviceId, cancellationToken);
+    public async Task<CdnService?> FindServiceAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        var service = await db.Set<CdnService>().AsNoTracking().Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == serviceId, cancellationToken);
+        return service is not null && await access.CanSeeProjectAsync(service.ProjectId, cancellationToken) ? service : null;
+    }
 
-    /// <summary>One operation, for checking who may retry it before <see cref="RetryAsync"/>.</summary>
-    public Task<ProvisioningOperation?> FindAsync(long operationId, CancellationToken cancellationToken) =>
-        db.Set<ProvisioningOperation>().AsNoTracking().FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken);
+    /// <summary>One operation the actor may see, or null.</summary>
+    public async Task<ProvisioningOperation?> FindAsync(long operationId, CancellationToken cancellationToken)
+    {
+        var operation = await db.Set<ProvisioningOperation>().AsNoTracking().FirstOrDefaultAsync(o => o.Id == operationId, cancellationToken);
+        return operation is not null && await access.CanSeeProjectAsync(operation.ProjectId, cancellationToken) ? operation : null;
+    }
 
     /// <summary>
-    /// Operations for the jobs page, newest first, limited to <paramref name="projectIds"/> (null: every project, for
-    /// administrators). "Active" is running, retrying and queued work.
+    /// Operations for the jobs page, newest first, in the projects the actor may see. "Active" is running, retrying and
+    /// queued work.
     /// </summary>
-    public async Task<IReadOnlyList<ProvisioningOperation>> ListAsync(JobListFilter filter, IReadOnlyCollection<Guid>? projectIds, int limit,
-        CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ProvisioningOperation>> ListAsync(JobListFilter filter, int limit, CancellationToken cancellationToken)
     {
-        var query = db.Set<ProvisioningOperation>().AsNoTracking();
-        if (projectIds is not null)
-        {
-            query = query.Where(o => projectIds.Contains(o.ProjectId));
-        }
+        var query = await VisibleAsync(cancellationToken);
         query = filter switch
         {
             JobListFilter.Active => query.Where(o => ProvisioningOperation.PendingStates.Contains(o.State)),
@@ -58,13 +68,9 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
     }
 
     /// <summary>Counts for the jobs page's tabs.</summary>
-    public async Task<JobCounts> CountAsync(IReadOnlyCollection<Guid>? projectIds, CancellationToken cancellationToken)
+    public async Task<JobCounts> CountAsync(CancellationToken cancellationToken)
     {
-        var query = db.Set<ProvisioningOperation>().AsNoTracking();
-        if (projectIds is not null)
-        {
-            query = query.Where(o => projectIds.Contains(o.ProjectId));
-        }
+        var query = await VisibleAsync(cancellationToken);
         var counts = await query.Where(o => o.State != OperationState.Succeeded && o.State != OperationState.Cancelled)
             .GroupBy(o => o.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Of(OperationState state) => counts.FirstOrDefault(c => c.Key == state)?.Count ?? 0;
@@ -77,6 +83,7 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
     /// </summary>
     public async Task<ChangeResult> RetryAsync(Guid projectId, long operationId, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
         var operation = await db.Set<ProvisioningOperation>().FirstOrDefaultAsync(o => o.Id == operationId && o.ProjectId == projectId, cancellationToken);
         if (operation is null)
         {
@@ -119,6 +126,13 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
         await db.SaveChangesAsync(cancellationToken);
         await scheduler.ScheduleAsync(service.Id, at: null, cancellationToken);
         return ChangeResult.Ok;
+    }
+
+    private async Task<IQueryable<ProvisioningOperation>> VisibleAsync(CancellationToken cancellationToken)
+    {
+        var query = db.Set<ProvisioningOperation>().AsNoTracking();
+        var projectIds = await access.VisibleProjectIdsAsync(cancellationToken);
+        return projectIds is null ? query : query.Where(o => projectIds.Contains(o.ProjectId));
     }
 }
 

@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.EntityFrameworkCore.Storage;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Provisioning;
@@ -13,17 +15,20 @@ namespace Poppy.Portal.Core.Features.Services;
 
 /// <summary>
 /// The application service for CDN services, called by the REST API and the portal pages alike. Every method is scoped
-/// to one project; changes record the desired state, set each provider of the flavor in progress, queue one
+/// to one project, and refuses what the acting user may not do there (<see cref="AccessPolicy"/>); changes record the desired state, set each provider of the flavor in progress, queue one
 /// provisioning operation per provider in the same transaction, and are audited. The provisioning job does the rest.
 /// </summary>
-public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, ProvisioningScheduler scheduler, TimeProvider clock,
-    IOptions<ServiceOptions> options, ILogger<ServiceCatalog> logger)
+public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy access, AuditLog audit, ProvisioningScheduler scheduler,
+    TimeProvider clock, IOptions<ServiceOptions> options, ILogger<ServiceCatalog> logger)
 {
     private readonly ServiceOptions _options = options.Value;
 
     /// <summary>A live (not archived) service of the project with its provider states, or null.</summary>
-    public Task<CdnService?> FindAsync(Guid projectId, Guid id, CancellationToken cancellationToken) =>
-        Live(projectId).AsNoTracking().Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+    public async Task<CdnService?> FindAsync(Guid projectId, Guid id, CancellationToken cancellationToken)
+    {
+        await access.RequireProjectAsync(projectId, ProjectRight.Read, cancellationToken);
+        return await Live(projectId).AsNoTracking().Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+    }
 
     /// <summary>
     /// Poppy's paging: services after <paramref name="marker"/> in creation order. An unknown marker (never a service of
@@ -31,6 +36,7 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
     /// </summary>
     public async Task<IReadOnlyList<CdnService>> ListPageAsync(Guid projectId, Guid? marker, int limit, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Read, cancellationToken);
         var after = 0L;
         if (marker is { } markerId)
         {
@@ -51,6 +57,7 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
     /// <summary>The portal's list: search in names and domains, filters, sorting and numbered pages.</summary>
     public async Task<ServiceSearchResult> SearchAsync(Guid projectId, ServiceQuery query, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Read, cancellationToken);
         var services = Live(projectId);
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
@@ -89,12 +96,18 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
 
     public async Task<CatalogResult> CreateAsync(Guid projectId, ServiceSpec spec, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
         (spec, var flavor, var invalid) = await CheckAsync(spec, isCreate: true, cancellationToken);
         if (invalid is not null)
         {
             return invalid;
         }
-        var limit = await GetLimitAsync(projectId, cancellationToken);
+
+        // The limit is counted and the service inserted in one transaction that holds the project's lock, so concurrent
+        // creates cannot all see room for one more.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await LockProjectAsync(projectId, cancellationToken);
+        var limit = await ReadLimitAsync(projectId, cancellationToken);
         var count = await Live(projectId).CountAsync(s => s.Status != ServiceStatus.DeleteInProgress, cancellationToken);
         if (count >= limit)
         {
@@ -116,12 +129,13 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
         Apply(service, spec, flavor!, now, ProviderStatus.DeployInProgress);
         db.Add(service);
         audit.Record(projectId, AuditEntityTypes.Service, service.Id.ToString(), "create", $"Created service {spec.Name}", after: service.Document);
-        return await SaveAsync(service, spec, cancellationToken);
+        return await SaveAsync(service, spec, cancellationToken, transaction);
     }
 
     /// <summary>Replaces the configuration of a deployed or failed service (the forms, and PATCH after applying the patch).</summary>
     public async Task<CatalogResult> UpdateAsync(Guid projectId, Guid id, ServiceSpec spec, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
         var service = await Live(projectId).Include(s => s.Domains).Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (service is null)
         {
@@ -152,6 +166,7 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
     /// <summary>Applies an RFC 6902 patch to the editable document, then updates as <see cref="UpdateAsync"/> does.</summary>
     public async Task<CatalogResult> PatchAsync(Guid projectId, Guid id, JsonElement patch, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
         var service = await FindAsync(projectId, id, cancellationToken);
         if (service is null)
         {
@@ -200,6 +215,7 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
     /// <summary>Deletes from every provider (Poppy: a second delete is accepted too).</summary>
     public async Task<CatalogResult> DeleteAsync(Guid projectId, Guid id, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
         var service = await Live(projectId).Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (service is null)
         {
@@ -220,6 +236,7 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
     /// <summary>Asks every provider to purge one path (or everything); only a deployed service can be purged.</summary>
     public async Task<CatalogResult> PurgeAsync(Guid projectId, Guid id, string? url, bool hard, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
         var service = await FindAsync(projectId, id, cancellationToken);
         if (service is null)
         {
@@ -243,6 +260,7 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
     /// <summary>Poppy's admin status override: marks every provider deployed or failed.</summary>
     public async Task<CatalogResult> SetStatusAsync(Guid projectId, Guid id, ProviderStatus status, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Administer, cancellationToken);
         var service = await Live(projectId).Include(s => s.Providers).FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (service is null)
         {
@@ -267,12 +285,31 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
         return await SaveAsync(service, spec: null, cancellationToken);
     }
 
-    public async Task<int> GetLimitAsync(Guid projectId, CancellationToken cancellationToken) =>
+    public async Task<int> GetLimitAsync(Guid projectId, CancellationToken cancellationToken)
+    {
+        await access.RequireProjectAsync(projectId, ProjectRight.Read, cancellationToken);
+        return await ReadLimitAsync(projectId, cancellationToken);
+    }
+
+    private async Task<int> ReadLimitAsync(Guid projectId, CancellationToken cancellationToken) =>
         await db.Set<ProjectServiceLimit>().Where(l => l.ProjectId == projectId).Select(l => (int?)l.MaxServices).FirstOrDefaultAsync(cancellationToken)
         ?? _options.DefaultServiceLimit;
 
+    /// <summary>
+    /// Serializes changes that must see the project's services as a whole. SQLite's transactions here begin IMMEDIATE,
+    /// which already holds the database's write lock; PostgreSQL locks the project's row until the transaction ends.
+    /// </summary>
+    private async Task LockProjectAsync(Guid projectId, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($@"SELECT 1 FROM ""Projects"" WHERE ""Id"" = {projectId} FOR UPDATE", cancellationToken);
+        }
+    }
+
     public async Task SetLimitAsync(Guid projectId, int limit, CancellationToken cancellationToken)
     {
+        await access.RequireProjectAsync(projectId, ProjectRight.Administer, cancellationToken);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         var row = await db.Set<ProjectServiceLimit>().FindAsync([projectId], cancellationToken);
         var before = row?.MaxServices ?? _options.DefaultServiceLimit;
@@ -403,11 +440,17 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
         service.Status = ServiceStatuses.Derive(service.Providers.Select(p => p.Status).ToList());
     }
 
-    private async Task<CatalogResult> SaveAsync(CdnService service, ServiceSpec? spec, CancellationToken cancellationToken)
+    private async Task<CatalogResult> SaveAsync(CdnService service, ServiceSpec? spec, CancellationToken cancellationToken,
+        IDbContextTransaction? transaction = null)
     {
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            if (transaction is not null)
+            {
+                // Committed before scheduling: the scheduler writes through its own connection.
+                await transaction.CommitAsync(cancellationToken);
+            }
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -416,7 +459,12 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
         }
         catch (DbUpdateException) when (spec is not null)
         {
-            // Another request claimed one of the domains between our check and the insert.
+            // Another request claimed one of the domains between our check and the insert. (PostgreSQL refuses every
+            // further statement of a failed transaction: end it before looking.)
+            if (transaction is not null)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+            }
             db.ChangeTracker.Clear();
             var names = spec.Domains.Select(d => d.Domain).ToList();
             var taken = await db.Set<ServiceDomain>().Where(d => names.Contains(d.Domain) && d.ServiceId != service.Id)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Projects;
 
@@ -23,13 +24,19 @@ public sealed record UserAuditSnapshot(string Email, string DisplayName, string 
 /// transaction that also holds its audit entry; a change that alters nothing records nothing.
 /// </summary>
 public sealed class UserAdministration(
-    UserManager<PortalUser> users, PortalDbContext db, AuditLog auditLog, TimeProvider clock)
+    UserManager<PortalUser> users, PortalDbContext db, AccessPolicy access, AuditLog auditLog, TimeProvider clock)
 {
-    public Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken) =>
-        SummarizeAsync(db.Users, cancellationToken);
+    public Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        access.RequireGlobalAdmin();
+        return SummarizeAsync(db.Users, cancellationToken);
+    }
 
-    public async Task<UserSummary?> FindAsync(string id, CancellationToken cancellationToken) =>
-        (await SummarizeAsync(db.Users.Where(u => u.Id == id), cancellationToken)).SingleOrDefault();
+    public async Task<UserSummary?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        access.RequireGlobalAdmin();
+        return (await SummarizeAsync(db.Users.Where(u => u.Id == id), cancellationToken)).SingleOrDefault();
+    }
 
     private async Task<IReadOnlyList<UserSummary>> SummarizeAsync(IQueryable<PortalUser> selection, CancellationToken cancellationToken)
     {
@@ -52,6 +59,7 @@ public sealed class UserAdministration(
 
     public async Task<Result> CreateAsync(NewUser request, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         if (!PortalRoles.IsKnown(request.Role))
         {
             return Result.Fail($"Unknown role '{request.Role}'.");
@@ -97,6 +105,7 @@ public sealed class UserAdministration(
 
     public async Task<Result> SetRoleAsync(string userId, string role, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         if (!PortalRoles.IsKnown(role))
         {
             return Result.Fail($"Unknown role '{role}'.");
@@ -134,7 +143,7 @@ public sealed class UserAdministration(
     }
 
     public Task<Result> SetDisabledAsync(string userId, bool disabled, CancellationToken cancellationToken) =>
-        AccountChangeTransaction.RunAsync(db, async () =>
+        AsAdmin(() => AccountChangeTransaction.RunAsync(db, async () =>
         {
             var user = await users.FindByIdAsync(userId);
             if (user is null)
@@ -156,11 +165,11 @@ public sealed class UserAdministration(
             user.IsDisabled = disabled;
             var updated = await users.UpdateAsync(user);
             return updated.Succeeded ? Result.From(await users.UpdateSecurityStampAsync(user)) : Result.From(updated);
-        }, cancellationToken);
+        }, cancellationToken));
 
     /// <summary>Lifts a lockout caused by repeated failed sign-ins.</summary>
     public Task<Result> UnlockAsync(string userId, CancellationToken cancellationToken) =>
-        AccountChangeTransaction.RunAsync(db, async () =>
+        AsAdmin(() => AccountChangeTransaction.RunAsync(db, async () =>
         {
             var user = await users.FindByIdAsync(userId);
             if (user is null)
@@ -172,11 +181,18 @@ public sealed class UserAdministration(
             auditLog.Record(null, AuditEntityTypes.User, userId, "unlock", $"Unlocked user {user.Email}", before, before with { LockedOut = false });
             var unlocked = await users.SetLockoutEndDateAsync(user, null);
             return unlocked.Succeeded ? Result.From(await users.ResetAccessFailedCountAsync(user)) : Result.From(unlocked);
-        }, cancellationToken);
+        }, cancellationToken));
+
+    private Task<Result> AsAdmin(Func<Task<Result>> change)
+    {
+        access.RequireGlobalAdmin();
+        return change();
+    }
 
     /// <summary>Makes the user a member of exactly these projects.</summary>
     public async Task<Result> SetProjectsAsync(string userId, IReadOnlyCollection<Guid> projectIds, CancellationToken cancellationToken)
     {
+        access.RequireGlobalAdmin();
         var projects = await ProjectNamesAsync(projectIds, cancellationToken);
         if (projects is null)
         {

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Poppy.Portal.Core;
 using Poppy.Portal.Core.Features.ApiTokens;
-using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
 
@@ -51,10 +51,10 @@ public static class TokenCommand
         }
 
         using var host = BuildHost(settings);
-        await using var scope = host.Services.CreateAsyncScope();
+        // The command line acts as the system, named in the audit log; the user it issues for is named by --user.
+        await using var scope = host.Services.CreateAsyncScope(Actor.System(AuditActor));
         var services = scope.ServiceProvider;
         await services.GetRequiredService<PortalDatabaseInitializer>().InitializeAsync(cancellationToken);
-        services.GetRequiredService<AuditLog>().FallbackActorName = AuditActor;
 
         var user = await services.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(arguments.Email);
         if (user is null)

@@ -1,8 +1,5 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Endpoints;
 using Poppy.Portal.Core.Features.Projects;
-using Poppy.Portal.Core.Features.Users;
-using Poppy.Portal.Web.Features.ApiTokens;
 
 namespace Poppy.Portal.Web.Features.Projects;
 
@@ -24,18 +21,12 @@ public sealed class CurrentProject(IHttpContextAccessor httpContextAccessor, Pro
     private async Task<ProjectContext> ResolveAsync(CancellationToken cancellationToken)
     {
         var context = httpContextAccessor.HttpContext ?? throw new InvalidOperationException("No HTTP request in progress.");
-        var user = context.User;
-        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
-        if (userId is null)
+        if (context.User.Identity?.IsAuthenticated != true)
         {
             return new ProjectContext([], null);
         }
-
-        var available = await projects.ListVisibleAsync(userId, user.IsInRole(PortalRoles.Admin), cancellationToken);
-        if (ApiTokenClaims.RestrictedProject(user) is { } restricted)
-        {
-            available = available.Where(p => p.Id == restricted.Id).ToList();
-        }
+        // The visible projects already honour an API token's restriction.
+        var available = await projects.ListVisibleAsync(cancellationToken);
         var chosen = Guid.TryParse(context.Request.Cookies[CookieName], out var id) ? available.FirstOrDefault(p => p.Id == id) : null;
         return new ProjectContext(available, chosen ?? available.FirstOrDefault());
     }

@@ -1,7 +1,5 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
-using Poppy.Portal.Core.Features.Projects;
-using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Features.Projects;
@@ -18,11 +16,9 @@ public static class ProjectEndpoints
     }
 
     private static async Task<IResult> SwitchAsync(
-        [FromForm] Guid projectId, [FromForm] string? returnUrl, HttpContext context, ProjectDirectory projects, CancellationToken cancellationToken)
+        [FromForm] Guid projectId, [FromForm] string? returnUrl, HttpContext context, AccessPolicy access, CancellationToken cancellationToken)
     {
-        var user = context.User;
-        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier)!;
-        if (!await projects.CanAccessAsync(userId, user.IsInRole(PortalRoles.Admin), projectId, cancellationToken))
+        if (!await access.CanSeeProjectAsync(projectId, cancellationToken))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "You are not a member of that project.");
         }

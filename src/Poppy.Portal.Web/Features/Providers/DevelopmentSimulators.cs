@@ -1,3 +1,4 @@
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Simulators;
@@ -63,7 +64,7 @@ public sealed class DevelopmentSimulators(
             logger.LogInformation("Using the CDN simulators at {Url}", simulatorsUrl);
         }
 
-        await using var scope = scopes.CreateAsyncScope();
+        await using var scope = scopes.CreateAsyncScope(Actor.System("development-simulators"));
         var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
         var providers = new List<FlavorProviderSpec>();
         foreach (var (name, kind, vendor, credentials, homepage) in Accounts(simulatorOptions))
