@@ -12,6 +12,7 @@ using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Tests.ApiTokens;
 using Poppy.Portal.Web.Tests.Services;
 
 namespace Poppy.Portal.Web.Tests.Authorization;
@@ -264,7 +265,7 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
             foreach (var (project, name) in new[] { (Alpha, PortalFactory.FirstProject), (Beta, "beta") })
             {
                 var service = await Portal.CreateServiceAsync(ServiceTestData.Spec("svc-" + name, $"www.{name}.matrix.test"), name);
-                await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
+                await using var scope = Portal.Services.CreateAsyncScope(Core.Features.Access.Actor.System());
                 var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
                 var operation = await db.Set<ProvisioningOperation>().Where(o => o.ServiceId == service).Select(o => o.Id).FirstAsync();
                 var audit = await db.Set<AuditEntry>().Where(e => e.ProjectId == project).Select(e => e.Id).FirstAsync();
