@@ -62,7 +62,8 @@ public sealed class CacheTierClient
         GetAsync(file, refresh: true, cancellationToken);
 
     /// <summary>The node's download link for the file: it redirects to the edge when the file is cached, else to the source.</summary>
-    public Uri BuildDownloadUrl(string file) => NodeUri("download/", file);
+    public Uri BuildDownloadUrl(string file) =>
+        IsFile(file) ? NodeUri("download/", file) : throw new ArgumentException($"'{file}' is not a relative file path.", nameof(file));
 
     private async Task<CacheFileStatus> GetAsync(string file, bool refresh, CancellationToken cancellationToken)
     {

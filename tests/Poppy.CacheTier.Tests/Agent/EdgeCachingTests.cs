@@ -98,7 +98,7 @@ public sealed class EdgeCachingTests(NodeFixture fixture)
         {
             Origin = "127.0.0.1",
             Port = images.Port,
-            Rules = [new PathRule { Name = "images", RequestUrl = "/images/*" }],
+            Rules = [new PathRule { Name = "images", RequestUrl = "/images/*" }, new PathRule { RequestUrl = "/odd/a;b,c!(d)$e+f&g=h@i:j~k%20l.txt" }],
             HostHeaderType = HostHeaderType.Custom,
             HostHeaderValue = "img.example.test",
         });
@@ -115,8 +115,10 @@ public sealed class EdgeCachingTests(NodeFixture fixture)
         Assert.Equal("site /index.html #1", (await Node.GetAsync(domain, "/index.html")).Body);
         Assert.Equal("site /images #1", (await Node.GetAsync(domain, "/images")).Body);
         Assert.Equal("viewer /app/login.php #1", (await Node.GetAsync(domain, "/app/login.php")).Body);
+        Assert.StartsWith("images /odd/", (await Node.GetAsync(domain, "/odd/a;b,c!(d)$e+f&g=h@i:j~k%20l.txt")).Body);
+        Assert.StartsWith("site /odd/", (await Node.GetAsync(domain, "/odd/a;b,c!(d)$e+f&g=h@i:j~k%20lXtxt")).Body);
 
-        Assert.Equal(["img.example.test"], images.HostHeaders);
+        Assert.Equal(["img.example.test", "img.example.test"], images.HostHeaders);
         Assert.All(site.HostHeaders, h => Assert.Equal($"127.0.0.1:{site.Port}", h));
         Assert.Equal([domain], viewerHost.HostHeaders);
     }
