@@ -112,6 +112,7 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
                     location = {{GenerationPath}} {
                         allow 127.0.0.0/8;
                         allow ::1;
+                        allow {{Edge.Address}};
                         deny all;
                         default_type text/plain;
                         return 200 "{{generation}}";

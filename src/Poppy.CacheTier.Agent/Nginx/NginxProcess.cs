@@ -107,8 +107,8 @@ internal sealed partial class NginxProcess(NodeLayout layout, NginxOptions optio
     /// <summary>Waits until the master has gone (after stop/quit).</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < timeout)
         {
             if (RunningPid() is not { } pid || !File.Exists($"/proc/{pid}/stat"))
             {

@@ -378,10 +378,10 @@ public sealed partial class CacheNode : IAsyncDisposable
     /// </summary>
     private async Task<bool> WaitForGenerationAsync(string generation, IReadOnlySet<int> oldWorkers, CancellationToken cancellationToken)
     {
-        var deadline = clock.GetUtcNow() + options.Nginx.ReloadTimeout;
+        var started = clock.GetTimestamp();
         var probe = new Uri(Edge.LocalUrl, NginxConfigRenderer.GenerationPath);
         var generationSeen = false;
-        while (clock.GetUtcNow() < deadline)
+        while (clock.GetElapsedTime(started) < options.Nginx.ReloadTimeout)
         {
             if (generationSeen)
             {
