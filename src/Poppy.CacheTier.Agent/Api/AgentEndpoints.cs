@@ -19,7 +19,7 @@ internal static class AgentEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api");
+        var api = app.MapGroup("/api").WithMetadata(new RequiresNodeToken());
         api.MapGet("/node", (CacheNode node, EdgeFiles files) => Json(new
         {
             nginx_version = node.NginxVersion,

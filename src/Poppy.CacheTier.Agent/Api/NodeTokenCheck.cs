@@ -16,10 +16,13 @@ internal sealed class NodeTokenCheck(string token)
     public bool Accepts(string? presented) =>
         presented is not null && CryptographicOperations.FixedTimeEquals(expected, SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
 
+    /// <summary>Runs after routing: an endpoint of the API group (marked <see cref="RequiresNodeToken"/>) is refused
+    /// however its path was spelled, and so is every other path under <c>/api</c>.</summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
-            && !Accepts(context.Request.Headers[AgentOptions.TokenHeader].FirstOrDefault()))
+        var protectedRequest = context.GetEndpoint()?.Metadata.GetMetadata<RequiresNodeToken>() is not null
+            || context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
+        if (protectedRequest && !Accepts(context.Request.Headers[AgentOptions.TokenHeader].FirstOrDefault()))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             await context.Response.WriteAsJsonAsync(
@@ -29,3 +32,6 @@ internal sealed class NodeTokenCheck(string token)
         await next(context);
     }
 }
+
+/// <summary>Marks the endpoints that need the node token.</summary>
+internal sealed class RequiresNodeToken;

@@ -44,8 +44,8 @@ public static class AgentHosting
     public static WebApplication MapCacheTierAgent(this WebApplication app)
     {
         var check = new NodeTokenCheck(app.Services.GetRequiredService<AgentOptions>().Token);
-        app.Use(check.InvokeAsync);
         app.UseRouting();
+        app.Use(check.InvokeAsync);
         AgentEndpoints.Map(app);
         return app;
     }

@@ -32,6 +32,11 @@ public sealed class ConfigurationApiTests(NodeFixture fixture)
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
         Assert.Null(Node.Host.Node.Find("sneaky"));
+        foreach (var spelling in new[] { "API/node", "api/node/", "%61pi/node", "api/%6eode", "public/../api/node" })
+        {
+            using var respelled = await Node.Public.GetAsync(spelling);
+            Assert.Equal(HttpStatusCode.Unauthorized, respelled.StatusCode);
+        }
 
         using var authorized = await Node.Api.GetAsync("api/node");
         Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);

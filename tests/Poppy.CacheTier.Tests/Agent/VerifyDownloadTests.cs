@@ -15,7 +15,7 @@ public sealed class VerifyDownloadTests(NodeFixture fixture)
     public async Task Fifty_concurrent_verifies_of_an_uncached_file_cause_exactly_one_origin_fetch()
     {
         await using var origin = await LoopbackOrigin.StartAsync();
-        origin.Delay = TimeSpan.FromMilliseconds(800); // every verify arrives while the one fetch is on its way
+        origin.Delay = TimeSpan.FromSeconds(1.5); // the verifies arrive while the one fetch is on its way
         var id = TestNode.NewServiceId("flight");
         await Node.ApplyAsync(id, TestNode.Service(TestNode.NewDomain("flight"), origin));
         var fetchesBefore = Node.Host.Files.FetchesStarted;
@@ -29,10 +29,12 @@ public sealed class VerifyDownloadTests(NodeFixture fixture)
 
         Assert.All(answers, a =>
         {
-            Assert.False(a["available"]!.GetValue<bool>());
             Assert.Equal("releases/big.bin", a["file"]!.GetValue<string>());
             Assert.False(a["error"]!.GetValue<bool>());
         });
+        // Callers that found it uncached each had to start a fetch or join the one in flight (nearly all of the 50
+        // here; a caller a loaded machine delays past the fetch finds it cached instead).
+        Assert.True(answers.Count(a => !a["available"]!.GetValue<bool>()) > 1);
         var available = await VerifyUntilAsync(id, "releases/big.bin", a => a["available"]!.GetValue<bool>());
         Assert.Null(available["error_msg"]);
         Assert.Equal(1, origin.RequestsFor("/releases/big.bin"));
