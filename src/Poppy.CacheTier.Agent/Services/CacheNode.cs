@@ -113,6 +113,7 @@ public sealed partial class CacheNode : IAsyncDisposable
             }
             catch (JsonException)
             {
+                // logged below; the file stays, so a fixed agent can still read it
             }
             LogStoredServiceUnreadable(logger, file);
         }
