@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test. Installs the Debian packages the tests need when they are missing
-# (Chromium for browser tests, PostgreSQL for the schema tests), then `dotnet test` on the solution.
+# (Chromium for browser tests, PostgreSQL for the schema tests, nginx with njs for the cache tier), then `dotnet test`
+# on the solution.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] || missing+=(libnginx-mod-http-js)  # the cache tier's Age header
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test prerequisites: ${missing[*]}"
   sudo_cmd=""

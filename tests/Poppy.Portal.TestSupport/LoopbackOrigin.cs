@@ -30,6 +30,9 @@ public sealed class LoopbackOrigin : IAsyncDisposable
     /// <summary>When set, every request answers 500 (an origin in trouble).</summary>
     public bool Failing { get; set; }
 
+    /// <summary>How long every answer waits before it is sent (an origin that is slow to serve a file).</summary>
+    public TimeSpan Delay { get; set; }
+
     public IReadOnlyCollection<string> HostHeaders => hosts;
 
     public int RequestsFor(string pathAndQuery) => counts.GetValueOrDefault(pathAndQuery);
@@ -49,6 +52,10 @@ public sealed class LoopbackOrigin : IAsyncDisposable
             var key = http.Request.Path.Value + http.Request.QueryString.Value;
             var n = origin.counts.AddOrUpdate(key, 1, (_, c) => c + 1);
             origin.hosts.Enqueue(http.Request.Host.Value ?? "");
+            if (origin.Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(origin.Delay, http.RequestAborted);
+            }
             if (origin.Failing)
             {
                 http.Response.StatusCode = StatusCodes.Status500InternalServerError;

@@ -1,0 +1,77 @@
+using Poppy.CacheTier.Agent;
+using Poppy.CacheTier.Agent.Nginx;
+using Poppy.CacheTier.Agent.Services;
+using Poppy.CacheTier.Tests.Infrastructure;
+
+namespace Poppy.CacheTier.Tests.Agent;
+
+/// <summary>What the renderer writes: nothing of a document can become nginx syntax.</summary>
+public sealed class RenderingTests
+{
+    [Theory]
+    [InlineData("/images/*", "^/images/.*$")]
+    [InlineData("*.jpg", @"^.*\x2ejpg$")]
+    [InlineData("/a%20b%2A.txt", @"^/a\x20b\x2a\x2etxt$")] // an escaped star is a star in the path, not a wildcard
+    [InlineData("/caf%C3%A9", @"^/caf\xc3\xa9$")]
+    public void A_path_pattern_becomes_an_anchored_regex_over_the_decoded_uri(string pattern, string regex) =>
+        Assert.Equal(regex, PathPattern.ToRegex(pattern));
+
+    [Fact]
+    public void Every_character_a_pattern_may_hold_is_written_as_a_letter_digit_slash_or_hex_escape()
+    {
+        const string allowed = "/abcXYZ019_-.*$~@:+&=%22,;!()";
+        var regex = PathPattern.ToRegex(allowed);
+        Assert.Matches(@"^\^([A-Za-z0-9/_-]|\.\*|\\x[0-9a-f]{2})*\$$", regex);
+        Assert.DoesNotContain('"', regex);
+        Assert.DoesNotContain(';', regex);
+        Assert.DoesNotContain('{', regex);
+    }
+
+    [Theory]
+    [InlineData("a.test; include /etc/passwd")]
+    [InlineData("a.test\n}")]
+    [InlineData("A.TEST")]
+    [InlineData("a\"b.test")]
+    public void A_domain_that_is_not_a_plain_host_name_is_refused(string domain)
+    {
+        var config = new ServiceConfig { Domains = [new DomainConfig { Domain = domain }], Origins = [new OriginConfig { Origin = "127.0.0.1" }] };
+        Assert.Contains("domains[0].domain", ServiceConfigValidator.Validate("svc", config).Keys);
+    }
+
+    [Theory]
+    [InlineData("/a b")]
+    [InlineData("/a\"b")]
+    [InlineData("/a{1}")]
+    [InlineData("/a%zz")]
+    [InlineData("/a\\x")]
+    [InlineData("relative")]
+    public void A_request_url_outside_the_pattern_characters_is_refused(string url)
+    {
+        var config = new ServiceConfig
+        {
+            Domains = [new DomainConfig { Domain = "a.test" }],
+            Origins = [new OriginConfig { Origin = "127.0.0.1", Rules = [new PathRule { RequestUrl = url }] }],
+        };
+        Assert.Contains("origins[0].rules[0].request_url", ServiceConfigValidator.Validate("svc", config).Keys);
+    }
+
+    [Fact]
+    public void Rule_and_restriction_names_reach_the_configuration_only_as_sanitized_comments()
+    {
+        using var folder = new TempDirectory("poppy-render");
+        var options = new AgentOptions { Token = TestNode.Token, Directory = folder.Path, EdgeListen = "127.0.0.1:8080" };
+        var renderer = new NginxConfigRenderer(new NodeLayout(folder.Path), options, new NginxFeatures(AgeHeader: false, CountryRangesFile: null));
+        var config = new ServiceConfig
+        {
+            Domains = [new DomainConfig { Domain = "a.test" }],
+            Origins = [new OriginConfig { Origin = "127.0.0.1" }],
+            Caching = [new CachingRuleConfig { Name = "x\"; } server { listen 1; #", Ttl = 5 }],
+        };
+        Assert.Empty(ServiceConfigValidator.Validate("svc", config));
+
+        var text = renderer.RenderService("svc", config).Text;
+
+        Assert.Contains("# caching rule: x__ _ server _ listen 1_ _, 5 s", text);
+        Assert.DoesNotContain("listen 1;", text);
+    }
+}
