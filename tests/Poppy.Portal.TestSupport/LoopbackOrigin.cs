@@ -25,7 +25,9 @@ public sealed class LoopbackOrigin : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public Uri Url => new($"http://127.0.0.1:{Port}/");
+    public IPAddress Address { get; private set; } = IPAddress.Loopback;
+
+    public Uri Url => new($"http://{Address}:{Port}/");
 
     /// <summary>When set, every request answers 500 (an origin in trouble).</summary>
     public bool Failing { get; set; }
@@ -40,10 +42,12 @@ public sealed class LoopbackOrigin : IAsyncDisposable
     public void SetHeaders(string path, params (string Name, string Value)[] values) => headers[path] = values;
 
     /// <param name="name">Starts each answer, so a test with several origins sees which one served.</param>
-    public static async Task<LoopbackOrigin> StartAsync(string name = "origin")
+    /// <param name="endpoint">Where to listen; default 127.0.0.1 on a free port. (The portal accepts origins on port 80
+    /// or 443 only: a test that provisions through it listens on port 80 of an address of its own in 127.0.0.0/8.)</param>
+    public static async Task<LoopbackOrigin> StartAsync(string name = "origin", IPEndPoint? endpoint = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(endpoint ?? new IPEndPoint(IPAddress.Loopback, 0)));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var origin = new LoopbackOrigin(app);
@@ -73,6 +77,7 @@ public sealed class LoopbackOrigin : IAsyncDisposable
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         origin.Port = new Uri(address).Port;
+        origin.Address = endpoint?.Address ?? IPAddress.Loopback;
         return origin;
     }
 

@@ -105,6 +105,7 @@ public sealed class ProviderAccountDirectory(
         {
             return ChangeResult.Invalid(errors);
         }
+        endpoint = EndpointOrFirstNode(spec.Kind, endpoint, credentials);
 
         var now = clock.GetUtcNow();
         var account = new ProviderAccount
@@ -153,6 +154,7 @@ public sealed class ProviderAccountDirectory(
         {
             return ChangeResult.Invalid(errors);
         }
+        endpoint = EndpointOrFirstNode(spec.Kind, endpoint, credentials);
 
         var before = Snapshot(account);
         account.Name = name;
@@ -236,7 +238,8 @@ public sealed class ProviderAccountDirectory(
     {
         var errors = ProviderAccountRules.CheckName(name)
             .Concat(ProviderAccountRules.CheckKind(kind))
-            .Concat(ProviderAccountRules.CheckEndpoint(endpoint))
+            // A cache tier's API is its nodes' agents; an empty endpoint becomes the first node's (EndpointOrFirstNode).
+            .Concat(kind == ProviderKind.CacheTier && endpoint.Length == 0 ? [] : ProviderAccountRules.CheckEndpoint(endpoint))
             .ToList();
         if (errors.All(e => e.Path != "name") && await NameTakenAsync(name, accountId, cancellationToken))
         {
@@ -244,6 +247,11 @@ public sealed class ProviderAccountDirectory(
         }
         return errors;
     }
+
+    private static string EndpointOrFirstNode(ProviderKind kind, string endpoint, IReadOnlyDictionary<string, string> credentials) =>
+        kind == ProviderKind.CacheTier && endpoint.Length == 0 && CacheTierNodes.From(credentials) is [var first, ..]
+            ? first.AgentUrl.ToString()
+            : endpoint;
 
     private Task<bool> NameTakenAsync(string name, Guid? accountId, CancellationToken cancellationToken) =>
         Accounts.AnyAsync(a => a.Name == name && a.Id != accountId, cancellationToken);

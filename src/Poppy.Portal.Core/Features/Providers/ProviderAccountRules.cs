@@ -91,6 +91,14 @@ internal static partial class ProviderAccountRules
                 errors.Add(new($"credentials.{field.Key}", $"Enter the {field.Label.ToLowerInvariant()}."));
             }
         }
+        if (kind == ProviderKind.CacheTier && replaced.Contains(CacheTierNodes.CredentialKey))
+        {
+            // Stored normalized, with the tokens of lines written "*" taken from the stored list.
+            var storedNodes = stored is null ? null : CacheTierNodes.From(stored);
+            var (nodes, nodeErrors) = CacheTierNodes.Parse(credentials[CacheTierNodes.CredentialKey], storedNodes);
+            errors.AddRange(nodeErrors.Select(e => new ValidationError($"credentials.{CacheTierNodes.CredentialKey}", e)));
+            credentials[CacheTierNodes.CredentialKey] = CacheTierNodes.Format(nodes);
+        }
         return (credentials, replaced, errors);
     }
 
@@ -100,15 +108,19 @@ internal static partial class ProviderAccountRules
     /// </summary>
     public static string Hint(ProviderKind kind, IReadOnlyDictionary<string, string> credentials)
     {
+        if (kind == ProviderKind.CacheTier && CacheTierNodes.From(credentials) is { Count: > 0 } nodes)
+        {
+            return Fit(CacheTierNodes.Hint(nodes, MaskSecret));
+        }
         var parts = ProviderCredentialFields.For(kind)
             .Where(f => credentials.ContainsKey(f.Key))
             .Select(f => $"{f.Key} {Mask(f, credentials[f.Key])}");
-        var hint = string.Join(", ", parts);
-        return hint.Length <= MaxHintLength ? hint : hint[..(MaxHintLength - 1)] + "…";
+        return Fit(string.Join(", ", parts));
     }
 
-    private static string Mask(CredentialField field, string value) =>
-        !field.IsSecret ? value
-        : value.Length >= MinSecretLengthToShowTail ? "••••" + value[^4..]
-        : "••••••••";
+    private static string Fit(string hint) => hint.Length <= MaxHintLength ? hint : hint[..(MaxHintLength - 1)] + "…";
+
+    private static string Mask(CredentialField field, string value) => field.IsSecret ? MaskSecret(value) : value;
+
+    private static string MaskSecret(string value) => value.Length >= MinSecretLengthToShowTail ? "••••" + value[^4..] : "••••••••";
 }

@@ -6,7 +6,8 @@ namespace Poppy.Portal.Core.Features.Providers;
 /// <param name="IsSecret">Secrets are never shown again (only their last characters in the hint); the others are shown as typed.</param>
 /// <param name="Help">One line under the input.</param>
 /// <param name="Suggested">Pre-filled on a new account.</param>
-public sealed record CredentialField(string Key, string Label, bool IsSecret, string Help, string? Suggested = null);
+/// <param name="Multiline">Entered in a text area (a cache tier's node list, one node a line).</param>
+public sealed record CredentialField(string Key, string Label, bool IsSecret, string Help, string? Suggested = null, bool Multiline = false);
 
 /// <summary>
 /// Which credentials each vendor needs (the auth section of each vendor in vendor-apis.md). Every field is required;
@@ -43,10 +44,13 @@ public static class ProviderCredentialFields
                 new("consumer_key", "Consumer key", IsSecret: true, "The OAuth consumer key of the API application."),
                 new("consumer_secret", "Consumer secret", IsSecret: true, "The OAuth consumer secret of the API application."),
             ],
-            // The cache-tier agent's own API.
+            // The cache-tier agents' own API: one line per node, each with its own token (CacheTierNodes). Secret as a
+            // whole, so the list is never put back into a form; the hint shows each node with its token masked.
             [ProviderKind.CacheTier] =
             [
-                new("api_key", "Agent API key", IsSecret: true, "The key the cache-tier agents accept."),
+                new(CacheTierNodes.CredentialKey, "Nodes", IsSecret: true,
+                    "One node a line: agent URL, node token, public host name (e.g. http://10.0.0.5:8081 3f9a…c2d1 cache1.example.net). " +
+                    "Write * as a node's token to keep the one stored for its agent URL.", Multiline: true),
             ],
         };
 

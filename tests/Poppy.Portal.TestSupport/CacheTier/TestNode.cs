@@ -6,12 +6,14 @@ using System.Text.Json.Nodes;
 using Poppy.CacheTier.Agent;
 using Poppy.CacheTier.Agent.Hosting;
 using Poppy.CacheTier.Agent.Services;
+using Xunit;
 
-namespace Poppy.CacheTier.Tests.Infrastructure;
+namespace Poppy.Portal.TestSupport.CacheTier;
 
 /// <summary>
 /// A real cache node for tests: the agent in this process on 127.0.0.1, and nginx (as root, its own prefix, config and
-/// pid file in a temp folder) listening on a free loopback port. Disposing stops nginx and removes the folder.
+/// pid file in a temp folder) listening on a free loopback port. Disposing stops nginx and removes the folder. Shared by
+/// the agent's tests (Poppy.CacheTier.Tests) and the portal's driver tests.
 /// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
@@ -148,20 +150,3 @@ public sealed class TestNode : IAsyncDisposable
 }
 
 public sealed record EdgeAnswer(HttpStatusCode Status, string Body, string? XCache, TimeSpan? Age);
-
-/// <summary>One node shared by the tests of the <see cref="NodeCollection"/> (each test uses its own services and domains).
-/// Its country database puts 127.0.0.0/8 in France.</summary>
-public sealed class NodeFixture : IAsyncLifetime
-{
-    public TestNode Node { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Node = await TestNode.StartAsync(countryRanges: "127.0.0.0/8 FR;\n");
-
-    public async Task DisposeAsync() => await Node.DisposeAsync();
-}
-
-[CollectionDefinition(Name)]
-public sealed class NodeCollection : ICollectionFixture<NodeFixture>
-{
-    public const string Name = "cache node";
-}
