@@ -56,7 +56,7 @@ public sealed class ProviderAccountRulesTests
     [InlineData(ProviderKind.CloudFront, "access_key_id secret_access_key region")]
     [InlineData(ProviderKind.Akamai, "client_token client_secret access_token")]
     [InlineData(ProviderKind.MaxCdn, "company_alias consumer_key consumer_secret")]
-    [InlineData(ProviderKind.CacheTier, "api_key")]
+    [InlineData(ProviderKind.CacheTier, "nodes")]
     public void Each_kind_asks_for_its_vendors_credentials(ProviderKind kind, string keys) =>
         Assert.Equal(keys.Split(' '), ProviderCredentialFields.For(kind).Select(f => f.Key));
 
@@ -131,5 +131,58 @@ public sealed class ProviderAccountRulesTests
 
         Assert.Equal(ProviderAccountRules.MaxHintLength, hint.Length);
         Assert.EndsWith("…", hint);
+    }
+
+    private const string TokenA = "node-a-token-0123456789abcd";
+    private const string TokenB = "node-b-token-9876543210wxyz";
+
+    [Fact]
+    public void A_cache_tier_node_list_is_stored_one_normalized_line_a_node_and_its_hint_masks_every_token()
+    {
+        var (credentials, replaced, errors) = ProviderAccountRules.MergeCredentials(ProviderKind.CacheTier, new Dictionary<string, string?>
+        {
+            ["nodes"] = $"# edge nodes\r\n  http://10.0.0.5:8081   {TokenA}  cache1.example.net \n\nhttps://10.0.0.6:8443/agent {TokenB} http://127.0.0.1:8080/\n",
+        }, stored: null);
+
+        Assert.Empty(errors);
+        Assert.Equal(["nodes"], replaced);
+        Assert.Equal($"http://10.0.0.5:8081/ {TokenA} cache1.example.net\nhttps://10.0.0.6:8443/agent/ {TokenB} http://127.0.0.1:8080", credentials["nodes"]);
+        var hint = ProviderAccountRules.Hint(ProviderKind.CacheTier, credentials);
+        Assert.Equal("nodes 10.0.0.5:8081 ••••abcd cache1.example.net; 10.0.0.6:8443 ••••wxyz http://127.0.0.1:8080", hint);
+        Assert.DoesNotContain(TokenA[..^4], hint);
+        Assert.DoesNotContain(TokenB[..^4], hint);
+    }
+
+    [Fact]
+    public void An_edit_may_keep_a_stored_token_by_writing_a_star_for_the_same_agent()
+    {
+        var stored = new Dictionary<string, string> { ["nodes"] = $"http://10.0.0.5:8081/ {TokenA} cache1.example.net" };
+
+        var (credentials, _, errors) = ProviderAccountRules.MergeCredentials(ProviderKind.CacheTier, new Dictionary<string, string?>
+        {
+            ["nodes"] = $"http://10.0.0.5:8081 * cache-one.example.net\nhttp://10.0.0.7:8081 {TokenB} cache2.example.net",
+        }, stored);
+
+        Assert.Empty(errors);
+        Assert.Equal([new CacheTierNode(new Uri("http://10.0.0.5:8081/"), TokenA, "cache-one.example.net"),
+            new CacheTierNode(new Uri("http://10.0.0.7:8081/"), TokenB, "cache2.example.net")], CacheTierNodes.From(credentials));
+
+        var (_, _, unknown) = ProviderAccountRules.MergeCredentials(ProviderKind.CacheTier,
+            new Dictionary<string, string?> { ["nodes"] = "http://10.0.0.9:8081 * cache9.example.net" }, stored);
+        Assert.Equal("Line 1: no token is stored for http://10.0.0.9:8081/; type it.", Assert.Single(unknown).Message);
+    }
+
+    [Theory]
+    [InlineData("http://10.0.0.5:8081 cache1.example.net", "Line 1: write the agent URL, the node token and the public host name, separated by spaces.")]
+    [InlineData("10.0.0.5:8081 node-a-token-0123456789abcd cache1.example.net", "Line 1: '10.0.0.5:8081' is not an absolute http:// or https:// agent URL without query.")]
+    [InlineData("http://10.0.0.5:8081 short cache1.example.net", "Line 1: a node token has at least 16 characters.")]
+    [InlineData("http://10.0.0.5:8081 node-a-token-0123456789abcd cache1.example.net/path", "Line 1: 'cache1.example.net/path' is not a public host name (cache1.example.net, with an optional :port) or an http(s) URL.")]
+    [InlineData("http://a:1 node-a-token-0123456789abcd h.example\nhttp://a:1/ node-b-token-9876543210wxyz h2.example", "Line 2: the agent http://a:1/ is listed twice.")]
+    [InlineData("# nothing but a comment", "List at least one node: agent URL, node token, public host name.")]
+    public void A_node_list_that_cannot_be_used_is_refused_with_the_line_at_fault(string nodes, string message)
+    {
+        var (_, _, errors) = ProviderAccountRules.MergeCredentials(ProviderKind.CacheTier, new Dictionary<string, string?> { ["nodes"] = nodes }, stored: null);
+
+        Assert.Equal([new ValidationError("credentials.nodes", message)], errors);
     }
 }
