@@ -68,6 +68,10 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
                 uwsgi_temp_path {{Path.Combine(layout.Temp, "uwsgi")}};
                 scgi_temp_path {{Path.Combine(layout.Temp, "scgi")}};
                 proxy_connect_timeout 10s;
+                # Domains have up to 253 characters; nginx's default bucket (one CPU cache line, 64 bytes here) holds
+                # names of about 50, and refuses the whole configuration over a longer one.
+                server_names_hash_bucket_size 512;
+                server_names_hash_max_size 65536;
 
                 # X-Cache: nginx's cache status folded into HIT, MISS, EXPIRED and STALE (a 304 from the origin
                 # refreshed the cached copy: HIT; served stale while another request refreshes it: STALE).

@@ -45,6 +45,26 @@ public sealed class ConfigurationApiTests(NodeFixture fixture)
     }
 
     [Fact]
+    public async Task A_service_whose_domains_have_the_longest_names_a_domain_may_have_is_applied_and_served()
+    {
+        await using var origin = await LoopbackOrigin.StartAsync("long");
+        var id = TestNode.NewServiceId("long");
+        // 237 characters (labels of 63), and one of 48 like the portal's tests make: nginx's default hash bucket refused both.
+        var longest = $"{new string('a', 63)}.{new string('b', 63)}.{new string('c', 63)}.{Guid.NewGuid():N}.example.test";
+        var usual = $"www.t{Guid.NewGuid():N}.example.com";
+        var config = TestNode.Service(longest, origin);
+        config.Domains.Add(new DomainConfig { Domain = usual });
+
+        Assert.Equal("applied", (await Node.ApplyAsync(id, config))["status"]!.GetValue<string>());
+
+        Assert.Equal("long /a #1", (await Node.GetAsync(longest, "/a")).Body);
+        Assert.Equal("long /b #1", (await Node.GetAsync(usual, "/b")).Body);
+        Assert.Equal("HIT", (await Node.GetAsync(longest, "/a")).XCache);
+        using var deleted = await Node.Api.DeleteAsync($"api/services/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+
+    [Fact]
     public async Task Put_twice_applies_once_and_delete_twice_answers_204_both_times()
     {
         await using var origin = await LoopbackOrigin.StartAsync();
