@@ -145,6 +145,9 @@ public static class ServiceRepresentation
         writer.WriteEndObject();
     }
 
-    public static IReadOnlyList<AccessUrl> ReadAccessUrls(string? json) =>
-        json is null ? [] : JsonSerializer.Deserialize<List<AccessUrl>>(json, ServiceSpec.Json) ?? [];
+    /// <summary>
+    /// Provisioning stores the drivers' access URLs with .NET's property names (<c>ProviderUrl</c>), which snake_case
+    /// reading never matched: every access_url link had a null href. Read as the service page does, either casing.
+    /// </summary>
+    public static IReadOnlyList<AccessUrl> ReadAccessUrls(string? json) => Features.Services.AccessUrls.Read(json);
 }

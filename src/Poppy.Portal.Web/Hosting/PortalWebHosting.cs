@@ -68,6 +68,9 @@ public static class PortalWebHosting
         services.AddOpenApi(PoppyApiDocument.Name, PoppyApiDocument.Configure);
         services.AddScoped<CurrentProject>();
         services.AddHostedService<DevelopmentSimulators>();
+        // One instance: a hosted service, and what the Providers page asks whether the local node runs.
+        services.AddSingleton<DevelopmentCacheNode>();
+        services.AddHostedService(sp => sp.GetRequiredService<DevelopmentCacheNode>());
         services.AddSingleton<RequestTimings>();
         return builder;
     }

@@ -30,13 +30,17 @@ internal static class ProviderAccountForms
             ["consumer_key"] = "maxcdn-consumer-key-SECRET-7777",
             ["consumer_secret"] = "maxcdn-consumer-secret-SECRET-8888",
         },
-        ProviderKind.CacheTier => new() { ["api_key"] = "cache-tier-agent-key-SECRET-9999" },
+        // Port 9 on loopback refuses at once, so the Providers page's health probe does not wait.
+        ProviderKind.CacheTier => new() { ["nodes"] = $"http://127.0.0.1:9/ {CacheTierToken} cache1.example.net" },
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>The secret values only (not region or alias).</summary>
-    public static IEnumerable<string> Secrets(ProviderKind kind) =>
-        ProviderCredentialFields.For(kind).Where(f => f.IsSecret).Select(f => SampleCredentials(kind)[f.Key]);
+    public const string CacheTierToken = "cache-tier-agent-key-SECRET-9999";
+
+    /// <summary>The secret values only (not region or alias; of a cache tier's node list, the token).</summary>
+    public static IEnumerable<string> Secrets(ProviderKind kind) => kind == ProviderKind.CacheTier
+        ? [CacheTierToken]
+        : ProviderCredentialFields.For(kind).Where(f => f.IsSecret).Select(f => SampleCredentials(kind)[f.Key]);
 
     public static Dictionary<string, string> FormFields(string name, ProviderKind kind, string endpoint, IDictionary<string, string> credentials)
     {

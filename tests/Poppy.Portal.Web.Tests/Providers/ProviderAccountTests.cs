@@ -17,7 +17,7 @@ public sealed class ProviderAccountTests : PortalTest
     [InlineData(ProviderKind.Fastly, "fastly", "https://api.fastly.com", "api_key ••••3f9a")]
     [InlineData(ProviderKind.CloudFront, "cloudfront", "https://cloudfront.amazonaws.com", "access_key_id ••••eeee, secret_access_key ••••ffff, region us-east-1")]
     [InlineData(ProviderKind.MaxCdn, "maxcdn", "https://rws.maxcdn.com", "company_alias poppy-co, consumer_key ••••7777, consumer_secret ••••8888")]
-    [InlineData(ProviderKind.CacheTier, "cache-tier", "http://127.0.0.1:18090", "api_key ••••9999")]
+    [InlineData(ProviderKind.CacheTier, "cache-tier", "http://127.0.0.1:18090", "nodes 127.0.0.1:9 ••••9999 cache1.example.net")]
     public async Task An_admin_creates_an_account_of_each_kind_and_no_page_shows_its_secrets(ProviderKind kind, string name, string endpoint, string hint)
     {
         using var admin = await Portal.CreateAdminClientAsync();
@@ -160,6 +160,48 @@ public sealed class ProviderAccountTests : PortalTest
         Assert.Equal(["Input.Credentials[api_key]"], otherKind.QuerySelectorAll<IHtmlInputElement>("input").Select(i => i.Name));
         Assert.Empty(otherKind.QuerySelectorAll("input[placeholder='leave empty to keep']"));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_cache_tier_lists_its_nodes_in_a_text_area_that_never_shows_a_token_and_an_edit_keeps_tokens_written_as_a_star()
+    {
+        const string tokenA = "node-a-token-SECRET-0123456789aaaa";
+        const string tokenB = "node-b-token-SECRET-0123456789bbbb";
+        using var admin = await Portal.CreateAdminClientAsync();
+        // No API endpoint: the first node's agent stands for it.
+        using (var created = await admin.SubmitFormAsync("/providers/new", ProviderAccountForms.FormFields("edge-nodes", ProviderKind.CacheTier, "",
+                   new Dictionary<string, string> { ["nodes"] = $"http://127.0.0.1:9 {tokenA} cache1.example.net" }), "save-account"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        }
+        var account = Assert.Single(await ListAsync());
+        Assert.Equal("http://127.0.0.1:9/", account.ApiEndpoint);
+
+        var form = await admin.GetPageAsync($"/providers/{account.Id}");
+        var nodes = form.QuerySelector<IHtmlTextAreaElement>("textarea[name='Input.Credentials[nodes]']")!;
+        Assert.Equal("", nodes.Value);
+        Assert.Equal("leave empty to keep", nodes.Placeholder);
+        Assert.Equal("nodes 127.0.0.1:9 ••••aaaa cache1.example.net", form.QuerySelector("[data-testid=credentials-hint]")!.TextContent);
+        Assert.DoesNotContain(tokenA, form.DocumentElement.OuterHtml);
+
+        // A second node; the first keeps its token ("*") and moves to another public host name.
+        using (var saved = await admin.SubmitFormAsync($"/providers/{account.Id}", ProviderAccountForms.FormFields("edge-nodes", ProviderKind.CacheTier, "",
+                   new Dictionary<string, string> { ["nodes"] = $"http://127.0.0.1:9 * cache-one.example.net\nhttp://127.0.0.1:7 {tokenB} cache2.example.net" }), "save-account"))
+        {
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+            var html = await saved.Content.ReadAsStringAsync();
+            Assert.Contains("Saved.", html);
+            Assert.DoesNotContain(tokenA, html);
+            Assert.DoesNotContain(tokenB, html);
+        }
+        Assert.Equal($"http://127.0.0.1:9/ {tokenA} cache-one.example.net\nhttp://127.0.0.1:7/ {tokenB} cache2.example.net",
+            (await Portal.CredentialsAsync(account.Id))!["nodes"]);
+
+        // Nodes that cannot be used are refused next to the field, with the line at fault.
+        using var refused = await admin.SubmitFormAsync($"/providers/{account.Id}", ProviderAccountForms.FormFields("edge-nodes", ProviderKind.CacheTier, "",
+            new Dictionary<string, string> { ["nodes"] = "http://127.0.0.1:5 * cache5.example.net" }), "save-account");
+        Assert.Contains("Line 1: no token is stored for http://127.0.0.1:5/; type it.",
+            PortalClient.MessagesNextTo(PortalClient.Parse(await refused.Content.ReadAsStringAsync()), "Input.Credentials[nodes]"));
     }
 
     [Fact]
