@@ -151,7 +151,9 @@ public sealed partial class DevelopmentCacheNode(
             Cache = new CacheOptions { KeysZoneSize = "1m" },
         };
         return await CacheNodeHost.StartAsync(agent, cancellationToken, agentPort,
-            logging => logging.AddProvider(new ForwardingLoggerProvider(loggers)));
+            logging => logging.AddProvider(new ForwardingLoggerProvider(loggers))
+                // Its Kestrel's "Now listening on" would read like the portal's own address; LogStarted says where it is.
+                .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning));
     }
 
     /// <summary>
