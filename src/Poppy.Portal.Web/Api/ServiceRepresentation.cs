@@ -83,7 +83,7 @@ public static class ServiceRepresentation
         WriteLink(writer, $"{apiBase}/flavors/{service.FlavorId}", "flavor");
         foreach (var provider in service.Providers)
         {
-            foreach (var url in ReadAccessUrls(provider.AccessUrls))
+            foreach (var url in AccessUrlJson.Read(provider.AccessUrls))
             {
                 writer.WriteStartObject();
                 writer.WriteString("href", url.OperatorUrl ?? url.ProviderUrl);
@@ -144,7 +144,4 @@ public static class ServiceRepresentation
         writer.WriteString("rel", rel);
         writer.WriteEndObject();
     }
-
-    public static IReadOnlyList<AccessUrl> ReadAccessUrls(string? json) =>
-        json is null ? [] : JsonSerializer.Deserialize<List<AccessUrl>>(json, ServiceSpec.Json) ?? [];
 }

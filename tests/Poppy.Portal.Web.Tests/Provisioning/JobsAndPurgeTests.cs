@@ -33,8 +33,8 @@ public sealed class JobsAndPurgeTests : PortalTest
         var ours = await Portal.CreateServiceAsync(ServiceTestData.Spec("Ours", "www.ours.test"));
         var theirs = await Portal.CreateServiceAsync(ServiceTestData.Spec("Theirs", "www.theirs.test"), "beta");
         await Portal.FailAsync(ours, "sim-fastly", "403 Forbidden: bad API token");
-        await Portal.ChangeOperationAsync(ours, "sim-akamai", o => { o.State = OperationState.Succeeded; o.Step = OperationStep.Done; });
-        await Portal.ChangeOperationAsync(theirs, "sim-akamai", o => { o.State = OperationState.Running; o.Step = OperationStep.Applying; });
+        await Portal.ChangeOperationAsync(ours, "sim-akamai", o => { o.Start(OperationStep.Applying, o.CreatedAt); o.Succeed(o.CreatedAt.AddSeconds(1)); });
+        await Portal.ChangeOperationAsync(theirs, "sim-akamai", o => o.Start(OperationStep.Applying, o.CreatedAt));
         using var operatorClient = await Portal.CreateSignedInClientAsync(PortalRoles.Operator);
         using var admin = await Portal.CreateAdminClientAsync();
 
@@ -129,8 +129,8 @@ public sealed class JobsAndPurgeTests : PortalTest
         {
             var db = scope.ServiceProvider.GetRequiredService<Poppy.Portal.Core.Data.PortalDbContext>();
             var fastly = db.Set<ProvisioningOperation>().Single(o => o.PurgeId == purge.Id && o.ProviderName == "sim-fastly");
-            fastly.State = OperationState.Failed;
-            fastly.LastError = "Purge quota exceeded";
+            fastly.Start(OperationStep.Purging, fastly.CreatedAt);
+            fastly.Fail("Purge quota exceeded", fastly.CreatedAt.AddSeconds(1));
             await db.SaveChangesAsync();
         }
         var page = await admin.GetPageAsync($"/services/{id}?purged=1");

@@ -21,13 +21,13 @@ public sealed class ProvisioningPageTests : PortalTest
         var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));
         await Portal.ChangeOperationAsync(id, "sim-akamai", o =>
         {
-            o.State = OperationState.Running;
-            o.Step = OperationStep.Deploying;
-            o.Attempts = 3;
-            o.StartedAt = o.CreatedAt;
-            o.NextAttemptAt = o.CreatedAt.AddSeconds(15);
-            o.ProviderServiceId = "prp_4711";
-            o.LastError = "HTTP 503 from the vendor";
+            // Three tries, the last two after a 503, and now the vendor is rolling the change out.
+            o.Start(OperationStep.Applying, o.CreatedAt);
+            o.CountAttempts(3);
+            o.RetryAt(o.CreatedAt.AddSeconds(5), "HTTP 503 from the vendor", o.CreatedAt.AddSeconds(2));
+            o.Start(OperationStep.Applying, o.CreatedAt.AddSeconds(5));
+            o.Record("prp_4711", [], o.CreatedAt.AddSeconds(6));
+            o.Poll(OperationStep.Deploying, o.CreatedAt.AddSeconds(15), o.CreatedAt.AddSeconds(6));
         }, s =>
         {
             s.ProviderServiceId = "prp_4711";
@@ -94,9 +94,9 @@ public sealed class ProvisioningPageTests : PortalTest
 
         await Portal.ChangeOperationAsync(id, "sim-fastly", o =>
         {
-            o.State = OperationState.Succeeded;
-            o.Step = OperationStep.Done;
-            o.Attempts = 1;
+            o.Start(OperationStep.Applying, o.CreatedAt);
+            o.CountAttempts(1);
+            o.Succeed(o.CreatedAt.AddSeconds(1));
         }, s => s.Status = ProviderStatus.Deployed);
         var second = (await events.NextAsync(timeout.Token))!.Value;
         var updated = PortalClient.Parse(second.Data);

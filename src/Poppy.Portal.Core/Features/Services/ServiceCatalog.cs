@@ -257,10 +257,7 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AuditLog audit, P
             .ToListAsync(cancellationToken);
         foreach (var operation in pending)
         {
-            operation.State = OperationState.Cancelled;
-            operation.Step = OperationStep.Done;
-            operation.LastError = "Cancelled by an administrator's status override.";
-            operation.FinishedAt = operation.UpdatedAt = now;
+            operation.Cancel("Cancelled by an administrator's status override.", now);
         }
         audit.Record(projectId, AuditEntityTypes.Service, id.ToString(), "set-status", $"Set status of {service.Name} to {service.Status.WireName()}",
             new { status = before }, new { status = service.Status.WireName() });
