@@ -87,6 +87,47 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_deployed_service_links_an_access_url_with_an_href_for_every_provider_and_domain()
+    {
+        var document = ProvisioningPortal.NewService();
+        document["domains"]!.AsArray().Add(new JsonObject { ["domain"] = ApiFixture.UniqueDomain(), ["protocol"] = "http" });
+        var id = await ApiFixture.CreateAsync(fixture.Admin, document);
+
+        var deployed = (await fixture.WaitForStatusAsync(id, "deployed"))!;
+
+        var domains = deployed["domains"]!.AsArray().Select(d => d!["domain"]!.GetValue<string>()).ToList();
+        var links = deployed["links"]!.AsArray().Where(l => l!["rel"]!.GetValue<string>() == "access_url").Select(l => l!.AsObject()).ToList();
+        string[] providers = ["sim-akamai", "sim-cloudfront", "sim-fastly", "sim-maxcdn"];
+        Assert.Equal(providers.Length * domains.Count, links.Count);
+        foreach (var provider in providers)
+        {
+            foreach (var domain in domains)
+            {
+                var link = Assert.Single(links, l => l["provider"]!.GetValue<string>() == provider && l["domain"]!.GetValue<string>() == domain);
+                // The CNAME target a Poppy client reads: a host name, never null.
+                var href = link["href"]?.GetValue<string>();
+                Assert.False(string.IsNullOrWhiteSpace(href), $"{provider} {domain}: {link.ToJsonString()}");
+                Assert.DoesNotContain("/", href);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Polling_a_vendors_rollout_is_not_counted_as_an_attempt()
+    {
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService());
+
+        await fixture.WaitForStatusAsync(id, "deployed");
+
+        var creates = await fixture.OperationsAsync(id);
+        // CloudFront and Akamai roll out for the simulators' deploy delay (300 ms) and are polled meanwhile (every 200 ms at most).
+        var cloudFront = creates.Single(o => o.ProviderName == "sim-cloudfront");
+        Assert.True(cloudFront.FinishedAt - cloudFront.StartedAt >= TimeSpan.FromMilliseconds(300), $"took {cloudFront.FinishedAt - cloudFront.StartedAt}");
+        // Without faults every vendor took the change at the first try; the polls are not tries.
+        Assert.All(creates, o => Assert.True(o.Attempts == 1, $"{o.ProviderName}: {o.Attempts} attempts"));
+    }
+
+    [Fact]
     public async Task Transient_errors_and_429_bursts_still_converge_to_deployed_without_duplicates()
     {
         foreach (var vendor in fixture.Simulators.Vendors)
@@ -238,6 +279,10 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         Assert.Equal(0, await sweep.SweepAsync(CancellationToken.None));
         AssertOneResourceEach(id);
     }
+
+    [Fact]
+    public Task A_flavor_whose_services_were_all_deleted_can_be_deleted_with_its_provider_account_on_SQLite() =>
+        Flavors.FlavorDeletionScenario.RunAsync(fixture, "flavor-life");
 
     private void AssertOneResourceEach(Guid id)
     {
