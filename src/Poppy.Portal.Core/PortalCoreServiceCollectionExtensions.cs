@@ -38,6 +38,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section));
         services.AddScoped<ProviderAccountDirectory>();
         services.AddScoped<FlavorCatalog>();
+        services.AddScoped<FlavorLimitations>();
         services.AddScoped<AuditQuery>();
         services.AddScoped<ApiTokenService>();
         services.AddHttpContextAccessor();

@@ -70,6 +70,30 @@ public sealed class JobsAndPurgeTests : PortalTest
     }
 
     [Fact]
+    public async Task A_failed_operation_of_a_deleted_service_offers_no_retry_and_a_retry_of_it_is_refused()
+    {
+        var live = await Portal.CreateServiceAsync(ServiceTestData.Spec("Live", "www.live.test"));
+        var deleted = await Portal.CreateServiceAsync(ServiceTestData.Spec("Deleted", "www.deleted.test"));
+        await Portal.FailAsync(live, "sim-fastly", "401 Unauthorized");
+        await Portal.FailAsync(deleted, "sim-fastly", "401 Unauthorized");
+        // Deleted from every provider since: archived, as provisioning leaves it.
+        await Portal.ChangeOperationAsync(deleted, "sim-fastly", _ => { }, service: s => s.ArchivedAt = s.UpdatedAt);
+        var gone = (await Portal.OperationsAsync(deleted)).Single(o => o.ProviderName == "sim-fastly");
+        using var admin = await Portal.CreateAdminClientAsync();
+
+        var failed = await admin.GetPageAsync("/jobs?filter=failed");
+
+        var rows = Rows(failed).ToDictionary(r => r.GetAttribute("data-service")!);
+        Assert.Equal(["Deleted", "Live"], rows.Keys.Order(StringComparer.Ordinal));
+        Assert.NotNull(rows["Live"].QuerySelector("[data-testid=retry-form]"));
+        Assert.Null(rows["Deleted"].QuerySelector("[data-testid=retry-form]"));
+        using var forged = await admin.PostWithTokenAsync($"/jobs/operations/{gone.Id}/retry", new Dictionary<string, string> { ["returnUrl"] = "/jobs?filter=failed" });
+        Assert.Equal(HttpStatusCode.Redirect, forged.StatusCode);
+        Assert.Contains("retry-error=", forged.Headers.Location!.OriginalString);
+        Assert.Equal(OperationState.Failed, (await Portal.OperationsAsync(deleted)).Single(o => o.Id == gone.Id).State);
+    }
+
+    [Fact]
     public async Task Retry_from_the_jobs_page_and_from_the_streamed_card_requeue_the_operation()
     {
         var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));

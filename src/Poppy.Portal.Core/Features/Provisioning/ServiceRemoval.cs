@@ -21,10 +21,14 @@ internal static class ServiceRemoval
             return false;
         }
         var providers = service.Providers.Select(p => p.ProviderAccountId).ToList();
+        // Operations changed on this context but not saved yet (an abandon being recorded) count as they are now.
+        var unsaved = db.ChangeTracker.Entries<ProvisioningOperation>().Where(e => e.State == EntityState.Modified)
+            .ToDictionary(e => e.Entity.Id, e => e.Entity.State);
         var latest = (await db.Set<ProvisioningOperation>().AsNoTracking()
                 .Where(o => o.ServiceId == service.Id && o.Kind != OperationKind.Purge && providers.Contains(o.ProviderAccountId))
                 .Select(o => new { o.Id, o.ProviderAccountId, o.Kind, o.State })
                 .ToListAsync(cancellationToken))
+            .Select(o => unsaved.TryGetValue(o.Id, out var state) ? o with { State = state } : o)
             .GroupBy(o => o.ProviderAccountId).Select(g => g.MaxBy(o => o.Id)!).ToList();
         var removed = latest.Count == providers.Count
             && latest.All(o => o.Kind == OperationKind.Delete && o.State is OperationState.Succeeded or OperationState.Abandoned);
