@@ -533,6 +533,14 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]);
         var maxCdn = (await fixture.OperationsAsync(id)).Last(o => o.ProviderName == "sim-maxcdn");
         Assert.Equal((OperationKind.Update, OperationState.Succeeded), (maxCdn.Kind, maxCdn.State));
+
+        // Deleting it later waits only for the providers it still has: the one that left does not hold it back.
+        using (var delete = await fixture.Admin.DeleteAsync($"/v1.0/services/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        }
+        await fixture.WaitForStatusAsync(id, null);
+        Assert.Equal(0, fixture.VendorResources(id)[CdnVendor.Fastly]);
     }
 
     private async Task<(Guid AccountId, string Flavor)> AddFlavorWithOwnFastlyAccountAsync(string name, string apiKey)
