@@ -141,8 +141,9 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
     /// the account's credentials, the account is gone). The operation is marked abandoned, the provider counts as
     /// removed, and once every provider is removed the service is archived, as after a delete that succeeded. Whatever
     /// the vendor still holds is left there; the audit entry names who decided that, and why.
-    /// Only a failed delete (the latest change of its provider) can be abandoned: a create or an update that fails can
-    /// be retried, or the service deleted, which then gives a delete to abandon.
+    /// Only a failed delete (the latest change of its provider) can be abandoned, once no other provider is at work on
+    /// the service: a create or an update that fails can be retried, or the service deleted, which then gives a delete
+    /// to abandon. A concurrent change of the service (its Version) makes this refuse rather than overwrite it.
     /// </summary>
     public async Task<AbandonResult> AbandonAsync(Guid projectId, long operationId, string? reason, CancellationToken cancellationToken)
     {
@@ -166,6 +167,15 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
         {
             return new(refusal, Archived: false);
         }
+        // While another provider is still at work the service cannot be judged removed everywhere (and provisioning,
+        // which judges that after each run, would not see this decision); so the decision waits for it.
+        // (A pending change that a later one replaced is moot: provisioning cancels it at its next run.)
+        var operations = db.Set<ProvisioningOperation>().Where(o => o.ServiceId == service!.Id && o.Kind != OperationKind.Purge);
+        if (await operations.AnyAsync(o => ProvisioningOperation.PendingStates.Contains(o.State)
+                && !operations.Any(later => later.ProviderAccountId == o.ProviderAccountId && later.Id > o.Id), cancellationToken))
+        {
+            return Refused("operation", "Other providers are still working on this service; try again once they are done.");
+        }
 
         var now = clock.GetUtcNow();
         var error = operation.LastError;
@@ -179,6 +189,8 @@ public sealed class ProvisioningOperations(PortalDbContext db, AuditLog audit, P
         }
         var archived = await ServiceRemoval.ArchiveIfRemovedEverywhereAsync(db, service, now, cancellationToken);
         service.Status = ServiceStatuses.Derive(service.Providers.Select(p => p.Status).ToList());
+        // A user's change of the service made meanwhile (it checks the version) cannot overwrite this one, nor this one it.
+        service.Version++;
         audit.Record(projectId, AuditEntityTypes.Service, service.Id.ToString(), "abandon",
             $"Removed {service.Name} from {operation.ProviderName} without the vendor: {reason}",
             new { operation = operation.Id, provider = operation.ProviderName, kind = operation.Kind.ToString().ToLowerInvariant(), error },
