@@ -42,6 +42,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section));
         services.AddScoped<ProviderAccountDirectory>();
         services.AddScoped<FlavorCatalog>();
+        services.AddScoped<FlavorLimitations>();
         services.AddScoped<AuditQuery>();
         services.AddScoped<ApiTokenService>();
         services.AddPortalJobs(configuration, contentRoot);

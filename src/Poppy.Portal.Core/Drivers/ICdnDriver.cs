@@ -31,6 +31,15 @@ public interface ICdnDriver
 
     /// <summary>Purges <paramref name="url"/> (a path such as "/images/logo.png") or, when null, everything.</summary>
     Task PurgeAsync(ProviderCall call, ServiceSpec spec, string? url, bool hard, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What this vendor cannot express of <paramref name="spec"/>, said before anything is sent: the warnings
+    /// <see cref="ApplyAsync"/> reports for the configuration it builds, from the same mapping, without calling the
+    /// vendor. <paramref name="credentials"/> are the account's (see <see cref="ProviderCall.Credentials"/>); some decide
+    /// what can be expressed (CloudFront takes the domains as aliases only with an ACM certificate). Warnings only the
+    /// vendor's answer can give (Akamai's validation of a rule tree) are reported at deploy time only.
+    /// </summary>
+    IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials);
 }
 
 /// <summary>What a driver needs for one call: which service, which account, and the HTTP client to reach the vendor.</summary>

@@ -16,7 +16,8 @@ public static class FlavorApiEndpoints
         flavors.MapGet("/", ListAsync).WithSummary("All flavors.");
         flavors.MapGet("/{id}", GetAsync).WithSummary("One flavor.");
         flavors.MapPost("/", CreateAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Creates a flavor: 201 with Location and body.");
-        flavors.MapDelete("/{id}", DeleteAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Deletes an unused flavor: 204, or 404.");
+        flavors.MapDelete("/{id}", DeleteAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin))
+            .WithSummary("Deletes a flavor no live service uses: 204; 409 while services use it; 404.");
     }
 
     private static string FlavorUrl(HttpRequest request, string id) => $"{request.Scheme}://{request.Host}{PoppyApiEndpoints.Prefix}/flavors/{Uri.EscapeDataString(id)}";
@@ -30,6 +31,8 @@ public static class FlavorApiEndpoints
             ["links"] = new JsonArray(new JsonObject { ["href"] = p.ProviderUrl, ["rel"] = FlavorProviderSpec.ProviderUrlRel }),
         }).ToArray()),
         ["links"] = new JsonArray(new JsonObject { ["href"] = FlavorUrl(request, flavor.Id), ["rel"] = "self" }),
+        // The portal's addition: whether a service with settings a vendor of the flavor cannot express is refused.
+        ["unsupported_settings"] = flavor.UnsupportedSettings.WireName(),
     };
 
     private static async Task<IResult> ListAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
@@ -80,6 +83,7 @@ public static class FlavorApiEndpoints
         var result = await catalog.DeleteAsync(id, cancellationToken);
         return result.IsNotFound ? ApiResults.Message(StatusCodes.Status404NotFound, $"flavor {id} could not be found")
             : result.Succeeded ? Results.NoContent()
+            : result.IsConflict ? ApiResults.Message(StatusCodes.Status409Conflict, string.Join(" ", result.Errors.Select(e => e.Message)))
             : ApiResults.Invalid(result.Errors);
     }
 }

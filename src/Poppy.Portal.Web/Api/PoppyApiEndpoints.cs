@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Projects;
+using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
 
@@ -37,6 +38,8 @@ public static class PoppyApiEndpoints
         admin.MapGet("/limits/{project}", GetLimitAsync).WithSummary("A project's service limit.");
         admin.MapPut("/limits/{project}", SetLimitAsync).WithSummary("Sets a project's service limit: {\"limit\": n}.");
         admin.MapPost("/services/status", SetServiceStatusAsync).WithSummary("Marks a service deployed or failed.");
+        admin.MapPost("/services/abandon", AbandonRemovalAsync)
+            .WithSummary("Removes a service from one provider without the vendor, after its removal there failed: {\"project_id\", \"service_id\", \"provider\", \"reason\"}.");
     }
 
     private static string ApiBase(HttpRequest request) => $"{request.Scheme}://{request.Host}{Prefix}";
@@ -319,6 +322,40 @@ public static class PoppyApiEndpoints
             }
             var result = await catalog.SetStatusAsync(project.Id, serviceId, status.Value, cancellationToken);
             return ApiResults.From(result, () => Results.StatusCode(StatusCodes.Status201Created));
+        }
+    }
+
+    /// <summary>
+    /// The portal's "remove without the vendor" for a provider whose removal of the service failed and cannot succeed (its
+    /// credentials are refused, say): the provider counts as removed, and the service is archived once every provider
+    /// has removed it. Answers {"archived": bool}; 400 when that provider's latest change is not a failed removal.
+    /// </summary>
+    private static async Task<IResult> AbandonRemovalAsync(HttpContext context, ProjectDirectory projects, ProvisioningOperations operations,
+        CancellationToken cancellationToken)
+    {
+        var (body, bodyError) = await ApiResults.ReadJsonAsync(context.Request, cancellationToken);
+        if (body is null)
+        {
+            return bodyError!;
+        }
+        using (body)
+        {
+            var root = body.RootElement;
+            string? Text(string name) => root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty(name, out var value)
+                && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
+            if (Text("project_id") is not { } projectName || !Guid.TryParse(Text("service_id"), out var serviceId) || Text("provider") is not { } provider)
+            {
+                return ApiResults.BadRequest("The body must be {\"project_id\": name, \"service_id\": uuid, \"provider\": account name, \"reason\": text}.");
+            }
+            var project = await projects.FindByNameAsync(projectName, cancellationToken);
+            if (project is null)
+            {
+                return ApiResults.Message(StatusCodes.Status404NotFound, $"Project '{projectName}' does not exist.");
+            }
+            var (result, archived) = await operations.AbandonRemovalAsync(project.Id, serviceId, provider, Text("reason"), cancellationToken);
+            return result.IsNotFound ? ApiResults.Message(StatusCodes.Status404NotFound, $"service {serviceId} has no provider '{provider}'")
+                : result.Succeeded ? Results.Json(new { archived })
+                : ApiResults.Invalid(result.Errors);
         }
     }
 

@@ -7,7 +7,8 @@ namespace Poppy.Portal.Web.Api;
 /// <summary>
 /// A service as Poppy's API returns it: the document plus id, project_id, status, errors and links (self, flavor, one
 /// access_url per domain with a provider URL), and certificate_status on https domains. Also lists each provider's
-/// state under "providers" (Poppy kept provider_details internal; operators need to see them).
+/// state under "providers" (Poppy kept provider_details internal; operators need to see them), and under "warnings",
+/// shaped like "errors", every setting a provider could not express.
 /// Written with <see cref="Utf8JsonWriter"/> straight from the stored document, which is already in the wire shape:
 /// the list endpoint is the API's hot path.
 /// </summary>
@@ -78,12 +79,26 @@ public static class ServiceRepresentation
         }
         writer.WriteEndArray();
 
+        // What the vendors could not express, shaped like errors: a deployed service with warnings is not all it asks.
+        writer.WriteStartArray("warnings");
+        foreach (var provider in service.Providers.OrderBy(p => p.ProviderName, StringComparer.Ordinal))
+        {
+            foreach (var warning in ProviderWarnings.Read(provider.Warnings))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("message", $"{provider.ProviderName}: {warning}");
+                writer.WriteString("provider", provider.ProviderName);
+                writer.WriteEndObject();
+            }
+        }
+        writer.WriteEndArray();
+
         writer.WriteStartArray("links");
         WriteLink(writer, $"{apiBase}/services/{service.Id}", "self");
         WriteLink(writer, $"{apiBase}/flavors/{service.FlavorId}", "flavor");
         foreach (var provider in service.Providers)
         {
-            foreach (var url in ReadAccessUrls(provider.AccessUrls))
+            foreach (var url in AccessUrlJson.Read(provider.AccessUrls))
             {
                 writer.WriteStartObject();
                 writer.WriteString("href", url.OperatorUrl ?? url.ProviderUrl);
@@ -105,7 +120,7 @@ public static class ServiceRepresentation
             writer.WriteString("error", provider.ErrorMessage);
             // Settings this provider cannot express, as its driver reported them: never dropped silently.
             writer.WriteStartArray("warnings");
-            foreach (var warning in provider.Warnings is null ? [] : JsonSerializer.Deserialize<string[]>(provider.Warnings) ?? [])
+            foreach (var warning in ProviderWarnings.Read(provider.Warnings))
             {
                 writer.WriteStringValue(warning);
             }
@@ -144,7 +159,4 @@ public static class ServiceRepresentation
         writer.WriteString("rel", rel);
         writer.WriteEndObject();
     }
-
-    public static IReadOnlyList<AccessUrl> ReadAccessUrls(string? json) =>
-        json is null ? [] : JsonSerializer.Deserialize<List<AccessUrl>>(json, ServiceSpec.Json) ?? [];
 }

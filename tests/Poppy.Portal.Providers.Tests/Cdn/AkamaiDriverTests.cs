@@ -145,6 +145,8 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
         // What Akamai cannot express is said, not dropped.
         Assert.Contains(result.Warnings, w => w.StartsWith("log_delivery:", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.StartsWith("CP code:", StringComparison.Ordinal));
+        // Said up front as well, from the same rule tree; only what Akamai's own answers told (the CP code) comes later.
+        Assert.Equal(result.Warnings.Where(w => !w.StartsWith("CP code:", StringComparison.Ordinal)), driver.Limitations(spec, Call().Credentials));
 
         // Activated on production; in progress until the simulator's clock says ACTIVE.
         var activation = Assert.Single(Akamai.Activations);

@@ -97,6 +97,8 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         Assert.Contains(result.Warnings, w => w.StartsWith("Log delivery", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.Contains("/media/*", StringComparison.Ordinal) && w.Contains("whole distribution", StringComparison.Ordinal));
         Assert.Equal(4, result.Warnings.Count);
+        // Said up front as well, before anything is sent: the same list, from the same mapping.
+        Assert.Equal(result.Warnings, driver.Limitations(FullSpec(), Call().Credentials));
     }
 
     [Fact]
@@ -211,6 +213,8 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         Assert.Empty(distribution.Config.Aliases);
         Assert.Equal("true", distribution.Config.Xml.Element(Ns + "ViewerCertificate")!.Element(Ns + "CloudFrontDefaultCertificate")!.Value);
         Assert.Contains(result.Warnings, w => w.Contains("www.example.com", StringComparison.Ordinal) && w.Contains("acm_certificate_arn", StringComparison.Ordinal));
+        // Known before anything is sent, from the account's credentials.
+        Assert.Equal(result.Warnings, driver.Limitations(FullSpec(), Call(certificate: false).Credentials));
     }
 
     [Fact]

@@ -172,6 +172,8 @@ public sealed class FastlyDriverTests : IAsyncLifetime
         Assert.Contains(result.Warnings, w => w.Contains("secure.mysite.example") && w.Contains("TLS"));
         Assert.Contains(result.Warnings, w => w.Contains("log_delivery"));
         Assert.Contains(result.Warnings, w => w.Contains("origin_protocol_policy"));
+        // Said up front as well, before anything is sent: the same list, from the same mapping.
+        Assert.Equal(result.Warnings, driver.Limitations(spec, Call().Credentials));
     }
 
     [Fact]

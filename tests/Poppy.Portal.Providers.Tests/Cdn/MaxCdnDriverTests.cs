@@ -122,6 +122,8 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
         Assert.Contains(result.Warnings, w => w.Contains("no-xx") && w.Contains("DE"));
         Assert.Contains(result.Warnings, w => w.Contains("secure.rich.example") && w.Contains("https"));
         Assert.Contains(result.Warnings, w => w.StartsWith("Host header 'domain'", StringComparison.Ordinal));
+        // Said up front as well, before anything is sent: the same list, from the same mapping.
+        Assert.Equal(result.Warnings, driver.Limitations(RichService(), Call().Credentials));
         Assert.Contains(result.Warnings, w => w.StartsWith("Log delivery", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.StartsWith("Origin protocol policy match-viewer", StringComparison.Ordinal));
         Assert.Equal(9, result.Warnings.Count);

@@ -14,6 +14,10 @@ internal static class FlavorRules
     public static List<ValidationError> Check(FlavorSpec spec, Func<string, bool> isConfigured)
     {
         var errors = CheckId(spec.Id).ToList();
+        if (spec.UnsupportedSettings is not null && UnsupportedSettingsPolicies.Parse(spec.UnsupportedSettings) is null)
+        {
+            errors.Add(new("unsupported_settings", "unsupported_settings is \"warn\" (accept a service and report what a vendor cannot express) or \"refuse\"."));
+        }
         if (spec.Providers is not { Count: > 0 } providers)
         {
             errors.Add(new("providers", "A flavor needs at least one provider."));

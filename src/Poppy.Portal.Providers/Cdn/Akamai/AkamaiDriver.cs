@@ -37,6 +37,10 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
     public static string PropertyName(Guid serviceId) => $"poppy-{serviceId:D}";
 
     /// <inheritdoc />
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials) =>
+        AkamaiRuleTree.Build(spec, cpCode: 0).Warnings;
+
+    /// <inheritdoc />
     public async Task<ProvisionResult> ApplyAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);

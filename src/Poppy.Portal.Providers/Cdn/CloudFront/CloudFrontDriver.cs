@@ -18,6 +18,8 @@ public sealed partial class CloudFrontDriver : ICdnDriver
     /// <summary>The optional credential key holding the ACM certificate ARN used for aliases.</summary>
     public const string CertificateArnKey = "acm_certificate_arn";
 
+    private const string NoOrigin = "CloudFront needs at least one origin.";
+
     private static XNamespace Ns => CloudFrontConfigBuilder.Ns;
 
     /// <inheritdoc />
@@ -30,7 +32,7 @@ public sealed partial class CloudFrontDriver : ICdnDriver
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Origins.Count == 0)
         {
-            throw new CdnDriverException("CloudFront needs at least one origin.", isTransient: false);
+            throw new CdnDriverException(NoOrigin, isTransient: false);
         }
 
         var client = new CloudFrontClient(call);
@@ -69,6 +71,16 @@ public sealed partial class CloudFrontDriver : ICdnDriver
         var updated = await client.SendAsync(HttpMethod.Put, $"distribution/{existing.Id}/config", update.Config, existing.ETag, cancellationToken)
             .ConfigureAwait(false);
         return Result(updated.Body!, spec, update.Warnings);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(credentials);
+        return spec.Origins.Count == 0
+            ? [NoOrigin]
+            : CloudFrontConfigBuilder.Build(Guid.Empty, spec, "", enabled: true, CertificateArn(credentials)).Warnings;
     }
 
     /// <inheritdoc />
@@ -201,11 +213,11 @@ public sealed partial class CloudFrontDriver : ICdnDriver
         return config.Succeeded ? new Existing(id, Qualified(config.Body!), config.ETag) : null;
     }
 
-    private static CloudFrontConfigBuilder.Built Build(ProviderCall call, ServiceSpec spec, string callerReference, bool enabled)
-    {
-        var certificate = call.Credentials.TryGetValue(CertificateArnKey, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn.Trim() : null;
-        return CloudFrontConfigBuilder.Build(call.ServiceId, spec, callerReference, enabled, certificate);
-    }
+    private static CloudFrontConfigBuilder.Built Build(ProviderCall call, ServiceSpec spec, string callerReference, bool enabled) =>
+        CloudFrontConfigBuilder.Build(call.ServiceId, spec, callerReference, enabled, CertificateArn(call.Credentials));
+
+    private static string? CertificateArn(IReadOnlyDictionary<string, string> credentials) =>
+        credentials.TryGetValue(CertificateArnKey, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn.Trim() : null;
 
     /// <summary>Compared as CloudFront returns XML, so a config read back equals the one built from an unchanged spec.</summary>
     private static bool SameConfig(XElement current, XElement wanted) =>

@@ -84,6 +84,9 @@ public sealed class FastlyDriver : ICdnDriver
     }
 
     /// <inheritdoc />
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials) => FastlyConfig.From(spec).Warnings;
+
+    /// <inheritdoc />
     public async Task<ProvisionResult?> GetStateAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
     {
         var api = new FastlyApiClient(call);

@@ -46,6 +46,10 @@ public sealed class MaxCdnDriver : ICdnDriver
     }
 
     /// <inheritdoc />
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials) =>
+        MaxCdnZoneMapping.Map(Guid.Empty, spec).Warnings;
+
+    /// <inheritdoc />
     public async Task<ProvisionResult?> GetStateAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
