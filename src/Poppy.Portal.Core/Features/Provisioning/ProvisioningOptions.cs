@@ -49,7 +49,9 @@ public sealed class ProvisioningOptions
             .Between(nameof(RetriesPerRun), o.RetriesPerRun, 0, 100)
             .Between(nameof(RetryBaseDelay), o.RetryBaseDelay, TimeSpan.Zero, day)
             .Between(nameof(RetryMaxDelay), o.RetryMaxDelay, TimeSpan.Zero, day)
-            .Require(nameof(RetryBaseDelay), o.RetryBaseDelay <= o.RetryMaxDelay, o.RetryBaseDelay, $"at most {nameof(RetryMaxDelay)} ({o.RetryMaxDelay:c})")
+            // Compared only when RetryMaxDelay is itself valid, so one bad value gives one message.
+            .Require(nameof(RetryBaseDelay), o.RetryMaxDelay < TimeSpan.Zero || o.RetryBaseDelay <= o.RetryMaxDelay, o.RetryBaseDelay,
+                $"at most {nameof(RetryMaxDelay)} ({o.RetryMaxDelay:c})")
             .Positive(nameof(RescheduleDelay), o.RescheduleDelay, day)
             .AtLeast(nameof(MaxAttempts), o.MaxAttempts, 1)
             .Positive(nameof(DeploymentPollInterval), o.DeploymentPollInterval, day)
