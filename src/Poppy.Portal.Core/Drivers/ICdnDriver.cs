@@ -64,7 +64,8 @@ public sealed record ConnectionTestResult(ConnectionTestOutcome Outcome, string 
 }
 
 /// <summary>What a driver needs for one call: which service, which account, and the HTTP client to reach the vendor.</summary>
-/// <param name="ServiceId">The portal's id; drivers put it in the vendor resource so they can find it again.</param>
+/// <param name="ServiceId">The portal's id; drivers put it in the vendor resource so they can find it again. <see cref="Guid.Empty"/>
+/// for a call about the account itself (Test connection).</param>
 /// <param name="ProviderServiceId">The vendor's id from an earlier call, when known (a hint: drivers still verify it).</param>
 /// <param name="ApiEndpoint">The account's API base URL, ending in '/'.</param>
 /// <param name="Credentials">The account's credential fields by key (see <c>ProviderCredentialFields</c>).</param>
