@@ -104,6 +104,19 @@ public sealed class ConnectionTestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_vendor_that_does_not_answer_in_time_is_unreachable()
+    {
+        sims.Fastly.Faults.Set(new FaultProfile { TimeoutRate = 1 });
+        using var impatient = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMilliseconds(500) };
+
+        var result = await new FastlyDriver().TestConnectionAsync(Call(CdnVendor.Fastly, GoodCredentials(CdnVendor.Fastly)) with { Http = impatient },
+            CancellationToken.None);
+
+        Assert.Equal(ConnectionTestOutcome.Unreachable, result.Outcome);
+        Assert.Contains("timed out", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_wrong_maxcdn_alias_is_an_unexpected_answer_that_says_so()
     {
         var credentials = new Dictionary<string, string>(GoodCredentials(CdnVendor.MaxCdn)) { ["company_alias"] = "someone-else" };
