@@ -66,6 +66,11 @@ public sealed class CloudFrontSimulator : VendorSimulator
         CloudFrontApiError.Body(StatusCodes.Status400BadRequest, "Throttling", "Rate exceeded")
             .WithHeaders(("Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture)));
 
+    internal override IResult Failure(int status, string message) =>
+        status >= 500
+            ? CloudFrontApiError.Body(status, "InternalError", message, "Receiver")
+            : CloudFrontApiError.Body(status, "InvalidArgument", message);
+
     internal override IResult UnknownPath(HttpContext http) =>
         CloudFrontApiError.Body(StatusCodes.Status404NotFound, "InvalidURI", $"Could not parse the specified URI: {http.Request.Path}");
 

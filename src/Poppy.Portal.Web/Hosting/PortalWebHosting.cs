@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core;
+using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Mail;
@@ -67,6 +68,8 @@ public static class PortalWebHosting
 
         services.AddOpenApi(PoppyApiDocument.Name, PoppyApiDocument.Configure);
         services.AddScoped<CurrentProject>();
+        services.AddOptions<DevelopmentSimulatorOptions>().Bind(builder.Configuration.GetSection(DevelopmentSimulatorOptions.Section))
+            .ValidateSettings(DevelopmentSimulatorOptions.Section, DevelopmentSimulatorOptions.Check);
         services.AddHostedService<DevelopmentSimulators>();
         services.AddSingleton<RequestTimings>();
         return builder;

@@ -244,6 +244,89 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task One_services_server_errors_leave_the_shared_circuit_closed_and_the_accounts_other_services_deploy()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-one-bad-service", apiKey: "sim-fastly-api-key");
+        var resilience = fixture.Portal.Services.GetRequiredService<ProviderResilience>();
+        // Fastly answers 500 to every request about this service's configuration (its name is in them), and serves the rest.
+        var marker = $"chokes-{Guid.NewGuid():N}"[..20];
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests(marker, 500) });
+        await using var watch = CircuitWatch.Start(resilience, accountId);
+
+        var bad = ProvisioningPortal.NewService(flavor);
+        bad["name"] = marker;
+        var badId = await ApiFixture.CreateAsync(fixture.Admin, bad);
+        // Two runs of five attempts: ten failed requests, more than the circuit's minimum throughput (4) and all failures.
+        await WaitUntilAsync(async () => (await fixture.OperationsAsync(badId)).Single().Attempts >= 10, "the bad service's retries");
+        var others = new[] { await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor)),
+            await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor)) };
+        foreach (var other in others)
+        {
+            await fixture.WaitForStatusAsync(other, "deployed");
+        }
+
+        Assert.False(await watch.StopAsync(), "the account's circuit opened on one service's errors");
+        var failing = Assert.Single(await fixture.OperationsAsync(badId));
+        Assert.True(failing.IsPending, $"{failing.State}");
+        Assert.Contains("HTTP 500", failing.LastError);
+        Assert.Equal(0, fixture.VendorResources(badId)[CdnVendor.Fastly]);
+        Assert.All(others, id => Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]));
+    }
+
+    [Fact]
+    public async Task Server_errors_that_several_services_meet_still_open_the_circuit()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-failing-everywhere", apiKey: "sim-fastly-api-key");
+        var resilience = fixture.Portal.Services.GetRequiredService<ProviderResilience>();
+        // Every request about any service (they all name a poppy-<id> service) gets a 500: the vendor is broken, not a config.
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests("poppy-", 500) });
+
+        var ids = new[] { await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor)),
+            await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor)) };
+        await WaitUntilAsync(() => Task.FromResult(resilience.CircuitStateOf(accountId) == CircuitState.Open), "the circuit to open");
+
+        fixture.ResetFaults();
+        foreach (var id in ids)
+        {
+            await fixture.WaitForStatusAsync(id, "deployed");
+        }
+        Assert.Equal(CircuitState.Closed, resilience.CircuitStateOf(accountId));
+    }
+
+    [Fact]
+    public async Task A_burst_of_refused_configurations_leaves_the_shared_circuit_closed()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-refusals", apiKey: "sim-fastly-api-key");
+        var resilience = fixture.Portal.Services.GetRequiredService<ProviderResilience>();
+        var marker = $"refused-{Guid.NewGuid():N}"[..20];
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests(marker, 422) });
+        await using var watch = CircuitWatch.Start(resilience, accountId);
+
+        var refused = new List<Guid>();
+        for (var i = 0; i < 8; i++)
+        {
+            var document = ProvisioningPortal.NewService(flavor);
+            document["name"] = $"{marker}-{i}";
+            refused.Add(await ApiFixture.CreateAsync(fixture.Admin, document));
+        }
+        foreach (var id in refused)
+        {
+            await fixture.WaitForStatusAsync(id, "failed");
+        }
+        var good = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+        await fixture.WaitForStatusAsync(good, "deployed");
+
+        Assert.False(await watch.StopAsync(), "the account's circuit opened on refusals");
+        foreach (var id in refused)
+        {
+            var operation = Assert.Single(await fixture.OperationsAsync(id));
+            Assert.Equal(OperationState.Failed, operation.State);
+            Assert.Equal(1, operation.Attempts); // a refusal is not retried
+            Assert.Contains("HTTP 422", operation.LastError);
+        }
+    }
+
+    [Fact]
     public async Task A_delete_right_after_a_create_leaves_nothing_at_any_vendor()
     {
         var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService());
@@ -554,6 +637,41 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
             .CreateAsync(new FlavorSpec(name, [FlavorProviderSpec.WithProviderUrl(name, "www.fastly.com")]), CancellationToken.None);
         Assert.True(flavor.Succeeded, string.Join("; ", flavor.Errors));
         return (account.Value!.Id, name);
+    }
+
+    /// <summary>Samples an account's circuit every few milliseconds until stopped; tells whether it was ever seen other than closed.</summary>
+    private sealed class CircuitWatch : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource stop = new();
+        private Task<bool> sampling = Task.FromResult(false);
+
+        public static CircuitWatch Start(ProviderResilience resilience, Guid accountId)
+        {
+            var watch = new CircuitWatch();
+            watch.sampling = Task.Run(async () =>
+            {
+                var opened = false;
+                while (!watch.stop.IsCancellationRequested)
+                {
+                    opened |= resilience.CircuitStateOf(accountId) != CircuitState.Closed;
+                    await Task.Delay(5);
+                }
+                return opened | resilience.CircuitStateOf(accountId) != CircuitState.Closed;
+            });
+            return watch;
+        }
+
+        public async Task<bool> StopAsync()
+        {
+            await stop.CancelAsync();
+            return await sampling;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            stop.Dispose();
+        }
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Cdn.Akamai;
 
@@ -32,6 +33,20 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
 
     /// <inheritdoc />
     public ProviderKind Kind => ProviderKind.Akamai;
+
+    /// <summary>Reads PAPI's groups: the credentials work when they list a group with a contract to create properties in.</summary>
+    public Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync("Akamai", async ct =>
+        {
+            ArgumentNullException.ThrowIfNull(call);
+            var groups = await new AkamaiApiClient(call).GetAsync("papi/v1/groups", ct).ConfigureAwait(false);
+            var items = (groups?["groups"]?["items"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            var withContract = items.Count(g => g["contractIds"] is JsonArray { Count: > 0 });
+            return withContract > 0
+                ? $"{items.Count} group{(items.Count == 1 ? "" : "s")}, {withContract} with a contract"
+                : throw new CdnDriverException("Akamai accepted the credentials, but the API client sees no group with a contract to create properties in.",
+                    isTransient: false);
+        }, cancellationToken);
 
     /// <summary>The property name that ties a property to the portal's service.</summary>
     public static string PropertyName(Guid serviceId) => $"poppy-{serviceId:D}";

@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Cdn.CloudFront;
 
@@ -24,6 +25,17 @@ public sealed partial class CloudFrontDriver : ICdnDriver
 
     /// <inheritdoc />
     public ProviderKind Kind => ProviderKind.CloudFront;
+
+    /// <summary>Lists at most one distribution (<c>ListDistributions</c>, <c>MaxItems=1</c>), signed with the account's keys.</summary>
+    public Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync("CloudFront", async ct =>
+        {
+            var list = (await new CloudFrontClient(call).SendAsync(HttpMethod.Get, "distribution?MaxItems=1", null, null, ct).ConfigureAwait(false)).Body
+                ?? throw new CdnDriverException("CloudFront answered the distribution list with an empty body.", isTransient: false, 200);
+            return list.Name.LocalName == "DistributionList"
+                ? "the distribution list is readable"
+                : throw new CdnDriverException($"CloudFront answered the distribution list with <{list.Name.LocalName}>.", isTransient: false, 200);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ProvisionResult> ApplyAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)

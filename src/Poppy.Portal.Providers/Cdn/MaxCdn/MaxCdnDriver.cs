@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Http;
 using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Providers.Cdn.MaxCdn;
@@ -15,6 +16,15 @@ public sealed class MaxCdnDriver : ICdnDriver
 {
     /// <inheritdoc />
     public ProviderKind Kind => ProviderKind.MaxCdn;
+
+    /// <summary>Reads the account (<c>GET /{alias}/account.json</c>), OAuth-signed with the consumer key and secret.</summary>
+    public Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync("MaxCDN", async ct =>
+        {
+            var answer = await new MaxCdnApi(call).SendAsync(HttpMethod.Get, "account.json", null, ct).ConfigureAwait(false);
+            var name = MaxCdnApi.Text(answer?["data"]?["account"]?["name"]);
+            return name.Length > 0 ? $"account {name}" : throw new CdnDriverException("MaxCDN answered without an account.", isTransient: false, 200);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ProvisionResult> ApplyAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
