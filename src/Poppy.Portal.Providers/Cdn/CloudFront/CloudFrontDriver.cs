@@ -137,11 +137,8 @@ public sealed partial class CloudFrontDriver : ICdnDriver
         var client = new CloudFrontClient(call);
         var existing = await FindAsync(client, call, cancellationToken).ConfigureAwait(false)
             ?? throw new CdnDriverException($"CloudFront has no distribution for service {call.ServiceId}.", isTransient: false);
-        var path = string.IsNullOrWhiteSpace(url) ? "/*" : url.Trim();
-        if (!path.StartsWith('/'))
-        {
-            path = "/" + path;
-        }
+        // CloudFront wants invalidation paths URL-encoded; checked too, as every driver does.
+        var path = string.IsNullOrWhiteSpace(url) ? "/*" : PurgePath.ForRequest(url.Trim(), "CloudFront");
 
         // Every purge is a new batch: a unique CallerReference, so two purges of the same path both happen.
         var batch = new XElement(Ns + "InvalidationBatch",

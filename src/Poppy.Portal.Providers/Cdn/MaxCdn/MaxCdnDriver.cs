@@ -82,7 +82,7 @@ public sealed class MaxCdnDriver : ICdnDriver
         var path = $"zones/pull.json/{ZoneId(zone)}/cache";
         if (url is not null)
         {
-            var file = url.StartsWith('/') ? url : "/" + url;
+            var file = PurgePath.ForRequest(url, "MaxCDN");
             path += "?" + OAuth1Signature.Encode("files[]") + "=" + OAuth1Signature.Encode(file);
         }
 
