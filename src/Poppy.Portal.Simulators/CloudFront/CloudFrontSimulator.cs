@@ -77,7 +77,7 @@ public sealed class CloudFrontSimulator : VendorSimulator
     /// <summary>An invalidation's paths, removed from the distribution's edge cache (<c>*</c> matches any run of characters).</summary>
     internal void PurgeEdge(string distributionId, IReadOnlyList<string> paths)
     {
-        var patterns = paths.Select(p => new Regex("^" + Regex.Escape(p).Replace(@"\*", ".*") + "$", RegexOptions.None, TimeSpan.FromMilliseconds(100))).ToList();
+        var patterns = paths.Select(p => new Regex(@"\A" + Regex.Escape(p).Replace(@"\*", ".*") + @"\z", RegexOptions.None, TimeSpan.FromMilliseconds(100))).ToList();
         EdgeCache.Purge(e => e.SiteId == distributionId && patterns.Any(p => p.IsMatch(e.Path) || p.IsMatch(e.Path + e.Query)), soft: false);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Validation;
 
@@ -9,10 +8,10 @@ namespace Poppy.Portal.Web.Api;
 public static class ApiResults
 {
     /// <summary>Largest request body the API reads; a service document is a few kilobytes.</summary>
-    public const int MaxBodyBytes = 256 * 1024;
+    public const int MaxBodyBytes = ServiceLimits.MaxDocumentBytes;
 
     /// <summary>Deep enough for any service document or patch; deeper bodies are refused before they cost anything.</summary>
-    public const int MaxJsonDepth = 16;
+    public const int MaxJsonDepth = ServiceLimits.MaxDocumentDepth;
 
     public static IResult Message(int status, string message) => Results.Json(new { message }, statusCode: status);
 
@@ -31,29 +30,7 @@ public static class ApiResults
         _ => BadRequest(result.Message!),
     };
 
-    /// <summary>Reads the body as JSON within the size and depth limits; the error is ready to return when it fails.</summary>
-    public static async Task<(JsonDocument? Document, IResult? Error)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return (null, Message(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {MaxBodyBytes / 1024} KiB."));
-        }
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-        try
-        {
-            var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = MaxJsonDepth }, cancellationToken);
-            return (document, null);
-        }
-        catch (JsonException)
-        {
-            return (null, BadRequest("Invalid JSON string"));
-        }
-        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, Message(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {MaxBodyBytes / 1024} KiB."));
-        }
-    }
+    /// <summary>Reads the body as JSON within the limits (see <see cref="JsonBody"/>); the error is ready to return when it fails.</summary>
+    public static Task<(JsonDocument? Document, IResult? Error)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        JsonBody.ReadAsync(request, cancellationToken);
 }

@@ -8,8 +8,6 @@ namespace Poppy.Portal.Web.Api;
 /// <summary>Poppy's /v1.0/flavors: anyone signed in lists and reads flavors; admins create and delete them.</summary>
 public static class FlavorApiEndpoints
 {
-    private static readonly JsonSerializerOptions FlavorJson = new(JsonSerializerDefaults.Web);
-
     public static void MapFlavorApi(this IEndpointRouteBuilder api)
     {
         var flavors = api.MapGroup("/flavors");
@@ -55,18 +53,14 @@ public static class FlavorApiEndpoints
         }
         using (body)
         {
-            FlavorSpec? spec;
-            try
-            {
-                spec = body.RootElement.ValueKind == JsonValueKind.Object ? body.RootElement.Deserialize<FlavorSpec>(FlavorJson) : null;
-            }
-            catch (JsonException)
-            {
-                spec = null;
-            }
-            if (spec is null)
+            if (body.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return ApiResults.BadRequest("A flavor is {\"id\": ..., \"providers\": [{\"provider\": name, \"links\": [{\"href\": ..., \"rel\": \"provider_url\"}]}]}.");
+            }
+            // Strict, as services are read: unknown keys, keys in another case and wrong types are refused by name.
+            if (FlavorDocumentReader.Read(body.RootElement, out var readErrors) is not { } spec)
+            {
+                return ApiResults.Invalid(readErrors);
             }
             var result = await catalog.CreateAsync(spec, cancellationToken);
             if (!result.Succeeded)

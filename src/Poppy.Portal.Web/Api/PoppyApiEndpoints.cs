@@ -239,6 +239,11 @@ public static class PoppyApiEndpoints
             return ApiResults.BadRequest("Invalid service id");
         }
         var query = context.Request.Query;
+        // Given twice, a parameter means two things to two readers (a proxy may check the first, we read a join).
+        if (new[] { "url", "hard", "all" }.FirstOrDefault(name => query[name].Count > 1) is { } repeated)
+        {
+            return ApiResults.BadRequest($"Give {repeated} once; it was given {query[repeated].Count} times.");
+        }
         var url = query.ContainsKey("url") ? query["url"].ToString() : null;
         var hardText = query.ContainsKey("hard") ? query["hard"].ToString() : "true";
         var allText = query.ContainsKey("all") ? query["all"].ToString() : "false";

@@ -276,6 +276,24 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
         Assert.Equal(2, Akamai.Activations[^1].PropertyVersion);
     }
 
+    [Theory]
+    [MemberData(nameof(PurgePathCases.LeavingTheService), MemberType = typeof(PurgePathCases))]
+    public async Task Purge_refuses_a_path_that_could_reach_another_host_and_sends_nothing(string url)
+    {
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), FullSpec(), url, hard: true, CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Empty(Akamai.Purges);
+    }
+
+    [Fact]
+    public async Task Purge_escapes_what_a_url_may_not_hold_raw()
+    {
+        await driver.PurgeAsync(Call(), FullSpec(), "/a{1}|b^.css", hard: true, CancellationToken.None);
+
+        Assert.Equal(["http://www.example.com/a%7B1%7D%7Cb%5E.css", "https://secure.example.com/a%7B1%7D%7Cb%5E.css"], Assert.Single(Akamai.Purges).Objects);
+    }
+
     [Fact]
     public async Task Purge_by_url_for_each_domain_soft_and_hard_and_everything_by_cp_code()
     {

@@ -233,6 +233,18 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         Assert.Equal(4, invalidations.Select(i => i.CallerReference).Distinct().Count());
     }
 
+    [Theory]
+    [MemberData(nameof(PurgePathCases.LeavingTheService), MemberType = typeof(PurgePathCases))]
+    public async Task Purge_refuses_a_path_that_is_not_normalized_and_sends_nothing(string url)
+    {
+        await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), FullSpec(), url, hard: true, CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Empty(CloudFront.Invalidations);
+    }
+
     [Fact]
     public async Task Purge_without_a_distribution_is_a_permanent_error()
     {

@@ -355,6 +355,31 @@ public sealed class FastlyDriverTests : IAsyncLifetime
         Assert.All(purges.Take(4), p => Assert.Equal(created.ProviderServiceId, p.ServiceId));
     }
 
+    [Theory]
+    [MemberData(nameof(PurgePathCases.LeavingTheService), MemberType = typeof(PurgePathCases))]
+    public async Task Purge_refuses_a_path_that_could_reach_another_host_and_sends_nothing(string url)
+    {
+        var spec = Spec();
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), spec, url, hard: true, CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Empty(sims.Fastly.Purges);
+    }
+
+    [Fact]
+    public async Task Purge_escapes_the_path_and_stays_on_the_services_own_domains()
+    {
+        var spec = Spec();
+
+        await driver.PurgeAsync(Call(), spec, "/images/a%20b{1}|x.png?v=2", hard: true, CancellationToken.None);
+
+        Assert.Collection(sims.Fastly.Purges,
+            p => Assert.StartsWith("www.mysite.example/images/", p.Target, StringComparison.Ordinal),
+            p => Assert.StartsWith("secure.mysite.example/images/", p.Target, StringComparison.Ordinal));
+        Assert.All(sims.Fastly.Purges, p => Assert.EndsWith("?v=2", p.Target, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Delete_deactivates_and_removes_the_service_and_again_is_fine()
     {

@@ -248,6 +248,18 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
             p => { Assert.Equal(zoneId, p.ZoneId); Assert.Empty(p.Files); });
     }
 
+    [Theory]
+    [MemberData(nameof(PurgePathCases.LeavingTheService), MemberType = typeof(PurgePathCases))]
+    public async Task Purge_refuses_a_path_that_is_not_normalized_and_sends_nothing(string url)
+    {
+        await driver.ApplyAsync(Call(), PlainService(), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), PlainService(), url, hard: true, CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Empty(MaxCdn.Purges);
+    }
+
     [Fact]
     public async Task Delete_removes_the_zone_and_deleting_again_is_fine()
     {

@@ -191,9 +191,22 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
         {
             return CatalogResult.Invalid(patchErrors);
         }
-        using var patched = JsonDocument.Parse(document.ToJsonString());
-        var spec = ServiceDocumentReader.Read(patched.RootElement, out var readErrors);
-        return spec is null ? CatalogResult.Invalid(readErrors) : await UpdateAsync(projectId, id, spec, cancellationToken);
+        // The patch is bounded while it is applied; this parse keeps to the same limits in case a bound is ever missed,
+        // and answers as a refused patch rather than an exception.
+        JsonDocument patched;
+        try
+        {
+            patched = JsonDocument.Parse(document.ToJsonString(), new JsonDocumentOptions { MaxDepth = ServiceLimits.MaxDocumentDepth });
+        }
+        catch (JsonException)
+        {
+            return CatalogResult.Invalid("", $"The patched document is not a service document: it nests deeper than {ServiceLimits.MaxDocumentDepth} levels.");
+        }
+        using (patched)
+        {
+            var spec = ServiceDocumentReader.Read(patched.RootElement, out var readErrors);
+            return spec is null ? CatalogResult.Invalid(readErrors) : await UpdateAsync(projectId, id, spec, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -251,6 +264,11 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
     public async Task<CatalogResult> PurgeAsync(Guid projectId, Guid id, string? url, bool hard, CancellationToken cancellationToken)
     {
         await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
+        if (url is not null && PurgeTarget.Check(url) is { } invalidUrl)
+        {
+            // The API and the page check first; this keeps any other caller from sending a traversal to the vendors.
+            return CatalogResult.Invalid("url", invalidUrl);
+        }
         var service = await FindAsync(projectId, id, cancellationToken);
         if (service is null)
         {
@@ -403,7 +421,9 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
             }
         }
 
-        var names = spec.Domains.Select(d => d.Domain).ToList();
+        // Compared in canonical form (lower case, no trailing dot), which is the only form the validator lets be stored,
+        // so WWW.Example.com. can never sit next to www.example.com in another project.
+        var names = spec.Domains.Select(d => HostNames.Canonical(d.Domain)).ToList();
         var inUse = await db.Set<ServiceDomain>().Where(d => names.Contains(d.Domain) && !ownDomains.Contains(d.Domain))
             .Select(d => d.Domain).ToListAsync(cancellationToken);
         errors.AddRange(inUse.Select(name => new ValidationError($"domains[{names.IndexOf(name)}].domain", $"Domain {name} has already been taken")));

@@ -224,7 +224,8 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         var action = hard ? "delete" : "invalidate";
         if (url is not null)
         {
-            var path = url.StartsWith('/') ? url : "/" + url;
+            // Checked and escaped: the path follows the domain in each purged URL.
+            var path = PurgePath.ForRequest(url, "Akamai");
             var objects = spec.Domains.Select(d => (JsonNode)$"{(d.Protocol == DomainProtocol.Https ? "https" : "http")}://{d.Domain.ToLowerInvariant()}{path}");
             await api.SendAsync(HttpMethod.Post, $"ccu/v3/{action}/url/production", new JsonObject { ["objects"] = new JsonArray([.. objects]) }, cancellationToken,
                 safeToRepeat: true); // purging twice is purging

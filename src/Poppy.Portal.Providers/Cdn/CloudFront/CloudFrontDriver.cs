@@ -158,14 +158,11 @@ public sealed partial class CloudFrontDriver : ICdnDriver
     public async Task PurgeAsync(ProviderCall call, ServiceSpec spec, string? url, bool hard, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
+        // CloudFront wants invalidation paths URL-encoded; checked first, as every driver does.
+        var path = string.IsNullOrWhiteSpace(url) ? "/*" : PurgePath.ForRequest(url.Trim(), "CloudFront");
         var client = new CloudFrontClient(call);
         var existing = await FindAsync(client, call, cancellationToken).ConfigureAwait(false)
             ?? throw new CdnDriverException($"CloudFront has no distribution for service {call.ServiceId}.", isTransient: false);
-        var path = string.IsNullOrWhiteSpace(url) ? "/*" : url.Trim();
-        if (!path.StartsWith('/'))
-        {
-            path = "/" + path;
-        }
 
         // Every purge is a new batch: a unique CallerReference, so two purges of the same path both happen.
         var batch = new XElement(Ns + "InvalidationBatch",

@@ -157,7 +157,8 @@ public sealed class FastlyDriver : ICdnDriver
             return;
         }
 
-        var path = url.StartsWith('/') ? url : "/" + url;
+        // Checked and escaped: the path follows the domain in Fastly's URL, and a ".." would reach another host's objects.
+        var path = PurgePath.ForRequest(url, "Fastly");
         foreach (var domain in spec.Domains)
         {
             await api.PostAsync($"purge/{domain.Domain.ToLowerInvariant()}{path}", null, cancellationToken, soft: !hard).ConfigureAwait(false);

@@ -90,13 +90,14 @@ public sealed class MaxCdnDriver : ICdnDriver
     public async Task PurgeAsync(ProviderCall call, ServiceSpec spec, string? url, bool hard, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
+        // Checked before anything is sent, as every driver does.
+        var file = url is null ? null : PurgePath.ForRequest(url, "MaxCDN");
         var api = new MaxCdnApi(call);
         var zone = await FindZoneAsync(api, call, cancellationToken).ConfigureAwait(false)
             ?? throw new CdnDriverException("MaxCDN has no pull zone for this service to purge.", isTransient: false);
         var path = $"zones/pull.json/{ZoneId(zone)}/cache";
-        if (url is not null)
+        if (file is not null)
         {
-            var file = url.StartsWith('/') ? url : "/" + url;
             path += "?" + OAuth1Signature.Encode("files[]") + "=" + OAuth1Signature.Encode(file);
         }
 
