@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Api;
 
@@ -19,7 +20,8 @@ public static class FlavorApiEndpoints
         flavors.MapDelete("/{id}", DeleteAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Deletes an unused flavor: 204, or 404.");
     }
 
-    private static string FlavorUrl(HttpRequest request, string id) => $"{request.Scheme}://{request.Host}{PoppyApiEndpoints.Prefix}/flavors/{Uri.EscapeDataString(id)}";
+    private static string FlavorUrl(HttpRequest request, string id) =>
+        request.HttpContext.RequestServices.GetRequiredService<PublicUrls>().Absolute($"{PoppyApiEndpoints.Prefix}/flavors/{Uri.EscapeDataString(id)}");
 
     private static JsonObject Represent(FlavorDetails flavor, HttpRequest request) => new()
     {

@@ -4,6 +4,7 @@ using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Api;
 
@@ -39,7 +40,8 @@ public static class PoppyApiEndpoints
         admin.MapPost("/services/status", SetServiceStatusAsync).WithSummary("Marks a service deployed or failed.");
     }
 
-    private static string ApiBase(HttpRequest request) => $"{request.Scheme}://{request.Host}{Prefix}";
+    /// <summary>Links and Location headers are on the configured public address, never the request's Host header.</summary>
+    private static string ApiBase(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<PublicUrls>().Absolute(Prefix);
 
     private static IResult JsonHome(HttpRequest request)
     {
