@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Poppy.Portal.Core;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Mail;
@@ -42,12 +41,7 @@ public static class PortalWebHosting
         // Identity's validator refreshes the cookie's claims once a minute; SessionValidation checks the stamp on every request.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
-        var development = builder.Environment.IsDevelopment();
-        services.AddOptions<PublicUrlOptions>().BindConfiguration(PublicUrlOptions.Section)
-            .PostConfigure(o => o.PublicBaseUrl = string.IsNullOrWhiteSpace(o.PublicBaseUrl) && development ? PublicUrlOptions.DevelopmentDefault : o.PublicBaseUrl)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PublicUrlOptions>, PublicUrlOptionsValidator>();
-        services.AddSingleton<PublicUrls>();
+        builder.AddPublicUrls();
         builder.AddPortalReverseProxy();
         services.AddAccountRateLimits();
 

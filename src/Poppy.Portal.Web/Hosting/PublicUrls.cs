@@ -36,12 +36,8 @@ public sealed class PublicUrlOptionsValidator : IValidateOptions<PublicUrlOption
 /// <summary>Absolute links on the configured public base URL.</summary>
 public sealed class PublicUrls(IOptions<PublicUrlOptions> options)
 {
-    private readonly Uri baseUri = Parse(options.Value.PublicBaseUrl);
-
     /// <summary>The origin, without a trailing slash: <c>https://portal.example.com</c>.</summary>
-    public string Origin => baseUri.GetLeftPart(UriPartial.Authority);
-
-    public Uri BaseUri => baseUri;
+    public string Origin { get; } = Parse(options.Value.PublicBaseUrl).GetLeftPart(UriPartial.Authority);
 
     /// <summary>An absolute URL for a root-relative path (with its query string), e.g. <c>/account/reset-password?code=…</c>.</summary>
     public string Absolute(string rootRelative)
@@ -78,5 +74,19 @@ public sealed class PublicUrls(IOptions<PublicUrlOptions> options)
         uri = parsed;
         problem = "";
         return true;
+    }
+}
+
+public static class PublicUrlsRegistration
+{
+    /// <summary>Binds and checks <c>Portal:PublicBaseUrl</c> at start (Development falls back to its launch address).</summary>
+    public static void AddPublicUrls(this WebApplicationBuilder builder)
+    {
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<PublicUrlOptions>().BindConfiguration(PublicUrlOptions.Section)
+            .PostConfigure(o => o.PublicBaseUrl = string.IsNullOrWhiteSpace(o.PublicBaseUrl) && development ? PublicUrlOptions.DevelopmentDefault : o.PublicBaseUrl)
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PublicUrlOptions>, PublicUrlOptionsValidator>();
+        builder.Services.AddSingleton<PublicUrls>();
     }
 }
