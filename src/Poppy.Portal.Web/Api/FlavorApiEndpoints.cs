@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Api;
 
@@ -18,7 +19,8 @@ public static class FlavorApiEndpoints
             .WithSummary("Deletes a flavor no live service uses: 204; 409 while services use it; 404.");
     }
 
-    private static string FlavorUrl(HttpRequest request, string id) => $"{request.Scheme}://{request.Host}{PoppyApiEndpoints.Prefix}/flavors/{Uri.EscapeDataString(id)}";
+    private static string FlavorUrl(HttpRequest request, string id) =>
+        request.HttpContext.RequestServices.GetRequiredService<PublicUrls>().Absolute($"{PoppyApiEndpoints.Prefix}/flavors/{Uri.EscapeDataString(id)}");
 
     private static JsonObject Represent(FlavorDetails flavor, HttpRequest request) => new()
     {

@@ -5,6 +5,7 @@ using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Api;
 
@@ -42,7 +43,8 @@ public static class PoppyApiEndpoints
             .WithSummary("Removes a service from one provider without the vendor, after its removal there failed: {\"project_id\", \"service_id\", \"provider\", \"reason\"}.");
     }
 
-    private static string ApiBase(HttpRequest request) => $"{request.Scheme}://{request.Host}{Prefix}";
+    /// <summary>Links and Location headers are on the configured public address, never the request's Host header.</summary>
+    private static string ApiBase(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<PublicUrls>().Absolute(Prefix);
 
     private static IResult JsonHome(HttpRequest request)
     {
