@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Hosting;
@@ -14,7 +15,7 @@ public static class FlavorApiEndpoints
         var flavors = api.MapGroup("/flavors");
         flavors.MapGet("/", ListAsync).WithSummary("All flavors.");
         flavors.MapGet("/{id}", GetAsync).WithSummary("One flavor.");
-        flavors.MapPost("/", CreateAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Creates a flavor: 201 with Location and body.");
+        flavors.MapPost("/", CreateAsync).Resolves(ApiNeeds.Body).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Creates a flavor: 201 with Location and body.");
         flavors.MapDelete("/{id}", DeleteAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin))
             .WithSummary("Deletes a flavor no live service uses: 204; 409 while services use it; 404.");
     }
@@ -35,50 +36,44 @@ public static class FlavorApiEndpoints
         ["unsupported_settings"] = flavor.UnsupportedSettings.WireName(),
     };
 
-    private static async Task<IResult> ListAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<JsonHttpResult<JsonObject>> ListAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
     {
         var all = await catalog.ListAsync(cancellationToken);
-        return Results.Json(new JsonObject { ["flavors"] = new JsonArray(all.Select(f => (JsonNode)Represent(f, request)).ToArray()) });
+        return TypedResults.Json(new JsonObject { ["flavors"] = new JsonArray(all.Select(f => (JsonNode)Represent(f, request)).ToArray()) });
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken) =>
+    private static async Task<Results<JsonHttpResult<JsonObject>, JsonHttpResult<ApiMessage>>> GetAsync(string id, HttpRequest request, FlavorCatalog catalog,
+        CancellationToken cancellationToken) =>
         await catalog.FindAsync(id, cancellationToken) is { } flavor
-            ? Results.Json(Represent(flavor, request))
+            ? TypedResults.Json(Represent(flavor, request))
             : ApiResults.Message(StatusCodes.Status404NotFound, $"flavor {id} could not be found");
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<Created<JsonObject>, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> CreateAsync(ApiRequest api,
+        HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
     {
-        var (body, error) = await ApiResults.ReadJsonAsync(request, cancellationToken);
-        if (body is null)
+        if (api.Body.ValueKind != JsonValueKind.Object)
         {
-            return error!;
+            return ApiResults.BadRequest("A flavor is {\"id\": ..., \"providers\": [{\"provider\": name, \"links\": [{\"href\": ..., \"rel\": \"provider_url\"}]}]}.");
         }
-        using (body)
+        // Strict, as services are read: unknown keys, keys in another case and wrong types are refused by name.
+        if (FlavorDocumentReader.Read(api.Body, out var readErrors) is not { } spec)
         {
-            if (body.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return ApiResults.BadRequest("A flavor is {\"id\": ..., \"providers\": [{\"provider\": name, \"links\": [{\"href\": ..., \"rel\": \"provider_url\"}]}]}.");
-            }
-            // Strict, as services are read: unknown keys, keys in another case and wrong types are refused by name.
-            if (FlavorDocumentReader.Read(body.RootElement, out var readErrors) is not { } spec)
-            {
-                return ApiResults.Invalid(readErrors);
-            }
-            var result = await catalog.CreateAsync(spec, cancellationToken);
-            if (!result.Succeeded)
-            {
-                return ApiResults.Invalid(result.Errors);
-            }
-            var location = FlavorUrl(request, result.Value!.Id);
-            return Results.Created(location, Represent(result.Value, request));
+            return ApiResults.Invalid(readErrors);
         }
+        var result = await catalog.CreateAsync(spec, cancellationToken);
+        if (!result.Succeeded)
+        {
+            return ApiResults.Invalid(result.Errors);
+        }
+        return TypedResults.Created(FlavorUrl(request, result.Value!.Id), Represent(result.Value, request));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, FlavorCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> DeleteAsync(string id, FlavorCatalog catalog,
+        CancellationToken cancellationToken)
     {
         var result = await catalog.DeleteAsync(id, cancellationToken);
         return result.IsNotFound ? ApiResults.Message(StatusCodes.Status404NotFound, $"flavor {id} could not be found")
-            : result.Succeeded ? Results.NoContent()
+            : result.Succeeded ? TypedResults.NoContent()
             : result.IsConflict ? ApiResults.Message(StatusCodes.Status409Conflict, string.Join(" ", result.Errors.Select(e => e.Message)))
             : ApiResults.Invalid(result.Errors);
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Poppy.Portal.Core.Features.Services;
 
 namespace Poppy.Portal.Web.Api;
@@ -14,10 +15,10 @@ namespace Poppy.Portal.Web.Api;
 /// </summary>
 public static class ServiceRepresentation
 {
-    public static IResult Single(CdnService service, string projectName, string apiBase) =>
+    public static FileContentHttpResult Single(CdnService service, string projectName, string apiBase) =>
         Json(writer => Write(writer, service, projectName, apiBase));
 
-    public static IResult Page(IReadOnlyList<CdnService> services, string projectName, string apiBase, string? nextLink) =>
+    public static FileContentHttpResult Page(IReadOnlyList<CdnService> services, string projectName, string apiBase, string? nextLink) =>
         Json(writer =>
         {
             writer.WriteStartObject();
@@ -39,14 +40,14 @@ public static class ServiceRepresentation
             writer.WriteEndObject();
         });
 
-    private static IResult Json(Action<Utf8JsonWriter> write)
+    private static FileContentHttpResult Json(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             write(writer);
         }
-        return Results.Bytes(buffer.WrittenMemory, "application/json");
+        return TypedResults.Bytes(buffer.WrittenMemory, "application/json");
     }
 
     private static void Write(Utf8JsonWriter writer, CdnService service, string projectName, string apiBase)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Components.Account.Pages;
 using static Poppy.Portal.Web.Tests.Account.SignInTests;
@@ -25,7 +26,7 @@ public sealed class SignInAbuseTests : PortalTest
         var lockedPassword = await Portal.CreateUserAsync("locked@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
         var disabledPassword = await Portal.CreateUserAsync("disabled@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
         await Portal.CreateUserAsync("real@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
             var locked = (await users.FindByEmailAsync("locked@test.local"))!;
@@ -197,7 +198,7 @@ public sealed class SignInAbuseTests : PortalTest
 
     private async Task<bool> IsLockedOutAsync(string email)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         return await users.IsLockedOutAsync((await users.FindByEmailAsync(email))!);
     }

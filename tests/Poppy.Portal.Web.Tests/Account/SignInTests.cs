@@ -161,7 +161,7 @@ public sealed class SignInTests : PortalTest
 
     private async Task<bool> IsLockedOutAsync(string email)
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<PortalUser>>();
         return await users.IsLockedOutAsync((await users.FindByEmailAsync(email))!);
     }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Validation;
@@ -190,7 +191,7 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
 
     private async Task<Snapshot> SnapshotAsync()
     {
-        await using var scope = fixture.Api.Portal.Services.CreateAsyncScope();
+        await using var scope = fixture.Api.Portal.Services.CreateAsyncScope(Actor.System());
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var deployed = await db.Set<CdnService>().AsNoTracking().SingleAsync(s => s.Id == fixture.DeployedId);
         var other = await db.Set<CdnService>().AsNoTracking().SingleAsync(s => s.Id == fixture.OtherProjectServiceId);
@@ -207,7 +208,7 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
     /// </summary>
     private async Task AssertStoredDataIsValidAsync(string name)
     {
-        await using var scope = fixture.Api.Portal.Services.CreateAsyncScope();
+        await using var scope = fixture.Api.Portal.Services.CreateAsyncScope(Actor.System());
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var live = await db.Set<CdnService>().AsNoTracking().Where(s => s.ArchivedAt == null).Select(s => new { s.Id, s.Version, s.UpdatedAt }).ToListAsync();
         // Documents are validated once per change, or the suite would re-read every document after every case.

@@ -180,7 +180,7 @@ public sealed class FlavorAdminTests : PortalTest
         Assert.NotNull(await FindAsync("cdn"));
 
         // Deleted from every provider: archived, as provisioning leaves it. It still names the flavor.
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<CdnService>().Where(s => s.Id == serviceId)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.ArchivedAt, DateTimeOffset.UnixEpoch));
@@ -191,7 +191,7 @@ public sealed class FlavorAdminTests : PortalTest
         Assert.Contains("Flavor cdn was deleted.", PortalClient.Parse(await deleted.Content.ReadAsStringAsync()).QuerySelector(".alert-success")!.TextContent);
         Assert.Null(await FindAsync("cdn"));
         Assert.Equal("cdn", (await Portal.AllServicesAsync()).Single(s => s.Id == serviceId).FlavorId);
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
             var fastly = (await accounts.FindByNameAsync("fastly", CancellationToken.None))!;

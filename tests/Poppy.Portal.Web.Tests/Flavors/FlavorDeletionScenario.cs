@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Web.Tests.Api;
 using Poppy.Portal.Web.Tests.Provisioning;
@@ -17,7 +18,7 @@ public static class FlavorDeletionScenario
 {
     public static async Task RunAsync(ProvisioningPortal fixture, string name)
     {
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var account = await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().CreateAsync(new ProviderAccountSpec(name,
                 ProviderKind.Fastly, fixture.Simulators.Fastly.ApiBaseUrl.ToString(), new Dictionary<string, string?> { ["api_key"] = "sim-fastly-api-key" }),
@@ -54,7 +55,7 @@ public static class FlavorDeletionScenario
         }
         var list = (await fixture.Admin.GetFromJsonAsync<JsonObject>("/v1.0/flavors"))!;
         Assert.DoesNotContain(list["flavors"]!.AsArray(), f => f!["id"]!.GetValue<string>() == name);
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
             var account = (await accounts.FindByNameAsync(name, CancellationToken.None))!;

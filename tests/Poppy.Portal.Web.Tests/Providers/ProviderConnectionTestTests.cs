@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Poppy.Portal.Core.Drivers;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Simulators;
@@ -105,7 +106,7 @@ public sealed class ProviderConnectionTestTests : PortalTest
     [Fact]
     public async Task Changing_the_endpoint_forgets_the_last_result()
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         var fastly = (await ListAsync()).Single(a => a.Kind == ProviderKind.Fastly);
         var tester = scope.ServiceProvider.GetRequiredService<ProviderConnectionTester>();
         Assert.True((await tester.TestAsync(fastly.Id, CancellationToken.None)).Value!.Ok);
@@ -147,7 +148,7 @@ public sealed class ProviderConnectionTestTests : PortalTest
 
     private async Task<IReadOnlyList<ProviderAccountSummary>> ListAsync()
     {
-        await using var scope = Portal.Services.CreateAsyncScope();
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().ListAsync(CancellationToken.None);
     }
 

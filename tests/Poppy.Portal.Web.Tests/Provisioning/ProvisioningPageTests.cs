@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
@@ -211,7 +212,7 @@ public sealed class ProvisioningPageTests : PortalTest
         Assert.Null((await admin.GetPageAsync($"/services/{id}")).QuerySelector("[data-testid=abandon-form]"));
 
         var projectId = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             Assert.True((await scope.ServiceProvider.GetRequiredService<ServiceCatalog>().DeleteAsync(projectId, id, CancellationToken.None)).Succeeded);
         }
@@ -220,7 +221,7 @@ public sealed class ProvisioningPageTests : PortalTest
         Assert.Equal(OperationKind.Delete, removal.Kind);
 
         // Akamai's removal is still queued: the decision waits for it.
-        await using (var scope = Portal.Services.CreateAsyncScope())
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var (early, archived) = await scope.ServiceProvider.GetRequiredService<ProvisioningOperations>()
                 .AbandonAsync(projectId, removal.Id, "Account closed", CancellationToken.None);

@@ -432,7 +432,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     {
         var (accountId, _) = await AddFlavorWithOwnFastlyAccountAsync("fastly-revoked-api", apiKey: "sim-fastly-api-key");
         const string flavor = "revoked-and-maxcdn";
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var created = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().CreateAsync(new FlavorSpec(flavor,
                 [FlavorProviderSpec.WithProviderUrl("fastly-revoked-api", "www.fastly.com"), FlavorProviderSpec.WithProviderUrl("sim-maxcdn", "www.maxcdn.com")]),
@@ -481,7 +481,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         Assert.Equal(PortalFactory.AdminEmail, entry.ActorName);
         Assert.Contains("Key revoked; the distribution was removed by hand", entry.After);
         // The failed removal of an archived service cannot be retried either.
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var operations = scope.ServiceProvider.GetRequiredService<ProvisioningOperations>();
             var projectId = await fixture.Portal.ProjectIdAsync(PortalFactory.FirstProject);
@@ -492,7 +492,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
 
     private async Task SetFastlyKeyAsync(Guid accountId, string apiKey)
     {
-        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System());
         var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
         var account = (await accounts.FindAsync(accountId, CancellationToken.None))!;
         var updated = await accounts.UpdateAsync(accountId, new ProviderAccountSpec(account.Name, ProviderKind.Fastly,
@@ -502,7 +502,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
 
     private async Task<List<AuditEntry>> AuditOfAsync(Guid serviceId)
     {
-        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<AuditEntry>().AsNoTracking()
             .Where(e => e.EntityType == AuditEntityTypes.Service && e.EntityId == serviceId.ToString()).OrderBy(e => e.Id).ToListAsync();
     }
@@ -536,7 +536,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     public async Task A_flavor_that_refuses_what_its_vendors_cannot_express_refuses_such_a_service_naming_the_vendor_and_setting()
     {
         const string flavor = "strict-fastly-maxcdn";
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope())
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
         {
             var created = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().CreateAsync(new FlavorSpec(flavor,
                 [FlavorProviderSpec.WithProviderUrl("sim-fastly", "www.fastly.com"), FlavorProviderSpec.WithProviderUrl("sim-maxcdn", "www.maxcdn.com")], "refuse"),
