@@ -28,6 +28,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 base="http://127.0.0.1:$port"
 export ASPNETCORE_ENVIRONMENT=Production
 export ASPNETCORE_URLS="$base"
+export Portal__PublicBaseUrl="$base"
 export Database__Provider=Sqlite
 export Database__ConnectionString="Data Source=$work/bench.db"
 export Portal__FirstAdmin__Email=admin@bench.local

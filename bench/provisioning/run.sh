@@ -61,6 +61,7 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 export ASPNETCORE_ENVIRONMENT=Production
 export ASPNETCORE_URLS="$base"
+export Portal__PublicBaseUrl="$base"
 if [ "$DATABASE" = postgresql ]; then
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   pg_data="$work/pg"; pg_port=$(free_port)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
@@ -26,9 +27,17 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddPortalData(configuration, contentRoot);
         services.AddPortalIdentity();
 
-        services.AddOptions<FirstAdminOptions>().Bind(configuration.GetSection(FirstAdminOptions.Section));
+        services.AddOptions<FirstAdminOptions>().Bind(configuration.GetSection(FirstAdminOptions.Section))
+            .ValidateSettings(FirstAdminOptions.Section, FirstAdminOptions.Check);
         services.AddOptions<MailOptions>().Bind(configuration.GetSection(MailOptions.Section))
-            .PostConfigure(mail => mail.PickupDirectory = Path.GetFullPath(mail.PickupDirectory, contentRoot));
+            .PostConfigure(mail =>
+            {
+                if (!string.IsNullOrWhiteSpace(mail.PickupDirectory))
+                {
+                    mail.PickupDirectory = Path.GetFullPath(mail.PickupDirectory, contentRoot);
+                }
+            })
+            .ValidateSettings(MailOptions.Section, MailOptions.Check);
 
         services.AddScoped<CurrentActor>();
         services.AddScoped<ICurrentActor>(provider => provider.GetRequiredService<CurrentActor>());
@@ -39,9 +48,12 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<PortalDatabaseInitializer>();
         services.AddScoped<AuditLog>();
         services.AddScoped<ServiceCatalog>();
-        services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section));
+        services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section))
+            .ValidateSettings(ServiceOptions.Section, ServiceOptions.Check);
         services.AddScoped<ProviderAccountDirectory>();
+        services.AddScoped<ProviderConnectionTester>();
         services.AddScoped<FlavorCatalog>();
+        services.AddScoped<FlavorLimitations>();
         services.AddScoped<AuditQuery>();
         services.AddScoped<ApiTokenService>();
         services.AddPortalJobs(configuration, contentRoot);

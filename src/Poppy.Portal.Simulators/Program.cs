@@ -39,6 +39,16 @@ internal static class SimulatorProgram
             {
                 throw new FormatException(problem);
             }
+
+            if (options.Port is < 0 or > 65535)
+            {
+                throw new FormatException($"--port must be between 0 and 65535, not {options.Port}");
+            }
+
+            if (options.DeployDelay < TimeSpan.Zero || options.Fastly.HourlyRateLimit < 1)
+            {
+                throw new FormatException("--deploy-delay-ms must not be negative and --fastly-hourly-limit must be at least 1");
+            }
         }
         catch (FormatException e)
         {

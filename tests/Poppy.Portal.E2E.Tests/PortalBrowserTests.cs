@@ -115,11 +115,13 @@ public sealed partial class PortalBrowserTests(PortalProcess portal, ChromiumBro
         await page.RunAndWaitForRequestAsync(() => page.Locator("#account-kind").SelectOptionAsync("Fastly"), "**/ui/providers/credential-fields?*");
         await Expect(page.Locator("#credential-fields input")).ToHaveCountAsync(1);
         await page.Locator("#account-name").FillAsync("fastly");
-        await page.Locator("#account-endpoint").FillAsync("https://api.fastly.com");
+        // Saving tests the connection: a loopback port nobody listens on keeps the test off the network.
+        await page.Locator("#account-endpoint").FillAsync("http://127.0.0.1:9/fastly/");
         await page.Locator("#credential-api_key").FillAsync("browser-fastly-token-0123456789");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Provider account fastly was created.");
         await Expect(page.GetByTestId("credentials-hint")).ToHaveTextAsync("api_key ••••6789");
+        await Expect(page.GetByTestId("connection-test")).ToContainTextAsync("Fastly is unreachable");
         await Expect(page.Locator("#credential-api_key")).ToHaveValueAsync("");
 
         // The flavor form's row buttons fetch the rows fragment; the form itself is only posted by "Create flavor".

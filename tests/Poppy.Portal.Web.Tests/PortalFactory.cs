@@ -55,7 +55,16 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     /// <summary>More configuration for the host, set before it starts.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
+    /// <summary>Service registrations that replace the host's, applied before it starts (e.g. a counting decorator).</summary>
+    public List<Action<IServiceCollection>> TestServices { get; } = [];
+
     public string MailFolder => Path.Combine(DataFolder, "mail");
+
+    /// <summary>The public base URL the tests' portal is configured with: TestServer's own address.</summary>
+    public const string PublicBaseUrl = "http://localhost";
+
+    /// <summary>A test-only request header: the address the request is to come from (see ClientAddressFilter).</summary>
+    public const string ClientAddressHeader = "X-Test-Client-Address";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -72,6 +81,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         // No job scheduler in web tests unless a test asks for it (Settings["Portal:Jobs:Enabled"] = "true"): it would
         // start a Quartz node per factory and slow every test down. Jobs can still be scheduled into the database.
         builder.UseSetting("Portal:Jobs:Enabled", "false");
+        // TestServer's requests come from no address, so every test client shares one rate-limit partition: limits far
+        // above what a test sends, except in the tests of the limits, which set their own (and client addresses).
+        builder.UseSetting("Portal:PublicBaseUrl", PublicBaseUrl);
+        foreach (var limit in new[] { "SignIn", "PasswordReset", "ApiTokens" })
+        {
+            builder.UseSetting($"Portal:RateLimits:{limit}:PermitLimit", "100000");
+        }
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -80,6 +96,11 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         {
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<IStartupFilter>(new ExtraEndpointsFilter(extraEndpoints));
+            services.AddSingleton<IStartupFilter>(new ClientAddressFilter());
+            foreach (var configure in TestServices)
+            {
+                configure(services);
+            }
         });
     }
 
@@ -101,6 +122,26 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             {
                 map(endpoints);
             }
+        };
+    }
+
+    /// <summary>
+    /// Lets a test say which address a request comes from (<see cref="ClientAddressHeader"/>), as a connection from that
+    /// address would: set before the portal's pipeline, so forwarded headers and rate limits see it.
+    /// </summary>
+    private sealed class ClientAddressFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (context.Request.Headers.Remove(ClientAddressHeader, out var address))
+                {
+                    context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address.ToString());
+                }
+                return nextMiddleware(context);
+            });
+            next(app);
         };
     }
 

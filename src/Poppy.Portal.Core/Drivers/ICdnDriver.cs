@@ -31,10 +31,50 @@ public interface ICdnDriver
 
     /// <summary>Purges <paramref name="url"/> (a path such as "/images/logo.png") or, when null, everything.</summary>
     Task PurgeAsync(ProviderCall call, ServiceSpec spec, string? url, bool hard, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What this vendor cannot express of <paramref name="spec"/>, said before anything is sent: the warnings
+    /// <see cref="ApplyAsync"/> reports for the configuration it builds, from the same mapping, without calling the
+    /// vendor. <paramref name="credentials"/> are the account's (see <see cref="ProviderCall.Credentials"/>); some decide
+    /// what can be expressed (CloudFront takes the domains as aliases only with an ACM certificate). Warnings only the
+    /// vendor's answer can give (Akamai's validation of a rule tree) are reported at deploy time only.
+    /// </summary>
+    IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials);
+
+    /// <summary>
+    /// Makes one cheap authenticated read at the vendor (a list of one, the account itself) to tell whether the account's
+    /// endpoint and credentials work. Never throws for what the vendor answers: the outcome says what went wrong.
+    /// <paramref name="call"/> names no service (<see cref="Guid.Empty"/>). A driver that has no such read says so.
+    /// </summary>
+    Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken) =>
+        Task.FromResult(new ConnectionTestResult(ConnectionTestOutcome.Unexpected, $"The {Kind} driver cannot test a connection."));
+}
+
+/// <summary>How a connection test ended.</summary>
+public enum ConnectionTestOutcome
+{
+    /// <summary>The vendor accepted the credentials and answered the read.</summary>
+    Ok,
+
+    /// <summary>The vendor refused the credentials (401/403), or a credential is missing.</summary>
+    BadCredentials,
+
+    /// <summary>No answer, no answer in time, or the vendor said it is unavailable (502/503/504).</summary>
+    Unreachable,
+
+    /// <summary>Anything else: a 404 for a wrong endpoint, a vendor error, an answer the driver cannot read.</summary>
+    Unexpected,
+}
+
+/// <summary>The outcome of <see cref="ICdnDriver.TestConnectionAsync"/> and what to tell the administrator.</summary>
+public sealed record ConnectionTestResult(ConnectionTestOutcome Outcome, string Message)
+{
+    public bool Ok => Outcome == ConnectionTestOutcome.Ok;
 }
 
 /// <summary>What a driver needs for one call: which service, which account, and the HTTP client to reach the vendor.</summary>
-/// <param name="ServiceId">The portal's id; drivers put it in the vendor resource so they can find it again.</param>
+/// <param name="ServiceId">The portal's id; drivers put it in the vendor resource so they can find it again. <see cref="Guid.Empty"/>
+/// for a call about the account itself (Test connection).</param>
 /// <param name="ProviderServiceId">The vendor's id from an earlier call, when known (a hint: drivers still verify it).</param>
 /// <param name="ApiEndpoint">The account's API base URL, ending in '/'.</param>
 /// <param name="Credentials">The account's credential fields by key (see <c>ProviderCredentialFields</c>).</param>
@@ -63,6 +103,12 @@ public static class ProviderRequestOptions
     /// Such a request is retried on its own after a transient answer, like a GET.
     /// </summary>
     public static readonly HttpRequestOptionsKey<bool> SafeToRepeat = new("Poppy.SafeToRepeat");
+
+    /// <summary>
+    /// The portal service a request is for (<see cref="ProviderCall.ServiceId"/>); absent on account-level requests. The
+    /// account's circuit uses it to tell a failure confined to one service from one that every service meets.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<Guid> ServiceId = new("Poppy.ServiceId");
 }
 
 /// <param name="ProviderServiceId">The vendor's id for the service (Fastly service id, CloudFront distribution id, ...).</param>

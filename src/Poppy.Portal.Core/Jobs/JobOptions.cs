@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Poppy.Portal.Core.Configuration;
 
 namespace Poppy.Portal.Core.Jobs;
 
@@ -18,4 +19,6 @@ public sealed class JobOptions
 
     /// <summary>How many jobs this process runs at the same time.</summary>
     public int MaxConcurrency { get; set; } = 64;
+
+    public static void Check(JobOptions o, SettingChecks check) => check.Between(nameof(MaxConcurrency), o.MaxConcurrency, 1, 1000);
 }

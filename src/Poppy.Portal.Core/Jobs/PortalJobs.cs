@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Data;
 using Quartz;
 
@@ -23,11 +25,14 @@ public static class PortalJobs
     public static IServiceCollection AddPortalJobs(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         var section = configuration.GetSection(JobOptions.Section);
-        services.AddOptions<JobOptions>().Bind(section);
+        services.AddOptions<JobOptions>().Bind(section).ValidateSettings(JobOptions.Section, JobOptions.Check);
         var jobs = JobOptions.Read(configuration);
-        if (jobs.MaxConcurrency < 1)
+        // Quartz's thread pool is sized here, before the container exists: the same check, at once.
+        var check = new SettingChecks(JobOptions.Section);
+        JobOptions.Check(jobs, check);
+        if (check.Failures.Count > 0)
         {
-            throw new InvalidOperationException("Portal:Jobs:MaxConcurrency must be at least 1.");
+            throw new OptionsValidationException(JobOptions.Section, typeof(JobOptions), check.Failures);
         }
         var database = DataServiceCollectionExtensions.ResolveDatabase(configuration, contentRoot);
 

@@ -110,5 +110,5 @@ internal static class AkamaiRules
     }
 
     private static bool Glob(string pattern, string path) =>
-        Regex.IsMatch(path, "^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.None, TimeSpan.FromMilliseconds(100));
+        Regex.IsMatch(path, @"\A" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + @"\z", RegexOptions.None, TimeSpan.FromMilliseconds(100));
 }

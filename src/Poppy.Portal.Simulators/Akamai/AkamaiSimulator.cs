@@ -81,6 +81,11 @@ public sealed class AkamaiSimulator : VendorSimulator
                 ("X-RateLimit-Next", next.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)));
     }
 
+    internal override IResult Failure(int status, string message) =>
+        status >= 500
+            ? AkamaiProblem.Body(status, "/-/internal-server-error", "Internal Server Error", message)
+            : AkamaiProblem.Body(status, "/papi/v0/bad-request", "Bad Request", message);
+
     internal override IResult UnknownPath(HttpContext http) =>
         AkamaiProblem.Body(StatusCodes.Status404NotFound, "/-/resource-not-found", "Not Found", $"The requested resource {http.Request.Path} was not found.");
 

@@ -86,7 +86,7 @@ internal sealed class CloudFrontEdge(CloudFrontSimulator cloudFront) : EdgeBehav
     private static bool Glob(string pattern, string path)
     {
         var normalized = pattern.StartsWith('/') ? pattern : "/" + pattern;
-        var regex = "^" + Regex.Escape(normalized).Replace(@"\*", ".*").Replace(@"\?", ".") + "$";
+        var regex = @"\A" + Regex.Escape(normalized).Replace(@"\*", ".*").Replace(@"\?", ".") + @"\z";
         return Regex.IsMatch(path, regex, RegexOptions.None, TimeSpan.FromMilliseconds(100));
     }
 }

@@ -66,13 +66,18 @@ public sealed class CloudFrontSimulator : VendorSimulator
         CloudFrontApiError.Body(StatusCodes.Status400BadRequest, "Throttling", "Rate exceeded")
             .WithHeaders(("Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture)));
 
+    internal override IResult Failure(int status, string message) =>
+        status >= 500
+            ? CloudFrontApiError.Body(status, "InternalError", message, "Receiver")
+            : CloudFrontApiError.Body(status, "InvalidArgument", message);
+
     internal override IResult UnknownPath(HttpContext http) =>
         CloudFrontApiError.Body(StatusCodes.Status404NotFound, "InvalidURI", $"Could not parse the specified URI: {http.Request.Path}");
 
     /// <summary>An invalidation's paths, removed from the distribution's edge cache (<c>*</c> matches any run of characters).</summary>
     internal void PurgeEdge(string distributionId, IReadOnlyList<string> paths)
     {
-        var patterns = paths.Select(p => new Regex("^" + Regex.Escape(p).Replace(@"\*", ".*") + "$", RegexOptions.None, TimeSpan.FromMilliseconds(100))).ToList();
+        var patterns = paths.Select(p => new Regex(@"\A" + Regex.Escape(p).Replace(@"\*", ".*") + @"\z", RegexOptions.None, TimeSpan.FromMilliseconds(100))).ToList();
         EdgeCache.Purge(e => e.SiteId == distributionId && patterns.Any(p => p.IsMatch(e.Path) || p.IsMatch(e.Path + e.Query)), soft: false);
     }
 }

@@ -20,6 +20,14 @@ internal static class FastlyApi
     {
         var store = fastly.Store;
 
+        // The token's customer: what a client reads to check its token.
+        api.MapGet("/current_customer", () => Json(new JsonObject
+        {
+            ["id"] = store.CustomerId,
+            ["name"] = "Poppy simulator customer",
+            ["can_stream_syslog"] = true,
+        }));
+
         // Services
         api.MapGet("/service", () => Json(List(store.Services, s => Service(s))));
         api.MapPost("/service", async (HttpContext http) =>

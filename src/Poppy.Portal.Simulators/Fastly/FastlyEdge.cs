@@ -164,6 +164,6 @@ internal static partial class FastlyCondition
         }
     }
 
-    [GeneratedRegex("""^\(?\s*req\.url(?:\.path)?\s*(?<op>!~|~|==|!=)\s*"(?<value>(?:[^"\\]|\\.)*)"\s*\)?$""")]
+    [GeneratedRegex("""^\(?\s*req\.url(?:\.path)?\s*(?<op>!~|~|==|!=)\s*"(?<value>(?:[^"\\]|\\.)*)"\s*\)?\z""")]
     private static partial Regex ClauseSyntax();
 }

@@ -74,6 +74,9 @@ public sealed class FastlySimulator : VendorSimulator
                 ("Fastly-RateLimit-Remaining", "0"),
                 ("Fastly-RateLimit-Reset", (Context.Now.ToUnixTimeSeconds() + retryAfterSeconds).ToString(CultureInfo.InvariantCulture)));
 
+    internal override IResult Failure(int status, string message) =>
+        FastlyApiError.Body(status, status >= 500 ? "Internal Server Error" : "Bad request", message);
+
     internal override IResult UnknownPath(HttpContext http) =>
         FastlyApiError.Body(StatusCodes.Status404NotFound, "Record not found", $"No such resource: {http.Request.Method} {http.Request.Path}");
 

@@ -11,6 +11,9 @@ internal sealed class FastlyStore(SimulatorContext context)
     private readonly List<FastlyPurge> purges = [];
     private readonly string customerId = context.Ids.Next(IdGenerator.MixedAlnum, 22);
 
+    /// <summary>The one customer every simulated token belongs to.</summary>
+    public string CustomerId => customerId;
+
     public IReadOnlyList<FastlyService> Services
     {
         get

@@ -2,7 +2,7 @@ namespace Poppy.Portal.Simulators.Faults;
 
 /// <summary>
 /// What goes wrong at one vendor. Also the JSON body of <c>POST {base}/_faults/{vendor}</c>:
-/// <c>{latencyMs, jitterMs, errorRate, throttleBurst:{count, retryAfterSeconds}, timeoutRate, outage}</c>.
+/// <c>{latencyMs, jitterMs, errorRate, throttleBurst:{count, retryAfterSeconds}, timeoutRate, outage, failMatching:{text, status}}</c>.
 /// </summary>
 public sealed record FaultProfile
 {
@@ -26,6 +26,13 @@ public sealed record FaultProfile
     /// <summary>Every API and edge request gets the vendor's 503.</summary>
     public bool Outage { get; init; }
 
+    /// <summary>
+    /// Authenticated API requests whose path, query or body contain a text are answered with the vendor's error of a
+    /// given status: a vendor that chokes on one service's configuration (a 500) or refuses it (a 4xx) while it serves
+    /// every other request.
+    /// </summary>
+    public FailingRequests? FailMatching { get; init; }
+
     internal string? Validate()
     {
         if (LatencyMs < 0 || JitterMs < 0)
@@ -43,8 +50,18 @@ public sealed record FaultProfile
             return "throttleBurst.count and throttleBurst.retryAfterSeconds must not be negative";
         }
 
+        if (FailMatching is { } failing && (string.IsNullOrEmpty(failing.Text) || failing.Status is < 400 or > 599))
+        {
+            return "failMatching.text must not be empty and failMatching.status must be a 4xx or 5xx";
+        }
+
         return null;
     }
 }
 
 public sealed record ThrottleBurst(int Count, int RetryAfterSeconds);
+
+/// <param name="Text">Matched as is (ordinal) against the path and query as received and the body's text: use letters,
+/// digits and '-', which no encoding changes.</param>
+/// <param name="Status">The status of the vendor's error answer.</param>
+public sealed record FailingRequests(string Text, int Status = 500);

@@ -31,6 +31,11 @@ internal static class VendorApiPipeline
                     return refusal;
                 }
 
+                if (vendor.Faults.Profile.FailMatching is { } failing && await MatchesAsync(http, failing.Text))
+                {
+                    return vendor.Failure(failing.Status, $"The request could not be processed (simulated failure for '{failing.Text}').");
+                }
+
                 return await next(invocation);
             }
             catch (SimulatedApiError error)
@@ -41,6 +46,29 @@ internal static class VendorApiPipeline
 
         vendor.MapApi(api);
         api.MapFallback((HttpContext http) => vendor.UnknownPath(http));
+    }
+
+    /// <summary>
+    /// Whether the path and query, or the body, contain <paramref name="text"/>. A form is matched on its decoded values
+    /// (a credential check may have read it already, and it stays cached); any other body is buffered, so the handler can
+    /// still read it.
+    /// </summary>
+    private static async Task<bool> MatchesAsync(HttpContext http, string text)
+    {
+        var request = http.Request;
+        if ((request.Path.Value + request.QueryString.Value).Contains(text, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(http.RequestAborted);
+            return form.Any(field => field.Key.Contains(text, StringComparison.Ordinal)
+                || field.Value.Any(value => value?.Contains(text, StringComparison.Ordinal) == true));
+        }
+
+        return (await HttpHelpers.ReadBodyTextAsync(request)).Contains(text, StringComparison.Ordinal);
     }
 
     private static async Task<IResult?> ApplyFaultAsync(VendorSimulator vendor, HttpContext http, CancellationToken stopping)

@@ -45,6 +45,9 @@ public abstract class VendorSimulator
     /// <summary>The vendor's throttling answer, with <c>Retry-After</c>.</summary>
     internal abstract IResult Throttled(int retryAfterSeconds);
 
+    /// <summary>The vendor's error answer of <paramref name="status"/> (4xx or 5xx) in its own format.</summary>
+    internal abstract IResult Failure(int status, string message);
+
     /// <summary>An API path the vendor does not have.</summary>
     internal abstract IResult UnknownPath(HttpContext http);
 }

@@ -53,6 +53,17 @@ public sealed class MaxCdnSimulator : VendorSimulator
                 ? next(invocation)
                 : ValueTask.FromResult<object?>(MaxCdnApiError.Body(StatusCodes.Status404NotFound, "not_found", "Unknown company alias")));
 
+        // The account itself: what a client reads to check its credentials.
+        account.MapGet("/account.json", () => Json(Envelope(StatusCodes.Status200OK, new JsonObject
+        {
+            ["account"] = new JsonObject
+            {
+                ["id"] = "1",
+                ["name"] = "Poppy simulator",
+                ["alias"] = Context.Options.MaxCdn.CompanyAlias,
+                ["status"] = "2",
+            },
+        })));
         account.MapGet("/zones/pull.json", () =>
         {
             var zones = Store.Zones;
@@ -169,6 +180,9 @@ public sealed class MaxCdnSimulator : VendorSimulator
     internal override IResult Throttled(int retryAfterSeconds) =>
         MaxCdnApiError.Body(StatusCodes.Status429TooManyRequests, "rate_limit_exceeded", "Too many requests")
             .WithHeaders(("Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture)));
+
+    internal override IResult Failure(int status, string message) =>
+        MaxCdnApiError.Body(status, status >= 500 ? "internal_error" : "validation_error", message);
 
     internal override IResult UnknownPath(HttpContext http) =>
         MaxCdnApiError.Body(StatusCodes.Status404NotFound, "not_found", $"Unknown resource {http.Request.Path}");

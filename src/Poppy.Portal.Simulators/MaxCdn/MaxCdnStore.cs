@@ -169,6 +169,6 @@ internal sealed partial class MaxCdnStore(SimulatorContext context)
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9-]{3,32}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9-]{3,32}\z")]
     private static partial Regex ZoneName();
 }

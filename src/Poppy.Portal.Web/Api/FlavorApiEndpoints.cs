@@ -1,25 +1,27 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Api;
 
 /// <summary>Poppy's /v1.0/flavors: anyone signed in lists and reads flavors; admins create and delete them.</summary>
 public static class FlavorApiEndpoints
 {
-    private static readonly JsonSerializerOptions FlavorJson = new(JsonSerializerDefaults.Web);
-
     public static void MapFlavorApi(this IEndpointRouteBuilder api)
     {
         var flavors = api.MapGroup("/flavors");
         flavors.MapGet("/", ListAsync).WithSummary("All flavors.");
         flavors.MapGet("/{id}", GetAsync).WithSummary("One flavor.");
-        flavors.MapPost("/", CreateAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Creates a flavor: 201 with Location and body.");
-        flavors.MapDelete("/{id}", DeleteAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Deletes an unused flavor: 204, or 404.");
+        flavors.MapPost("/", CreateAsync).Resolves(ApiNeeds.Body).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin)).WithSummary("Creates a flavor: 201 with Location and body.");
+        flavors.MapDelete("/{id}", DeleteAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin))
+            .WithSummary("Deletes a flavor no live service uses: 204; 409 while services use it; 404.");
     }
 
-    private static string FlavorUrl(HttpRequest request, string id) => $"{request.Scheme}://{request.Host}{PoppyApiEndpoints.Prefix}/flavors/{Uri.EscapeDataString(id)}";
+    private static string FlavorUrl(HttpRequest request, string id) =>
+        request.HttpContext.RequestServices.GetRequiredService<PublicUrls>().Absolute($"{PoppyApiEndpoints.Prefix}/flavors/{Uri.EscapeDataString(id)}");
 
     private static JsonObject Represent(FlavorDetails flavor, HttpRequest request) => new()
     {
@@ -30,56 +32,49 @@ public static class FlavorApiEndpoints
             ["links"] = new JsonArray(new JsonObject { ["href"] = p.ProviderUrl, ["rel"] = FlavorProviderSpec.ProviderUrlRel }),
         }).ToArray()),
         ["links"] = new JsonArray(new JsonObject { ["href"] = FlavorUrl(request, flavor.Id), ["rel"] = "self" }),
+        // The portal's addition: whether a service with settings a vendor of the flavor cannot express is refused.
+        ["unsupported_settings"] = flavor.UnsupportedSettings.WireName(),
     };
 
-    private static async Task<IResult> ListAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<JsonHttpResult<JsonObject>> ListAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
     {
         var all = await catalog.ListAsync(cancellationToken);
-        return Results.Json(new JsonObject { ["flavors"] = new JsonArray(all.Select(f => (JsonNode)Represent(f, request)).ToArray()) });
+        return TypedResults.Json(new JsonObject { ["flavors"] = new JsonArray(all.Select(f => (JsonNode)Represent(f, request)).ToArray()) });
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken) =>
+    private static async Task<Results<JsonHttpResult<JsonObject>, JsonHttpResult<ApiMessage>>> GetAsync(string id, HttpRequest request, FlavorCatalog catalog,
+        CancellationToken cancellationToken) =>
         await catalog.FindAsync(id, cancellationToken) is { } flavor
-            ? Results.Json(Represent(flavor, request))
+            ? TypedResults.Json(Represent(flavor, request))
             : ApiResults.Message(StatusCodes.Status404NotFound, $"flavor {id} could not be found");
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<Created<JsonObject>, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> CreateAsync(ApiRequest api,
+        HttpRequest request, FlavorCatalog catalog, CancellationToken cancellationToken)
     {
-        var (body, error) = await ApiResults.ReadJsonAsync(request, cancellationToken);
-        if (body is null)
+        if (api.Body.ValueKind != JsonValueKind.Object)
         {
-            return error!;
+            return ApiResults.BadRequest("A flavor is {\"id\": ..., \"providers\": [{\"provider\": name, \"links\": [{\"href\": ..., \"rel\": \"provider_url\"}]}]}.");
         }
-        using (body)
+        // Strict, as services are read: unknown keys, keys in another case and wrong types are refused by name.
+        if (FlavorDocumentReader.Read(api.Body, out var readErrors) is not { } spec)
         {
-            FlavorSpec? spec;
-            try
-            {
-                spec = body.RootElement.ValueKind == JsonValueKind.Object ? body.RootElement.Deserialize<FlavorSpec>(FlavorJson) : null;
-            }
-            catch (JsonException)
-            {
-                spec = null;
-            }
-            if (spec is null)
-            {
-                return ApiResults.BadRequest("A flavor is {\"id\": ..., \"providers\": [{\"provider\": name, \"links\": [{\"href\": ..., \"rel\": \"provider_url\"}]}]}.");
-            }
-            var result = await catalog.CreateAsync(spec, cancellationToken);
-            if (!result.Succeeded)
-            {
-                return ApiResults.Invalid(result.Errors);
-            }
-            var location = FlavorUrl(request, result.Value!.Id);
-            return Results.Created(location, Represent(result.Value, request));
+            return ApiResults.Invalid(readErrors);
         }
+        var result = await catalog.CreateAsync(spec, cancellationToken);
+        if (!result.Succeeded)
+        {
+            return ApiResults.Invalid(result.Errors);
+        }
+        return TypedResults.Created(FlavorUrl(request, result.Value!.Id), Represent(result.Value, request));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, FlavorCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> DeleteAsync(string id, FlavorCatalog catalog,
+        CancellationToken cancellationToken)
     {
         var result = await catalog.DeleteAsync(id, cancellationToken);
         return result.IsNotFound ? ApiResults.Message(StatusCodes.Status404NotFound, $"flavor {id} could not be found")
-            : result.Succeeded ? Results.NoContent()
+            : result.Succeeded ? TypedResults.NoContent()
+            : result.IsConflict ? ApiResults.Message(StatusCodes.Status409Conflict, string.Join(" ", result.Errors.Select(e => e.Message)))
             : ApiResults.Invalid(result.Errors);
     }
 }

@@ -1,9 +1,14 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Projects;
+using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Api;
 
@@ -25,21 +30,31 @@ public static class PoppyApiEndpoints
 
         api.MapFlavorApi();
 
+        // Each route resolves its project (X-Project-ID), service id and body once, before its handler (ApiRequest).
         var services = api.MapGroup("/services");
-        services.MapGet("/", ListServicesAsync).WithSummary("Services of the project, in creation order, with marker/limit paging.");
-        services.MapPost("/", CreateServiceAsync).WithSummary("Creates a service: 202 with Location; provisioning follows.");
-        services.MapGet("/{id}", GetServiceAsync).WithSummary("One service.");
-        services.MapMethods("/{id}", [HttpMethods.Patch], PatchServiceAsync).WithSummary("RFC 6902 JSON Patch of a deployed or failed service.");
-        services.MapDelete("/{id}", DeleteServiceAsync).WithSummary("Deletes a service from every provider: 202.");
-        services.MapDelete("/{id}/assets", PurgeAsync).WithSummary("Purges a URL (url=) or everything (all=true), hard (default) or soft.");
+        services.MapGet("/", ListServicesAsync).Resolves(ApiNeeds.Project)
+            .WithSummary("Services of the project, in creation order, with marker/limit paging.");
+        services.MapPost("/", CreateServiceAsync).Resolves(ApiNeeds.Project | ApiNeeds.Body)
+            .WithSummary("Creates a service: 202 with Location; provisioning follows.");
+        services.MapGet("/{id}", GetServiceAsync).Resolves(ApiNeeds.Project | ApiNeeds.ServiceId).WithSummary("One service.");
+        services.MapMethods("/{id}", [HttpMethods.Patch], PatchServiceAsync).Resolves(ApiNeeds.Project | ApiNeeds.ServiceId | ApiNeeds.Body)
+            .WithSummary("RFC 6902 JSON Patch of a deployed or failed service.");
+        services.MapDelete("/{id}", DeleteServiceAsync).Resolves(ApiNeeds.Project | ApiNeeds.ServiceId)
+            .WithSummary("Deletes a service from every provider: 202.");
+        services.MapDelete("/{id}/assets", PurgeAsync).Resolves(ApiNeeds.Project | ApiNeeds.ServiceId)
+            .WithSummary("Purges a URL (url=) or everything (all=true), hard (default) or soft.");
 
+        // Admins here; the operations check again (a token restricted to a project acts only in it).
         var admin = api.MapGroup("/admin").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         admin.MapGet("/limits/{project}", GetLimitAsync).WithSummary("A project's service limit.");
-        admin.MapPut("/limits/{project}", SetLimitAsync).WithSummary("Sets a project's service limit: {\"limit\": n}.");
-        admin.MapPost("/services/status", SetServiceStatusAsync).WithSummary("Marks a service deployed or failed.");
+        admin.MapPut("/limits/{project}", SetLimitAsync).Resolves(ApiNeeds.Body).WithSummary("Sets a project's service limit: {\"limit\": n}.");
+        admin.MapPost("/services/status", SetServiceStatusAsync).Resolves(ApiNeeds.Body).WithSummary("Marks a service deployed or failed.");
+        admin.MapPost("/services/abandon", AbandonRemovalAsync).Resolves(ApiNeeds.Body)
+            .WithSummary("Removes a service from one provider without the vendor, after its removal there failed: {\"project_id\", \"service_id\", \"provider\", \"reason\"}.");
     }
 
-    private static string ApiBase(HttpRequest request) => $"{request.Scheme}://{request.Host}{Prefix}";
+    /// <summary>Links and Location headers are on the configured public address, never the request's Host header.</summary>
+    private static string ApiBase(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<PublicUrls>().Absolute(Prefix);
 
     private static IResult JsonHome(HttpRequest request)
     {
@@ -116,13 +131,9 @@ public static class PoppyApiEndpoints
             : Results.Json(new { online = online.Value ? "true" : "false" }, statusCode: online.Value ? 200 : 503);
     }
 
-    private static async Task<IResult> ListServicesAsync(HttpContext context, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, JsonHttpResult<ApiMessage>>> ListServicesAsync(ApiRequest api, HttpContext context,
+        ServiceCatalog catalog, CancellationToken cancellationToken)
     {
-        var (project, error) = await ApiProject.ResolveAsync(context, cancellationToken);
-        if (project is null)
-        {
-            return error!;
-        }
         var query = context.Request.Query;
         var limit = ServiceLimits.DefaultServicesPerPage;
         if (query.ContainsKey("limit") && (!int.TryParse(query["limit"].ToString(), out limit) || limit < 1 || limit > ServiceLimits.MaxServicesPerPage))
@@ -138,104 +149,57 @@ public static class PoppyApiEndpoints
             }
             marker = markerId;
         }
-        var page = await catalog.ListPageAsync(project.Id, marker, limit, cancellationToken);
+        var page = await catalog.ListPageAsync(api.Project.Id, marker, limit, cancellationToken);
         var apiBase = ApiBase(context.Request);
         var next = page.Count == limit ? $"{apiBase}/services?marker={page[^1].Id}&limit={limit}" : null;
-        return ServiceRepresentation.Page(page, project.Name, apiBase, next);
+        return ServiceRepresentation.Page(page, api.Project.Name, apiBase, next);
     }
 
-    private static async Task<IResult> GetServiceAsync(string id, HttpContext context, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, JsonHttpResult<ApiMessage>>> GetServiceAsync(ApiRequest api, HttpRequest request,
+        ServiceCatalog catalog, CancellationToken cancellationToken)
     {
-        var (project, error) = await ApiProject.ResolveAsync(context, cancellationToken);
-        if (project is null)
-        {
-            return error!;
-        }
-        if (!Guid.TryParse(id, out var serviceId))
-        {
-            return ApiResults.BadRequest("Invalid service id");
-        }
-        var service = await catalog.FindAsync(project.Id, serviceId, cancellationToken);
+        var service = await catalog.FindAsync(api.Project.Id, api.ServiceId, cancellationToken);
         return service is null
-            ? ApiResults.Message(StatusCodes.Status404NotFound, $"service {serviceId} could not be found")
-            : ServiceRepresentation.Single(service, project.Name, ApiBase(context.Request));
+            ? ApiResults.Message(StatusCodes.Status404NotFound, $"service {api.ServiceId} could not be found")
+            : ServiceRepresentation.Single(service, api.Project.Name, ApiBase(request));
     }
 
-    private static async Task<IResult> CreateServiceAsync(HttpContext context, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> CreateServiceAsync(ApiRequest api, HttpRequest request,
+        ServiceCatalog catalog, CancellationToken cancellationToken)
     {
-        var (project, error) = await ApiProject.ResolveAsync(context, cancellationToken);
-        if (project is null)
+        var spec = ServiceDocumentReader.Read(api.Body, out var errors);
+        if (spec is null)
         {
-            return error!;
+            return ApiResults.Invalid(errors);
         }
-        var (body, bodyError) = await ApiResults.ReadJsonAsync(context.Request, cancellationToken);
-        if (body is null)
-        {
-            return bodyError!;
-        }
-        using (body)
-        {
-            var spec = ServiceDocumentReader.Read(body.RootElement, out var errors);
-            if (spec is null)
-            {
-                return ApiResults.Invalid(errors);
-            }
-            var result = await catalog.CreateAsync(project.Id, spec, cancellationToken);
-            return ApiResults.From(result, () => Accepted($"{ApiBase(context.Request)}/services/{result.ServiceId}"));
-        }
+        var result = await catalog.CreateAsync(api.Project.Id, spec, cancellationToken);
+        return ApiResults.From(result, () => Accepted(request, result.ServiceId));
     }
 
-    private static async Task<IResult> PatchServiceAsync(string id, HttpContext context, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> PatchServiceAsync(ApiRequest api, HttpRequest request,
+        ServiceCatalog catalog, CancellationToken cancellationToken)
     {
-        var (project, error) = await ApiProject.ResolveAsync(context, cancellationToken);
-        if (project is null)
-        {
-            return error!;
-        }
-        if (!Guid.TryParse(id, out var serviceId))
-        {
-            return ApiResults.BadRequest("Invalid service id");
-        }
-        var (body, bodyError) = await ApiResults.ReadJsonAsync(context.Request, cancellationToken);
-        if (body is null)
-        {
-            return bodyError!;
-        }
-        using (body)
-        {
-            var result = await catalog.PatchAsync(project.Id, serviceId, body.RootElement, cancellationToken);
-            return ApiResults.From(result, () => Accepted($"{ApiBase(context.Request)}/services/{serviceId}"));
-        }
+        var result = await catalog.PatchAsync(api.Project.Id, api.ServiceId, api.Body, cancellationToken);
+        return ApiResults.From(result, () => Accepted(request, api.ServiceId));
     }
 
-    private static async Task<IResult> DeleteServiceAsync(string id, HttpContext context, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<StatusCodeHttpResult, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> DeleteServiceAsync(ApiRequest api,
+        ServiceCatalog catalog, CancellationToken cancellationToken)
     {
-        var (project, error) = await ApiProject.ResolveAsync(context, cancellationToken);
-        if (project is null)
-        {
-            return error!;
-        }
-        if (!Guid.TryParse(id, out var serviceId))
-        {
-            return ApiResults.BadRequest("Invalid service id");
-        }
-        var result = await catalog.DeleteAsync(project.Id, serviceId, cancellationToken);
-        return ApiResults.From(result, () => Results.StatusCode(StatusCodes.Status202Accepted));
+        var result = await catalog.DeleteAsync(api.Project.Id, api.ServiceId, cancellationToken);
+        return ApiResults.From(result, () => TypedResults.StatusCode(StatusCodes.Status202Accepted));
     }
 
     /// <summary>Poppy's purge: url defaults to /*, hard defaults to true (case-insensitive), all=true purges everything.</summary>
-    private static async Task<IResult> PurgeAsync(string id, HttpContext context, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> PurgeAsync(ApiRequest api, HttpRequest request,
+        ServiceCatalog catalog, CancellationToken cancellationToken)
     {
-        var (project, error) = await ApiProject.ResolveAsync(context, cancellationToken);
-        if (project is null)
+        var query = request.Query;
+        // Given twice, a parameter means two things to two readers (a proxy may check the first, we read a join).
+        if (new[] { "url", "hard", "all" }.FirstOrDefault(name => query[name].Count > 1) is { } repeated)
         {
-            return error!;
+            return ApiResults.BadRequest($"Give {repeated} once; it was given {query[repeated].Count} times.");
         }
-        if (!Guid.TryParse(id, out var serviceId))
-        {
-            return ApiResults.BadRequest("Invalid service id");
-        }
-        var query = context.Request.Query;
         var url = query.ContainsKey("url") ? query["url"].ToString() : null;
         var hardText = query.ContainsKey("hard") ? query["hard"].ToString() : "true";
         var allText = query.ContainsKey("all") ? query["all"].ToString() : "false";
@@ -252,86 +216,92 @@ public static class PoppyApiEndpoints
         {
             return ApiResults.BadRequest(invalid);
         }
-        var result = await catalog.PurgeAsync(project.Id, serviceId, path, hard, cancellationToken);
-        return ApiResults.From(result, () => Accepted($"{ApiBase(context.Request)}/services/{serviceId}"));
+        var result = await catalog.PurgeAsync(api.Project.Id, api.ServiceId, path, hard, cancellationToken);
+        return ApiResults.From(result, () => Accepted(request, api.ServiceId));
     }
 
-    private static async Task<IResult> GetLimitAsync(string project, ProjectDirectory projects, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<JsonHttpResult<LimitBody>, JsonHttpResult<ApiMessage>>> GetLimitAsync(string project, ProjectDirectory projects,
+        ServiceCatalog catalog, CancellationToken cancellationToken)
     {
         var found = await projects.FindByNameAsync(project, cancellationToken);
         return found is null
             ? ApiResults.Message(StatusCodes.Status404NotFound, $"Project '{project}' does not exist.")
-            : Results.Json(new { limit = await catalog.GetLimitAsync(found.Id, cancellationToken) });
+            : TypedResults.Json(new LimitBody(await catalog.GetLimitAsync(found.Id, cancellationToken)));
     }
 
-    private static async Task<IResult> SetLimitAsync(string project, HttpContext context, ProjectDirectory projects, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<StatusCodeHttpResult, JsonHttpResult<ApiMessage>>> SetLimitAsync(string project, ApiRequest api, ProjectDirectory projects,
+        ServiceCatalog catalog, CancellationToken cancellationToken)
     {
         var found = await projects.FindByNameAsync(project, cancellationToken);
         if (found is null)
         {
             return ApiResults.Message(StatusCodes.Status404NotFound, $"Project '{project}' does not exist.");
         }
-        var (body, bodyError) = await ApiResults.ReadJsonAsync(context.Request, cancellationToken);
-        if (body is null)
+        var root = api.Body;
+        if (root.ValueKind != JsonValueKind.Object || root.EnumerateObject().Count() != 1
+            || !root.TryGetProperty("limit", out var limitElement) || limitElement.ValueKind != JsonValueKind.Number
+            || !limitElement.TryGetInt32(out var limit) || limit < 0)
         {
-            return bodyError!;
+            return ApiResults.BadRequest("The body must be {\"limit\": n} with a whole number n >= 0.");
         }
-        using (body)
-        {
-            var root = body.RootElement;
-            if (root.ValueKind != System.Text.Json.JsonValueKind.Object || root.EnumerateObject().Count() != 1
-                || !root.TryGetProperty("limit", out var limitElement) || limitElement.ValueKind != System.Text.Json.JsonValueKind.Number
-                || !limitElement.TryGetInt32(out var limit) || limit < 0)
-            {
-                return ApiResults.BadRequest("The body must be {\"limit\": n} with a whole number n >= 0.");
-            }
-            await catalog.SetLimitAsync(found.Id, limit, cancellationToken);
-            return Results.StatusCode(StatusCodes.Status201Created);
-        }
+        await catalog.SetLimitAsync(found.Id, limit, cancellationToken);
+        return TypedResults.StatusCode(StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> SetServiceStatusAsync(HttpContext context, ProjectDirectory projects, ServiceCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<Results<StatusCodeHttpResult, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> SetServiceStatusAsync(ApiRequest api,
+        ProjectDirectory projects, ServiceCatalog catalog, CancellationToken cancellationToken)
     {
-        var (body, bodyError) = await ApiResults.ReadJsonAsync(context.Request, cancellationToken);
-        if (body is null)
+        var status = Text(api.Body, "status") switch
         {
-            return bodyError!;
-        }
-        using (body)
+            "deployed" => ProviderStatus.Deployed,
+            "failed" => ProviderStatus.Failed,
+            _ => (ProviderStatus?)null,
+        };
+        if (Text(api.Body, "project_id") is not { } projectName || !Guid.TryParse(Text(api.Body, "service_id"), out var serviceId) || status is null)
         {
-            var root = body.RootElement;
-            string? Text(string name) => root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty(name, out var value)
-                && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
-            var status = Text("status") switch
-            {
-                "deployed" => ProviderStatus.Deployed,
-                "failed" => ProviderStatus.Failed,
-                _ => (ProviderStatus?)null,
-            };
-            if (Text("project_id") is not { } projectName || !Guid.TryParse(Text("service_id"), out var serviceId) || status is null)
-            {
-                return ApiResults.BadRequest("The body must be {\"project_id\": name, \"service_id\": uuid, \"status\": \"deployed\"|\"failed\"}.");
-            }
-            var project = await projects.FindByNameAsync(projectName, cancellationToken);
-            if (project is null)
-            {
-                return ApiResults.Message(StatusCodes.Status404NotFound, $"Project '{projectName}' does not exist.");
-            }
-            var result = await catalog.SetStatusAsync(project.Id, serviceId, status.Value, cancellationToken);
-            return ApiResults.From(result, () => Results.StatusCode(StatusCodes.Status201Created));
+            return ApiResults.BadRequest("The body must be {\"project_id\": name, \"service_id\": uuid, \"status\": \"deployed\"|\"failed\"}.");
         }
+        var project = await projects.FindByNameAsync(projectName, cancellationToken);
+        if (project is null)
+        {
+            return ApiResults.Message(StatusCodes.Status404NotFound, $"Project '{projectName}' does not exist.");
+        }
+        var result = await catalog.SetStatusAsync(project.Id, serviceId, status.Value, cancellationToken);
+        return ApiResults.From(result, () => TypedResults.StatusCode(StatusCodes.Status201Created));
     }
+
+    /// <summary>
+    /// The portal's "remove without the vendor" for a provider whose removal of the service failed and cannot succeed (its
+    /// credentials are refused, say): the provider counts as removed, and the service is archived once every provider
+    /// has removed it. Answers {"archived": bool}; 400 when that provider's latest change is not a failed removal.
+    /// </summary>
+    private static async Task<Results<JsonHttpResult<AbandonBody>, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> AbandonRemovalAsync(ApiRequest api,
+        ProjectDirectory projects, ProvisioningOperations operations, CancellationToken cancellationToken)
+    {
+        if (Text(api.Body, "project_id") is not { } projectName || !Guid.TryParse(Text(api.Body, "service_id"), out var serviceId)
+            || Text(api.Body, "provider") is not { } provider)
+        {
+            return ApiResults.BadRequest("The body must be {\"project_id\": name, \"service_id\": uuid, \"provider\": account name, \"reason\": text}.");
+        }
+        var project = await projects.FindByNameAsync(projectName, cancellationToken);
+        if (project is null)
+        {
+            return ApiResults.Message(StatusCodes.Status404NotFound, $"Project '{projectName}' does not exist.");
+        }
+        var (result, archived) = await operations.AbandonRemovalAsync(project.Id, serviceId, provider, Text(api.Body, "reason"), cancellationToken);
+        return result.IsNotFound ? ApiResults.Message(StatusCodes.Status404NotFound, $"service {serviceId} has no provider '{provider}'")
+            : result.Succeeded ? TypedResults.Json(new AbandonBody(archived))
+            : ApiResults.Invalid(result.Errors);
+    }
+
+    /// <summary>A string member of a JSON object body, or null (absent, another type, or the body not an object).</summary>
+    private static string? Text(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>Poppy answers accepted changes with 202, an empty body and the service's URL.</summary>
-    private static IResult Accepted(string location) => new AcceptedWithLocation(location);
+    private static Accepted Accepted(HttpRequest request, Guid serviceId) => TypedResults.Accepted($"{ApiBase(request)}/services/{serviceId}");
 
-    private sealed class AcceptedWithLocation(string location) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = StatusCodes.Status202Accepted;
-            httpContext.Response.Headers.Location = location;
-            return Task.CompletedTask;
-        }
-    }
+    public sealed record LimitBody([property: JsonPropertyName("limit")] int Limit);
+
+    public sealed record AbandonBody([property: JsonPropertyName("archived")] bool Archived);
 }

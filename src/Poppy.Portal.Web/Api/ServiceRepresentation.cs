@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Poppy.Portal.Core.Features.Services;
 
 namespace Poppy.Portal.Web.Api;
@@ -7,16 +8,17 @@ namespace Poppy.Portal.Web.Api;
 /// <summary>
 /// A service as Poppy's API returns it: the document plus id, project_id, status, errors and links (self, flavor, one
 /// access_url per domain with a provider URL), and certificate_status on https domains. Also lists each provider's
-/// state under "providers" (Poppy kept provider_details internal; operators need to see them).
+/// state under "providers" (Poppy kept provider_details internal; operators need to see them), and under "warnings",
+/// shaped like "errors", every setting a provider could not express.
 /// Written with <see cref="Utf8JsonWriter"/> straight from the stored document, which is already in the wire shape:
 /// the list endpoint is the API's hot path.
 /// </summary>
 public static class ServiceRepresentation
 {
-    public static IResult Single(CdnService service, string projectName, string apiBase) =>
+    public static FileContentHttpResult Single(CdnService service, string projectName, string apiBase) =>
         Json(writer => Write(writer, service, projectName, apiBase));
 
-    public static IResult Page(IReadOnlyList<CdnService> services, string projectName, string apiBase, string? nextLink) =>
+    public static FileContentHttpResult Page(IReadOnlyList<CdnService> services, string projectName, string apiBase, string? nextLink) =>
         Json(writer =>
         {
             writer.WriteStartObject();
@@ -38,14 +40,14 @@ public static class ServiceRepresentation
             writer.WriteEndObject();
         });
 
-    private static IResult Json(Action<Utf8JsonWriter> write)
+    private static FileContentHttpResult Json(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             write(writer);
         }
-        return Results.Bytes(buffer.WrittenMemory, "application/json");
+        return TypedResults.Bytes(buffer.WrittenMemory, "application/json");
     }
 
     private static void Write(Utf8JsonWriter writer, CdnService service, string projectName, string apiBase)
@@ -78,12 +80,26 @@ public static class ServiceRepresentation
         }
         writer.WriteEndArray();
 
+        // What the vendors could not express, shaped like errors: a deployed service with warnings is not all it asks.
+        writer.WriteStartArray("warnings");
+        foreach (var provider in service.Providers.OrderBy(p => p.ProviderName, StringComparer.Ordinal))
+        {
+            foreach (var warning in ProviderWarnings.Read(provider.Warnings))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("message", $"{provider.ProviderName}: {warning}");
+                writer.WriteString("provider", provider.ProviderName);
+                writer.WriteEndObject();
+            }
+        }
+        writer.WriteEndArray();
+
         writer.WriteStartArray("links");
         WriteLink(writer, $"{apiBase}/services/{service.Id}", "self");
         WriteLink(writer, $"{apiBase}/flavors/{service.FlavorId}", "flavor");
         foreach (var provider in service.Providers)
         {
-            foreach (var url in ReadAccessUrls(provider.AccessUrls))
+            foreach (var url in AccessUrlJson.Read(provider.AccessUrls))
             {
                 writer.WriteStartObject();
                 writer.WriteString("href", url.OperatorUrl ?? url.ProviderUrl);
@@ -105,7 +121,7 @@ public static class ServiceRepresentation
             writer.WriteString("error", provider.ErrorMessage);
             // Settings this provider cannot express, as its driver reported them: never dropped silently.
             writer.WriteStartArray("warnings");
-            foreach (var warning in provider.Warnings is null ? [] : JsonSerializer.Deserialize<string[]>(provider.Warnings) ?? [])
+            foreach (var warning in ProviderWarnings.Read(provider.Warnings))
             {
                 writer.WriteStringValue(warning);
             }
@@ -144,10 +160,4 @@ public static class ServiceRepresentation
         writer.WriteString("rel", rel);
         writer.WriteEndObject();
     }
-
-    /// <summary>
-    /// Provisioning stores the drivers' access URLs with .NET's property names (<c>ProviderUrl</c>), which snake_case
-    /// reading never matched: every access_url link had a null href. Read as the service page does, either casing.
-    /// </summary>
-    public static IReadOnlyList<AccessUrl> ReadAccessUrls(string? json) => Features.Services.AccessUrls.Read(json);
 }

@@ -66,6 +66,7 @@ public static class ErrorResponses
         StatusCodes.Status404NotFound => "Not found.",
         StatusCodes.Status405MethodNotAllowed => "Method not allowed on this resource.",
         StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        StatusCodes.Status429TooManyRequests => "Too many requests: wait as long as Retry-After says and try again.",
         >= 500 => "The server could not complete the request.",
         _ => "The request could not be completed.",
     };
@@ -77,6 +78,7 @@ public static class ErrorResponses
         {
             StatusCodes.Status403Forbidden => ("Not allowed", "Your role does not allow this action. Ask an administrator if you need it."),
             StatusCodes.Status404NotFound => ("Page not found", "There is nothing at this address."),
+            StatusCodes.Status429TooManyRequests => ("Too many attempts", "Wait a few minutes, then try again."),
             >= 500 => ("Something went wrong", "The error was logged. Try again, and tell an administrator if it keeps happening."),
             _ => ("Request failed", "The request could not be completed."),
         };

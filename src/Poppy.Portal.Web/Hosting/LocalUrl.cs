@@ -7,7 +7,9 @@ public static class LocalUrl
         !string.IsNullOrEmpty(url)
         && url[0] == '/'
         && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
-        && !url.Contains("://", StringComparison.Ordinal);
+        && !url.Contains("://", StringComparison.Ordinal)
+        // Browsers drop tabs and newlines inside URLs ("/\t/evil.example" is "//evil.example"), and a redirect cannot carry them.
+        && !url.Any(char.IsControl);
 
     public static string OrRoot(string? url) => IsLocal(url) ? url! : "/";
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core;
+using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Mail;
@@ -31,14 +32,20 @@ public static class PortalWebHosting
         // Serve the build's static assets (including their compressed variants) when running from bin/ in any
         // environment, not only Development; a published app has no such manifest and this does nothing.
         builder.WebHost.UseStaticWebAssets();
+        builder.WebHost.ConfigureKestrel(KestrelRejections.Configure);
         services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddCdnDrivers();
         // Accounts and roles come with the core; signing in is the web host's (it needs authentication schemes).
         new IdentityBuilder(typeof(PortalUser), typeof(IdentityRole), services).AddSignInManager<PortalSignInManager>();
 
+        services.AddSingleton<KnownDevices>();
         services.AddSingleton<IEmailSender<PortalUser>, PickupDirectoryEmailSender>();
-        // Disabled users and role changes reach open sessions within a minute.
+        // Identity's validator refreshes the cookie's claims once a minute; SessionValidation checks the stamp on every request.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+
+        builder.AddPublicUrls();
+        builder.AddPortalReverseProxy();
+        services.AddAccountRateLimits();
 
         // API-token requests are told apart by their header; everything else uses the sign-in cookie.
         services.AddAuthentication(ApiTokenAuthentication.CookieOrTokenScheme).AddApiTokenOrCookie().AddIdentityCookies();
@@ -53,6 +60,7 @@ public static class PortalWebHosting
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+            cookie.Events.OnValidatePrincipal = SessionValidation.ValidatePrincipalAsync;
         });
         services.AddAuthorizationBuilder()
             // Everything needs a signed-in user unless it says [AllowAnonymous].
@@ -67,6 +75,8 @@ public static class PortalWebHosting
 
         services.AddOpenApi(PoppyApiDocument.Name, PoppyApiDocument.Configure);
         services.AddScoped<CurrentProject>();
+        services.AddOptions<DevelopmentSimulatorOptions>().Bind(builder.Configuration.GetSection(DevelopmentSimulatorOptions.Section))
+            .ValidateSettings(DevelopmentSimulatorOptions.Section, DevelopmentSimulatorOptions.Check);
         services.AddHostedService<DevelopmentSimulators>();
         // One instance: a hosted service, and what the Providers page asks whether the local node runs.
         services.AddSingleton<DevelopmentCacheNode>();
@@ -83,6 +93,7 @@ public static class PortalWebHosting
 
     public static WebApplication UsePortalWeb(this WebApplication app)
     {
+        app.UsePortalReverseProxy();
         app.UseMiddleware<ApiVersionPathMiddleware>();
         app.UseRouting();
         app.UseMiddleware<SecurityHeadersMiddleware>();
@@ -93,6 +104,8 @@ public static class PortalWebHosting
         {
             app.UseHsts();
         }
+        // After the status-code pages, which give its 429 a body.
+        app.UseRateLimiter();
 
         app.UseSwaggerUI(ui =>
         {

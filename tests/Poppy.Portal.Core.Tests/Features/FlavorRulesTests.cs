@@ -36,6 +36,19 @@ public sealed class FlavorRulesTests
     public void A_missing_id_or_one_that_cannot_be_a_path_segment_is_refused(string? id) =>
         Assert.Equal("id", Assert.Single(Check(Valid("x") with { Id = id })).Path);
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("warn", true)]
+    [InlineData("refuse", true)]
+    [InlineData("Refuse", false)]
+    [InlineData("ignore", false)]
+    [InlineData("", false)]
+    public void Unsupported_settings_is_warn_or_refuse_and_may_be_left_out(string? policy, bool valid)
+    {
+        var errors = Check(Valid() with { UnsupportedSettings = policy });
+        Assert.Equal(valid ? [] : ["unsupported_settings"], errors.Select(e => e.Path));
+    }
+
     [Fact]
     public void A_flavor_needs_at_least_one_provider()
     {

@@ -179,6 +179,8 @@ public sealed class ProviderAccountRulesTests
     [InlineData("http://10.0.0.5:8081 node-a-token-0123456789abcd cache1.example.net/path", "Line 1: 'cache1.example.net/path' is not a public host name (cache1.example.net, with an optional :port) or an http(s) URL.")]
     [InlineData("http://a:1 node-a-token-0123456789abcd h.example\nhttp://a:1/ node-b-token-9876543210wxyz h2.example", "Line 2: the agent http://a:1/ is listed twice.")]
     [InlineData("# nothing but a comment", "List at least one node: agent URL, node token, public host name.")]
+    [InlineData("http://a:1\tnode-a-token-0123456789abcd h.example", "Must not contain control characters such as NUL, TAB or line breaks (found U+0009).")]
+    [InlineData("http://a:1 node-a-token-0123456789\u2028abcd h.example", "Must not contain control characters such as NUL, TAB or line breaks (found U+2028).")]
     public void A_node_list_that_cannot_be_used_is_refused_with_the_line_at_fault(string nodes, string message)
     {
         var (_, _, errors) = ProviderAccountRules.MergeCredentials(ProviderKind.CacheTier, new Dictionary<string, string?> { ["nodes"] = nodes }, stored: null);

@@ -212,6 +212,12 @@ public sealed class PortalProcess : IAsyncLifetime
         // The shared host's seeded provider account reaches no vendor: tests there set statuses themselves (as the web
         // tests do), so provisioning jobs run only in hosts that ask for them through ExtraEnvironment.
         environment["Portal__Jobs__Enabled"] = "false";
+        // Production requires the public address; every browser test signs in from 127.0.0.1, far more often than
+        // the sign-in rate limit allows one client.
+        environment["Portal__PublicBaseUrl"] = string.IsNullOrEmpty(BaseUrl) ? "http://127.0.0.1" : BaseUrl;
+        environment["Portal__RateLimits__SignIn__PermitLimit"] = "100000";
+        environment["Portal__RateLimits__PasswordReset__PermitLimit"] = "100000";
+        environment["Portal__RateLimits__ApiTokens__PermitLimit"] = "100000";
         foreach (var (key, value) in ExtraEnvironment)
         {
             environment[key] = value;

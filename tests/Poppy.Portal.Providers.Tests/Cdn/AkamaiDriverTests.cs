@@ -145,6 +145,8 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
         // What Akamai cannot express is said, not dropped.
         Assert.Contains(result.Warnings, w => w.StartsWith("log_delivery:", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.StartsWith("CP code:", StringComparison.Ordinal));
+        // Said up front as well, from the same rule tree; only what Akamai's own answers told (the CP code) comes later.
+        Assert.Equal(result.Warnings.Where(w => !w.StartsWith("CP code:", StringComparison.Ordinal)), driver.Limitations(spec, Call().Credentials));
 
         // Activated on production; in progress until the simulator's clock says ACTIVE.
         var activation = Assert.Single(Akamai.Activations);
@@ -272,6 +274,24 @@ public sealed class AkamaiDriverTests : IAsyncLifetime
         Assert.Equal(DeploymentState.InProgress, retried.State);
         Assert.Equal(2, Akamai.Properties[0].Versions.Count);
         Assert.Equal(2, Akamai.Activations[^1].PropertyVersion);
+    }
+
+    [Theory]
+    [MemberData(nameof(PurgePathCases.LeavingTheService), MemberType = typeof(PurgePathCases))]
+    public async Task Purge_refuses_a_path_that_could_reach_another_host_and_sends_nothing(string url)
+    {
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), FullSpec(), url, hard: true, CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Empty(Akamai.Purges);
+    }
+
+    [Fact]
+    public async Task Purge_escapes_what_a_url_may_not_hold_raw()
+    {
+        await driver.PurgeAsync(Call(), FullSpec(), "/a{1}|b^.css", hard: true, CancellationToken.None);
+
+        Assert.Equal(["http://www.example.com/a%7B1%7D%7Cb%5E.css", "https://secure.example.com/a%7B1%7D%7Cb%5E.css"], Assert.Single(Akamai.Purges).Objects);
     }
 
     [Fact]

@@ -205,6 +205,13 @@ public sealed class CacheTierDriverTests : IClassFixture<TwoCacheNodes>, IDispos
             Assert.Equal("index.html", held.DefaultRootObject);
             Assert.Equal(403, (int)(await node.GetAsync(domain, "/partners/a", referer: "http://elsewhere.example.com/")).Status);
         }
+        // Said up front as well, before anything is sent: the driver's own, and what every agent says of such a document.
+        var limitations = driver.Limitations(spec, call.Credentials);
+        Assert.All(result.Warnings.Where(w => !w.StartsWith("Cache node ", StringComparison.Ordinal)), w => Assert.Contains(w, limitations));
+        Assert.Contains(limitations, w => w.StartsWith($"Domain {spec.Domains[1].Domain} is https: a cache node serves plain HTTP", StringComparison.Ordinal));
+        Assert.Contains(limitations, w => w.StartsWith("Geography restrictions are enforced only by nodes that have a country database", StringComparison.Ordinal));
+        Assert.Equal(5, limitations.Count); // viewer policy, TTL bounds, log delivery, the https domain, geography
+        Assert.Empty(driver.Limitations(Service(domain, origin), call.Credentials));
         // The held documents are the one sent, so the state is deployed (the comparison reads the agent's own serialization).
         Assert.Equal(DeploymentState.Deployed, (await driver.GetStateAsync(call, spec, CancellationToken.None))!.State);
         await driver.DeleteAsync(call, spec, CancellationToken.None);
@@ -266,6 +273,30 @@ public sealed class CacheTierDriverTests : IClassFixture<TwoCacheNodes>, IDispos
         Assert.Null(nodes.Second.Host.Node.Find(id.ToString("D")));
 
         await driver.DeleteAsync(Call(id, Line(nodes.First)), spec, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Test_connection_asks_every_node_with_its_token_and_reports_the_worst_outcome()
+    {
+        var ok = await driver.TestConnectionAsync(Call(Guid.Empty, Line(nodes.First), Line(nodes.Second)), CancellationToken.None);
+        Assert.Equal(ConnectionTestOutcome.Ok, ok.Outcome);
+        Assert.StartsWith("All 2 cache nodes answered.", ok.Message, StringComparison.Ordinal);
+        Assert.Contains($"Cache node {nodes.Second.Host.AgentUrl.Authority} accepted the credentials: nginx {nodes.Second.Host.Node.NginxVersion} running", ok.Message, StringComparison.Ordinal);
+
+        var deadAgent = $"http://127.0.0.1:{TestNode.FreePort()}/ {TestNode.Token} cache-down.example.net";
+        var down = await driver.TestConnectionAsync(Call(Guid.Empty, Line(nodes.First), deadAgent), CancellationToken.None);
+        Assert.Equal(ConnectionTestOutcome.Unreachable, down.Outcome);
+        Assert.StartsWith("1 of 2 cache nodes failed.", down.Message, StringComparison.Ordinal);
+
+        // A refused token outranks an unreachable node: it is what the administrator must fix in the account.
+        var refused = await driver.TestConnectionAsync(Call(Guid.Empty, deadAgent, Line(nodes.Second, token: "not-the-node-token-at-all")), CancellationToken.None);
+        Assert.Equal(ConnectionTestOutcome.BadCredentials, refused.Outcome);
+        Assert.Contains("refused the credentials", refused.Message, StringComparison.Ordinal);
+
+        var none = await driver.TestConnectionAsync(new ProviderCall(Guid.Empty, null, new Uri("http://127.0.0.1:9/"),
+            new Dictionary<string, string>(), http, TimeProvider.System), CancellationToken.None);
+        Assert.Equal(ConnectionTestOutcome.BadCredentials, none.Outcome);
+        Assert.Equal("The cache-tier account lists no nodes.", none.Message);
     }
 
     [Fact]

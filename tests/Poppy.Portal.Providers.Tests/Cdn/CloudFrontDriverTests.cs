@@ -97,6 +97,8 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         Assert.Contains(result.Warnings, w => w.StartsWith("Log delivery", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.Contains("/media/*", StringComparison.Ordinal) && w.Contains("whole distribution", StringComparison.Ordinal));
         Assert.Equal(4, result.Warnings.Count);
+        // Said up front as well, before anything is sent: the same list, from the same mapping.
+        Assert.Equal(result.Warnings, driver.Limitations(FullSpec(), Call().Credentials));
     }
 
     [Fact]
@@ -211,6 +213,8 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         Assert.Empty(distribution.Config.Aliases);
         Assert.Equal("true", distribution.Config.Xml.Element(Ns + "ViewerCertificate")!.Element(Ns + "CloudFrontDefaultCertificate")!.Value);
         Assert.Contains(result.Warnings, w => w.Contains("www.example.com", StringComparison.Ordinal) && w.Contains("acm_certificate_arn", StringComparison.Ordinal));
+        // Known before anything is sent, from the account's credentials.
+        Assert.Equal(result.Warnings, driver.Limitations(FullSpec(), Call(certificate: false).Credentials));
     }
 
     [Fact]
@@ -227,6 +231,18 @@ public sealed class CloudFrontDriverTests : IAsyncLifetime
         Assert.All(invalidations, i => Assert.Equal(created.ProviderServiceId, i.DistributionId));
         Assert.Equal([["/images/logo.png"], ["/*"], ["/css/site.css"], ["/*"]], invalidations.Select(i => i.Paths.ToArray()));
         Assert.Equal(4, invalidations.Select(i => i.CallerReference).Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(PurgePathCases.LeavingTheService), MemberType = typeof(PurgePathCases))]
+    public async Task Purge_refuses_a_path_that_is_not_normalized_and_sends_nothing(string url)
+    {
+        await driver.ApplyAsync(Call(), FullSpec(), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), FullSpec(), url, hard: true, CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Empty(CloudFront.Invalidations);
     }
 
     [Fact]

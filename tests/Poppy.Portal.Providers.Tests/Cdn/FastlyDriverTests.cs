@@ -172,6 +172,8 @@ public sealed class FastlyDriverTests : IAsyncLifetime
         Assert.Contains(result.Warnings, w => w.Contains("secure.mysite.example") && w.Contains("TLS"));
         Assert.Contains(result.Warnings, w => w.Contains("log_delivery"));
         Assert.Contains(result.Warnings, w => w.Contains("origin_protocol_policy"));
+        // Said up front as well, before anything is sent: the same list, from the same mapping.
+        Assert.Equal(result.Warnings, driver.Limitations(spec, Call().Credentials));
     }
 
     [Fact]
@@ -351,6 +353,31 @@ public sealed class FastlyDriverTests : IAsyncLifetime
             purges.Select(p => (p.Kind, p.Target, p.Soft)));
         Assert.Equal(created.ProviderServiceId, purges[^1].ServiceId);
         Assert.All(purges.Take(4), p => Assert.Equal(created.ProviderServiceId, p.ServiceId));
+    }
+
+    [Theory]
+    [MemberData(nameof(PurgePathCases.LeavingTheService), MemberType = typeof(PurgePathCases))]
+    public async Task Purge_refuses_a_path_that_could_reach_another_host_and_sends_nothing(string url)
+    {
+        var spec = Spec();
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), spec, url, hard: true, CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Empty(sims.Fastly.Purges);
+    }
+
+    [Fact]
+    public async Task Purge_escapes_the_path_and_stays_on_the_services_own_domains()
+    {
+        var spec = Spec();
+
+        await driver.PurgeAsync(Call(), spec, "/images/a%20b{1}|x.png?v=2", hard: true, CancellationToken.None);
+
+        Assert.Collection(sims.Fastly.Purges,
+            p => Assert.StartsWith("www.mysite.example/images/", p.Target, StringComparison.Ordinal),
+            p => Assert.StartsWith("secure.mysite.example/images/", p.Target, StringComparison.Ordinal));
+        Assert.All(sims.Fastly.Purges, p => Assert.EndsWith("?v=2", p.Target, StringComparison.Ordinal));
     }
 
     [Fact]

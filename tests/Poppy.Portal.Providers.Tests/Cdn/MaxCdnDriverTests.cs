@@ -122,6 +122,8 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
         Assert.Contains(result.Warnings, w => w.Contains("no-xx") && w.Contains("DE"));
         Assert.Contains(result.Warnings, w => w.Contains("secure.rich.example") && w.Contains("https"));
         Assert.Contains(result.Warnings, w => w.StartsWith("Host header 'domain'", StringComparison.Ordinal));
+        // Said up front as well, before anything is sent: the same list, from the same mapping.
+        Assert.Equal(result.Warnings, driver.Limitations(RichService(), Call().Credentials));
         Assert.Contains(result.Warnings, w => w.StartsWith("Log delivery", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.StartsWith("Origin protocol policy match-viewer", StringComparison.Ordinal));
         Assert.Equal(9, result.Warnings.Count);
@@ -244,6 +246,18 @@ public sealed class MaxCdnDriverTests : IAsyncLifetime
             p => { Assert.Equal(zoneId, p.ZoneId); Assert.Equal(["/images/logo.png"], p.Files); },
             p => { Assert.Equal(zoneId, p.ZoneId); Assert.Equal(["/css/site.css"], p.Files); },
             p => { Assert.Equal(zoneId, p.ZoneId); Assert.Empty(p.Files); });
+    }
+
+    [Theory]
+    [MemberData(nameof(PurgePathCases.LeavingTheService), MemberType = typeof(PurgePathCases))]
+    public async Task Purge_refuses_a_path_that_is_not_normalized_and_sends_nothing(string url)
+    {
+        await driver.ApplyAsync(Call(), PlainService(), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => driver.PurgeAsync(Call(), PlainService(), url, hard: true, CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Empty(MaxCdn.Purges);
     }
 
     [Fact]

@@ -118,6 +118,46 @@ public sealed class FaultInjectionTests : SimulatorTest
     }
 
     [Fact]
+    public async Task Fail_matching_answers_only_the_requests_that_carry_the_text_with_the_vendors_error()
+    {
+        using (var set = await SetFaultsAsync("fastly", new { failMatching = new { text = "poison-7f3a", status = 500 } }))
+        {
+            AssertStatus(HttpStatusCode.OK, set);
+        }
+
+        using (var poisoned = await Api.PostAsync("/service", ("name", "poppy-x"), ("comment", "site poison-7f3a")))
+        {
+            AssertStatus(HttpStatusCode.InternalServerError, poisoned);
+            Assert.Contains("poison-7f3a", (await JsonOf(poisoned))["detail"]!.GetValue<string>());
+        }
+
+        using (var clean = await Api.PostAsync("/service", ("name", "poppy-y"), ("comment", "site")))
+        {
+            AssertStatus(HttpStatusCode.OK, clean);
+        }
+
+        using (var inPath = await Api.GetAsync("/service/search?name=poison-7f3a"))
+        {
+            AssertStatus(HttpStatusCode.InternalServerError, inPath);
+        }
+
+        // The vendor's credential check comes first, as at a real vendor.
+        var anonymous = new FastlyCalls(Http, Simulator.Fastly.ApiBaseUrl, key: null);
+        using (var refused = await anonymous.PostAsync("/service", ("name", "poppy-z"), ("comment", "poison-7f3a")))
+        {
+            AssertStatus(HttpStatusCode.Unauthorized, refused);
+        }
+
+        Simulator.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests("poison-7f3a", 422) });
+        using (var refusedConfig = await Api.PostAsync("/service", ("name", "poppy-w"), ("comment", "poison-7f3a")))
+        {
+            AssertStatus(HttpStatusCode.UnprocessableEntity, refusedConfig);
+        }
+
+        Assert.Equal(["poppy-y"], Simulator.Fastly.Services.Select(s => s.Name));
+    }
+
+    [Fact]
     public async Task Invalid_profiles_and_unknown_vendors_are_refused()
     {
         using (var invalid = await SetFaultsAsync("fastly", new { errorRate = 1.5 }))
@@ -132,6 +172,8 @@ public sealed class FaultInjectionTests : SimulatorTest
 
         Assert.Equal(FaultProfile.None, Simulator.Fastly.Faults.Profile);
         Assert.Throws<ArgumentException>(() => Simulator.Fastly.Faults.Set(new FaultProfile { TimeoutRate = -1 }));
+        Assert.Throws<ArgumentException>(() => Simulator.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests("x", 302) }));
+        Assert.Throws<ArgumentException>(() => Simulator.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests("", 500) }));
     }
 
     [Fact]

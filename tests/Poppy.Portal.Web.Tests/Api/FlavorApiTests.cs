@@ -61,12 +61,30 @@ public sealed class FlavorApiTests(ApiFixture fixture) : IClassFixture<ApiFixtur
     }
 
     [Fact]
-    public async Task A_flavor_in_use_cannot_be_deleted()
+    public async Task A_flavor_in_use_cannot_be_deleted_and_says_so_with_409()
     {
         await ApiFixture.CreateAsync(fixture.Admin, ApiFixture.NewService());
         using var response = await fixture.Admin.DeleteAsync($"/v1.0/flavors/{ApiFixture.Flavor}");
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("used by", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains($"Flavor '{ApiFixture.Flavor}' is used by", (await response.Content.ReadFromJsonAsync<JsonObject>())!["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_flavor_says_whether_it_refuses_services_its_vendors_cannot_express_warn_by_default()
+    {
+        var refusing = Flavor("strict-flavor");
+        refusing["unsupported_settings"] = "refuse";
+        using var created = await fixture.Admin.PostAsJsonAsync("/v1.0/flavors", refusing);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("refuse", (await created.Content.ReadFromJsonAsync<JsonObject>())!["unsupported_settings"]!.GetValue<string>());
+        Assert.Equal("refuse", (await fixture.Admin.GetFromJsonAsync<JsonObject>("/v1.0/flavors/strict-flavor"))!["unsupported_settings"]!.GetValue<string>());
+        Assert.Equal("warn", (await fixture.Admin.GetFromJsonAsync<JsonObject>($"/v1.0/flavors/{ApiFixture.Flavor}"))!["unsupported_settings"]!.GetValue<string>());
+
+        var wrong = Flavor("odd-flavor");
+        wrong["unsupported_settings"] = "ignore";
+        using var refused = await fixture.Admin.PostAsJsonAsync("/v1.0/flavors", wrong);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("unsupported_settings", await refused.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
+using Poppy.Portal.Web.Tests.Provisioning;
+
 namespace Poppy.Portal.Web.Tests.Api;
 
 /// <summary>The /v1.0 service endpoints against Poppy's contract: status codes, bodies, defaults, paging, PATCH, purge.</summary>
@@ -314,6 +316,31 @@ public sealed class ServiceApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         await fixture.MarkDeployedAsync(id);
         using var empty = await PatchAsync(id, new JsonArray());
         Assert.Equal(HttpStatusCode.Accepted, empty.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_patch_that_changes_nothing_is_accepted_and_asks_no_vendor_for_an_update()
+    {
+        var document = ApiFixture.NewService();
+        document["domains"]!.AsArray().Add(new JsonObject { ["domain"] = "shopfront", ["protocol"] = "https", ["certificate"] = "shared" });
+        var id = await ApiFixture.CreateAsync(Api, document);
+        await fixture.MarkDeployedAsync(id);
+        var operations = (await fixture.Portal.OperationsAsync(id)).Count;
+        var before = await Api.GetStringAsync($"/v1.0/services/{id}");
+
+        // The same name again, and a shared domain by the name it was given (the API shows it with its shard).
+        using var same = await PatchAsync(id, JsonNode.Parse("""[{"op":"replace","path":"/name","value":"mysite"},{"op":"replace","path":"/domains/1/domain","value":"shopfront"}]""")!);
+        using var empty = await PatchAsync(id, new JsonArray());
+
+        Assert.Equal(HttpStatusCode.Accepted, same.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, empty.StatusCode);
+        Assert.Equal(operations, (await fixture.Portal.OperationsAsync(id)).Count);
+        Assert.Equal(before, await Api.GetStringAsync($"/v1.0/services/{id}"));
+
+        // A real change still reaches every provider.
+        using var renamed = await PatchAsync(id, JsonNode.Parse("""[{"op":"replace","path":"/name","value":"renamed"}]""")!);
+        Assert.Equal(HttpStatusCode.Accepted, renamed.StatusCode);
+        Assert.Equal(operations + 2, (await fixture.Portal.OperationsAsync(id)).Count);
     }
 
     [Fact]

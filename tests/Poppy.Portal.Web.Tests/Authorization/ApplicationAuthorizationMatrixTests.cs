@@ -71,6 +71,10 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
         new("provisioning.list", Right.Read, async c =>
             (await c.Get<ProvisioningOperations>().ListAsync(JobListFilter.All, 500, default)).Any(o => o.ProjectId == c.ProjectId)),
         new("provisioning.retry", Right.Change, async c => (await c.Get<ProvisioningOperations>().RetryAsync(c.ProjectId, long.MaxValue, default)).IsNotFound),
+        new("provisioning.abandon", Right.Administer, async c =>
+            (await c.Get<ProvisioningOperations>().AbandonAsync(c.ProjectId, long.MaxValue, "matrix", default)).Result.IsNotFound),
+        new("provisioning.abandon-removal", Right.Administer, async c =>
+            (await c.Get<ProvisioningOperations>().AbandonRemovalAsync(c.ProjectId, Guid.NewGuid(), "fastly", "matrix", default)).Result.IsNotFound),
 
         // Audit (AuditQuery)
         new("audit.list", Right.Read, async c => (await c.Get<AuditQuery>().ListAsync(new AuditFilter { ProjectId = c.ProjectId }, default)).Entries.Count > 0),
@@ -100,6 +104,7 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
             !(await c.Get<ProviderAccountDirectory>().UpdateAsync(Guid.NewGuid(), new ProviderAccountSpec(null, ProviderKind.Fastly, null, null), default)).Succeeded),
         new("providers.set-enabled", Right.GlobalAdmin, async c => (await c.Get<ProviderAccountDirectory>().SetEnabledAsync(Guid.NewGuid(), true, default)).IsNotFound),
         new("providers.delete", Right.GlobalAdmin, async c => (await c.Get<ProviderAccountDirectory>().DeleteAsync(Guid.NewGuid(), default)).IsNotFound),
+        new("providers.test-connection", Right.GlobalAdmin, async c => (await c.Get<ProviderConnectionTester>().TestAsync(Guid.NewGuid(), default)).IsNotFound),
 
         // Users (UserAdministration)
         new("users.list", Right.GlobalAdmin, async c => (await c.Get<UserAdministration>().ListAsync(default)).Count > 0),

@@ -62,6 +62,10 @@ public sealed class TokenScopeMatrixTests(TokenScopeMatrixTests.World world) : I
         new("GET", "/audit", (w, t) => w.Page($"/audit?project={w.BetaProject}", t), PageWithout(x => x.BetaService.ToString(), w)),
         new("GET", "/jobs", (w, t) => w.Page("/jobs?filter=all", t), PageWithout(x => "svc-beta", w)),
         new("GET", "/services", (w, t) => w.Page("/services", t), PageWithout(x => "svc-beta", w)),
+        new("POST", "/v1.0/admin/services/abandon", (w, t) => w.Api(HttpMethod.Post, "/v1.0/admin/services/abandon", t, "alpha",
+            $$"""{"project_id": "beta", "service_id": "{{w.BetaService}}", "provider": "sim-fastly", "reason": "scope"}"""), Refusal),
+        new("POST", "/jobs/operations/{operationId:long}/abandon", (w, t) => w.Api(HttpMethod.Post, $"/jobs/operations/{w.BetaOperation}/abandon", t, null, ""),
+            (response, _) => (int)response.StatusCode is >= 400 and < 500),
         new("POST", "/jobs/operations/{operationId:long}/retry", (w, t) => w.Api(HttpMethod.Post, $"/jobs/operations/{w.BetaOperation}/retry", t, null, ""),
             (response, _) => (int)response.StatusCode is >= 400 and < 500),
     ];
@@ -74,6 +78,8 @@ public sealed class TokenScopeMatrixTests(TokenScopeMatrixTests.World world) : I
         "GET /", "GET /providers", "GET /providers/new", "GET /providers/{Id:guid}", "GET /admin/flavors", "GET /admin/projects", "GET /admin/users",
         "GET /admin/users/{Id}", "GET /benchmarks", "GET /dns", "GET /services/new", "GET /account/tokens",
         "GET /ui/providers/credential-fields", "GET /ui/flavors/provider-rows", "GET /not-found", "GET {**path:file}",
+        // Global administration: refused to a restricted token by the service (the application matrix's providers.test-connection).
+        "POST /providers/{id:guid}/test-connection",
     ];
 
     [Theory]

@@ -8,7 +8,9 @@ using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Web.Tests.Providers;
+using Poppy.Portal.Web.Tests.Services;
 
 namespace Poppy.Portal.Web.Tests.Flavors;
 
@@ -160,6 +162,42 @@ public sealed class FlavorAdminTests : PortalTest
         Assert.Equal(["create", "delete"], (await AuditAsync("cdn")).Select(e => e.Action));
         // The account it used is free again.
         Assert.Empty((await ProviderAsync("fastly"))!.FlavorIds);
+    }
+
+    [Fact]
+    public async Task A_flavor_a_live_service_uses_is_refused_with_a_message_and_once_only_archived_services_name_it_it_goes_and_frees_its_account()
+    {
+        using (await CreateFlavorAsync("cdn", ("fastly", "www.fastly.com")))
+        {
+        }
+        var serviceId = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test", "cdn"));
+
+        using var refused = await admin.SubmitFormAsync("/admin/flavors?delete=cdn", new Dictionary<string, string>(), "delete-flavor");
+
+        Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        var page = PortalClient.Parse(await refused.Content.ReadAsStringAsync());
+        Assert.Contains("Flavor 'cdn' is used by 1 service", page.QuerySelector(".alert-danger")!.TextContent);
+        Assert.NotNull(await FindAsync("cdn"));
+
+        // Deleted from every provider: archived, as provisioning leaves it. It still names the flavor.
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
+        {
+            await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<CdnService>().Where(s => s.Id == serviceId)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.ArchivedAt, DateTimeOffset.UnixEpoch));
+        }
+        using var deleted = await admin.SubmitFormAsync("/admin/flavors?delete=cdn", new Dictionary<string, string>(), "delete-flavor");
+
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Contains("Flavor cdn was deleted.", PortalClient.Parse(await deleted.Content.ReadAsStringAsync()).QuerySelector(".alert-success")!.TextContent);
+        Assert.Null(await FindAsync("cdn"));
+        Assert.Equal("cdn", (await Portal.AllServicesAsync()).Single(s => s.Id == serviceId).FlavorId);
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
+            var fastly = (await accounts.FindByNameAsync("fastly", CancellationToken.None))!;
+            var removed = await accounts.DeleteAsync(fastly.Id, CancellationToken.None);
+            Assert.True(removed.Succeeded, string.Join("; ", removed.Errors));
+        }
     }
 
     [Fact]

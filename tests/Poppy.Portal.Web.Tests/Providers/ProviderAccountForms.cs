@@ -53,9 +53,10 @@ internal static class ProviderAccountForms
     }
 
     /// <summary>Posts the new-account form and returns the created account's id (the page redirects to it).</summary>
-    public static async Task<Guid> CreateAccountAsync(this PortalClient admin, string name, ProviderKind kind, string endpoint = "http://127.0.0.1:18080/")
+    public static async Task<Guid> CreateAccountAsync(this PortalClient admin, string name, ProviderKind kind, string endpoint = "http://127.0.0.1:18080/",
+        IDictionary<string, string>? credentials = null)
     {
-        using var response = await admin.SubmitFormAsync("/providers/new", FormFields(name, kind, endpoint, SampleCredentials(kind)), "save-account");
+        using var response = await admin.SubmitFormAsync("/providers/new", FormFields(name, kind, endpoint, credentials ?? SampleCredentials(kind)), "save-account");
         Assert.True(response.StatusCode == HttpStatusCode.Redirect,
             $"Creating {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         var path = new Uri(new Uri("http://localhost"), response.Headers.Location!).AbsolutePath;

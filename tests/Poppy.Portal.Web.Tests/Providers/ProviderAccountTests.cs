@@ -13,10 +13,10 @@ namespace Poppy.Portal.Web.Tests.Providers;
 public sealed class ProviderAccountTests : PortalTest
 {
     [Theory]
-    [InlineData(ProviderKind.Akamai, "akamai", "https://akab-host.luna.akamaiapis.net", "client_token ••••aaaa, client_secret ••••bbb=, access_token ••••cccc")]
-    [InlineData(ProviderKind.Fastly, "fastly", "https://api.fastly.com", "api_key ••••3f9a")]
-    [InlineData(ProviderKind.CloudFront, "cloudfront", "https://cloudfront.amazonaws.com", "access_key_id ••••eeee, secret_access_key ••••ffff, region us-east-1")]
-    [InlineData(ProviderKind.MaxCdn, "maxcdn", "https://rws.maxcdn.com", "company_alias poppy-co, consumer_key ••••7777, consumer_secret ••••8888")]
+    [InlineData(ProviderKind.Akamai, "akamai", "http://127.0.0.1:18082/akamai/", "client_token ••••aaaa, client_secret ••••bbb=, access_token ••••cccc")]
+    [InlineData(ProviderKind.Fastly, "fastly", "http://127.0.0.1:18082/fastly/", "api_key ••••3f9a")]
+    [InlineData(ProviderKind.CloudFront, "cloudfront", "http://127.0.0.1:18082/cloudfront/", "access_key_id ••••eeee, secret_access_key ••••ffff, region us-east-1")]
+    [InlineData(ProviderKind.MaxCdn, "maxcdn", "http://127.0.0.1:18082/maxcdn/", "company_alias poppy-co, consumer_key ••••7777, consumer_secret ••••8888")]
     [InlineData(ProviderKind.CacheTier, "cache-tier", "http://127.0.0.1:18090", "nodes 127.0.0.1:9 ••••9999 cache1.example.net")]
     public async Task An_admin_creates_an_account_of_each_kind_and_no_page_shows_its_secrets(ProviderKind kind, string name, string endpoint, string hint)
     {
@@ -26,7 +26,9 @@ public sealed class ProviderAccountTests : PortalTest
 
         var list = await admin.GetPageAsync("/providers");
         var row = list.QuerySelectorAll("[data-testid=providers-table] tbody tr").Single();
-        Assert.Equal([name, ProviderCredentialFields.DisplayName(kind), endpoint, hint, "Enabled", "—", "Closed"], row.QuerySelectorAll("td").Select(td => td.TextContent.Trim()));
+        // Every save tests the connection; nothing answers on these loopback endpoints (nor on the cache tier's node).
+        Assert.Equal([name, ProviderCredentialFields.DisplayName(kind), endpoint, hint, "Enabled", "Unreachable", "—", "Closed"],
+            row.QuerySelectorAll("td").Select(td => td.TextContent.Trim()));
         var edit = await admin.GetPageAsync($"/providers/{id}?created=true");
         Assert.Contains($"Provider account {name} was created.", edit.Body!.TextContent);
         Assert.Equal(hint, edit.QuerySelector("[data-testid=credentials-hint]")!.TextContent);
@@ -76,7 +78,7 @@ public sealed class ProviderAccountTests : PortalTest
         });
         Assert.Equal("us-east-1", form.QuerySelector<IHtmlInputElement>("input[name='Input.Credentials[region]']")!.Value);
 
-        using var saved = await admin.SubmitFormAsync($"/providers/{id}", ProviderAccountForms.FormFields("aws", ProviderKind.CloudFront, "https://cloudfront.amazonaws.com",
+        using var saved = await admin.SubmitFormAsync($"/providers/{id}", ProviderAccountForms.FormFields("aws", ProviderKind.CloudFront, "http://127.0.0.1:18083/",
             new Dictionary<string, string> { ["access_key_id"] = "AKIA-NEW-KEY-000011112222", ["secret_access_key"] = "", ["region"] = "" }), "save-account");
 
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
@@ -85,7 +87,7 @@ public sealed class ProviderAccountTests : PortalTest
         Assert.Equal("AKIA-NEW-KEY-000011112222", credentials!["access_key_id"]);
         Assert.Equal(ProviderAccountForms.SampleCredentials(ProviderKind.CloudFront)["secret_access_key"], credentials["secret_access_key"]);
         Assert.Equal("us-east-1", credentials["region"]);
-        Assert.Equal("https://cloudfront.amazonaws.com", (await Portal.AccountAsync(id))!.ApiEndpoint);
+        Assert.Equal("http://127.0.0.1:18083/", (await Portal.AccountAsync(id))!.ApiEndpoint);
     }
 
     [Fact]
@@ -190,7 +192,7 @@ public sealed class ProviderAccountTests : PortalTest
         {
             Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
             var html = await saved.Content.ReadAsStringAsync();
-            Assert.Contains("Saved.", html);
+            Assert.True(html.Contains("Saved.", StringComparison.Ordinal), string.Join(" | ", PortalClient.Parse(html).QuerySelectorAll(".invalid-feedback, .alert").Select(e => e.TextContent.Trim())));
             Assert.DoesNotContain(tokenA, html);
             Assert.DoesNotContain(tokenB, html);
         }
@@ -240,7 +242,7 @@ public sealed class ProviderAccountTests : PortalTest
         Assert.Contains("Provider account 'fastly' is used by flavor cdn; remove it from that flavor first.",
             PortalClient.Parse(await refused.Content.ReadAsStringAsync()).QuerySelector(".alert-danger")!.TextContent);
         Assert.NotNull(await Portal.AccountAsync(id));
-        Assert.Equal("cdn", Assert.Single((await admin.GetPageAsync("/providers")).QuerySelectorAll("[data-testid=providers-table] tbody td")[5].TextContent.Split(", ")));
+        Assert.Equal("cdn", Assert.Single((await admin.GetPageAsync("/providers")).QuerySelectorAll("[data-testid=providers-table] tbody td")[6].TextContent.Split(", ")));
 
         await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
         {

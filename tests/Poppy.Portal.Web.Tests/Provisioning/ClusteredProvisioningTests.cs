@@ -72,4 +72,8 @@ public sealed class ClusteredProvisioningTests(ClusteredProvisioningPortal fixtu
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("\"deployed\"", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public Task A_flavor_whose_services_were_all_deleted_can_be_deleted_with_its_provider_account_on_PostgreSQL() =>
+        Flavors.FlavorDeletionScenario.RunAsync(fixture, "flavor-life");
 }

@@ -34,8 +34,8 @@ public sealed class JobsAndPurgeTests : PortalTest
         var ours = await Portal.CreateServiceAsync(ServiceTestData.Spec("Ours", "www.ours.test"));
         var theirs = await Portal.CreateServiceAsync(ServiceTestData.Spec("Theirs", "www.theirs.test"), "beta");
         await Portal.FailAsync(ours, "sim-fastly", "403 Forbidden: bad API token");
-        await Portal.ChangeOperationAsync(ours, "sim-akamai", o => { o.State = OperationState.Succeeded; o.Step = OperationStep.Done; });
-        await Portal.ChangeOperationAsync(theirs, "sim-akamai", o => { o.State = OperationState.Running; o.Step = OperationStep.Applying; });
+        await Portal.ChangeOperationAsync(ours, "sim-akamai", o => { o.Start(OperationStep.Applying, o.CreatedAt); o.Succeed(o.CreatedAt.AddSeconds(1)); });
+        await Portal.ChangeOperationAsync(theirs, "sim-akamai", o => o.Start(OperationStep.Applying, o.CreatedAt));
         using var operatorClient = await Portal.CreateSignedInClientAsync(PortalRoles.Operator);
         using var admin = await Portal.CreateAdminClientAsync();
 
@@ -68,6 +68,30 @@ public sealed class JobsAndPurgeTests : PortalTest
         Assert.Single(Rows(viewerFailed));
         Assert.Null(viewerFailed.QuerySelector("[data-testid=retry-form]"));
         Assert.NotNull(viewerFailed.QuerySelector("#sidebar-menu a[href='/jobs']"));
+    }
+
+    [Fact]
+    public async Task A_failed_operation_of_a_deleted_service_offers_no_retry_and_a_retry_of_it_is_refused()
+    {
+        var live = await Portal.CreateServiceAsync(ServiceTestData.Spec("Live", "www.live.test"));
+        var deleted = await Portal.CreateServiceAsync(ServiceTestData.Spec("Deleted", "www.deleted.test"));
+        await Portal.FailAsync(live, "sim-fastly", "401 Unauthorized");
+        await Portal.FailAsync(deleted, "sim-fastly", "401 Unauthorized");
+        // Deleted from every provider since: archived, as provisioning leaves it.
+        await Portal.ChangeOperationAsync(deleted, "sim-fastly", _ => { }, service: s => s.ArchivedAt = s.UpdatedAt);
+        var gone = (await Portal.OperationsAsync(deleted)).Single(o => o.ProviderName == "sim-fastly");
+        using var admin = await Portal.CreateAdminClientAsync();
+
+        var failed = await admin.GetPageAsync("/jobs?filter=failed");
+
+        var rows = Rows(failed).ToDictionary(r => r.GetAttribute("data-service")!);
+        Assert.Equal(["Deleted", "Live"], rows.Keys.Order(StringComparer.Ordinal));
+        Assert.NotNull(rows["Live"].QuerySelector("[data-testid=retry-form]"));
+        Assert.Null(rows["Deleted"].QuerySelector("[data-testid=retry-form]"));
+        using var forged = await admin.PostWithTokenAsync($"/jobs/operations/{gone.Id}/retry", new Dictionary<string, string> { ["returnUrl"] = "/jobs?filter=failed" });
+        Assert.Equal(HttpStatusCode.Redirect, forged.StatusCode);
+        Assert.Contains("retry-error=", forged.Headers.Location!.OriginalString);
+        Assert.Equal(OperationState.Failed, (await Portal.OperationsAsync(deleted)).Single(o => o.Id == gone.Id).State);
     }
 
     [Fact]
@@ -130,8 +154,8 @@ public sealed class JobsAndPurgeTests : PortalTest
         {
             var db = scope.ServiceProvider.GetRequiredService<Poppy.Portal.Core.Data.PortalDbContext>();
             var fastly = db.Set<ProvisioningOperation>().Single(o => o.PurgeId == purge.Id && o.ProviderName == "sim-fastly");
-            fastly.State = OperationState.Failed;
-            fastly.LastError = "Purge quota exceeded";
+            fastly.Start(OperationStep.Purging, fastly.CreatedAt);
+            fastly.Fail("Purge quota exceeded", fastly.CreatedAt.AddSeconds(1));
             await db.SaveChangesAsync();
         }
         var page = await admin.GetPageAsync($"/services/{id}?purged=1");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
@@ -21,13 +22,13 @@ public sealed class ProvisioningPageTests : PortalTest
         var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));
         await Portal.ChangeOperationAsync(id, "sim-akamai", o =>
         {
-            o.State = OperationState.Running;
-            o.Step = OperationStep.Deploying;
-            o.Attempts = 3;
-            o.StartedAt = o.CreatedAt;
-            o.NextAttemptAt = o.CreatedAt.AddSeconds(15);
-            o.ProviderServiceId = "prp_4711";
-            o.LastError = "HTTP 503 from the vendor";
+            // Three tries, the last two after a 503, and now the vendor is rolling the change out.
+            o.Start(OperationStep.Applying, o.CreatedAt);
+            o.CountAttempts(3);
+            o.RetryAt(o.CreatedAt.AddSeconds(5), "HTTP 503 from the vendor", o.CreatedAt.AddSeconds(2));
+            o.Start(OperationStep.Applying, o.CreatedAt.AddSeconds(5));
+            o.Record("prp_4711", [], o.CreatedAt.AddSeconds(6));
+            o.Poll(OperationStep.Deploying, o.CreatedAt.AddSeconds(15), o.CreatedAt.AddSeconds(6));
         }, s =>
         {
             s.ProviderServiceId = "prp_4711";
@@ -94,9 +95,9 @@ public sealed class ProvisioningPageTests : PortalTest
 
         await Portal.ChangeOperationAsync(id, "sim-fastly", o =>
         {
-            o.State = OperationState.Succeeded;
-            o.Step = OperationStep.Done;
-            o.Attempts = 1;
+            o.Start(OperationStep.Applying, o.CreatedAt);
+            o.CountAttempts(1);
+            o.Succeed(o.CreatedAt.AddSeconds(1));
         }, s => s.Status = ProviderStatus.Deployed);
         var second = (await events.NextAsync(timeout.Token))!.Value;
         var updated = PortalClient.Parse(second.Data);
@@ -199,5 +200,43 @@ public sealed class ProvisioningPageTests : PortalTest
         Assert.Equal(OperationState.Failed, (await Portal.OperationsAsync(id)).Single(o => o.Id == failed.Id).State);
         // The viewer's page has no retry button at all.
         Assert.Null((await viewer.GetPageAsync($"/services/{id}")).QuerySelector("[data-testid=retry-form]"));
+    }
+
+    [Fact]
+    public async Task Remove_without_the_vendor_waits_for_the_other_providers_and_is_offered_only_for_a_failed_removal()
+    {
+        var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));
+        await Portal.FailAsync(id, "sim-fastly", "401 Unauthorized");
+        using var admin = await Portal.CreateAdminClientAsync();
+        // A failed create is retried, not given up on.
+        Assert.Null((await admin.GetPageAsync($"/services/{id}")).QuerySelector("[data-testid=abandon-form]"));
+
+        var projectId = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
+        {
+            Assert.True((await scope.ServiceProvider.GetRequiredService<ServiceCatalog>().DeleteAsync(projectId, id, CancellationToken.None)).Succeeded);
+        }
+        await Portal.FailAsync(id, "sim-fastly", "401 Unauthorized");
+        var removal = (await Portal.OperationsAsync(id)).Last(o => o.ProviderName == "sim-fastly");
+        Assert.Equal(OperationKind.Delete, removal.Kind);
+
+        // Akamai's removal is still queued: the decision waits for it.
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
+        {
+            var (early, archived) = await scope.ServiceProvider.GetRequiredService<ProvisioningOperations>()
+                .AbandonAsync(projectId, removal.Id, "Account closed", CancellationToken.None);
+            Assert.False(early.Succeeded);
+            Assert.False(archived);
+            Assert.Contains("Other providers are still working", Assert.Single(early.Errors).Message);
+        }
+        var form = (await admin.GetPageAsync($"/services/{id}")).QuerySelector("tr[data-provider-detail=sim-fastly] [data-testid=abandon-form]");
+        Assert.NotNull(form);
+
+        // Akamai removed it; now Fastly's removal is given up on, and the service is gone.
+        await Portal.ChangeOperationAsync(id, "sim-akamai", o => { o.Start(OperationStep.Removing, o.CreatedAt); o.Succeed(o.CreatedAt.AddSeconds(1)); });
+        using var given = await admin.SubmitFormAsync($"/services/{id}", new Dictionary<string, string> { ["reason"] = "Account closed" }, form.GetAttribute("action"));
+        Assert.Equal(HttpStatusCode.Redirect, given.StatusCode);
+        Assert.Contains("abandoned=", given.Headers.Location!.OriginalString);
+        Assert.NotNull((await Portal.AllServicesAsync()).Single(s => s.Id == id).ArchivedAt);
     }
 }

@@ -41,12 +41,9 @@ public static class ProvisioningTestData
     public static Task FailAsync(this PortalFactory portal, Guid serviceId, string provider, string error) =>
         portal.ChangeOperationAsync(serviceId, provider, o =>
         {
-            o.State = OperationState.Failed;
-            o.Step = OperationStep.Done;
-            o.Attempts = 1;
-            o.LastError = error;
-            o.StartedAt = o.CreatedAt;
-            o.FinishedAt = o.UpdatedAt = o.CreatedAt.AddSeconds(3);
+            o.Start(OperationStep.Applying, o.CreatedAt);
+            o.CountAttempts(1);
+            o.Fail(error, o.CreatedAt.AddSeconds(3));
         }, s =>
         {
             s.Status = ProviderStatus.Failed;

@@ -7,10 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Polly.CircuitBreaker;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
+using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Simulators;
 using Poppy.Portal.Simulators.Faults;
 using Poppy.Portal.Web.Tests.Api;
@@ -88,6 +90,47 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_deployed_service_links_an_access_url_with_an_href_for_every_provider_and_domain()
+    {
+        var document = ProvisioningPortal.NewService();
+        document["domains"]!.AsArray().Add(new JsonObject { ["domain"] = ApiFixture.UniqueDomain(), ["protocol"] = "http" });
+        var id = await ApiFixture.CreateAsync(fixture.Admin, document);
+
+        var deployed = (await fixture.WaitForStatusAsync(id, "deployed"))!;
+
+        var domains = deployed["domains"]!.AsArray().Select(d => d!["domain"]!.GetValue<string>()).ToList();
+        var links = deployed["links"]!.AsArray().Where(l => l!["rel"]!.GetValue<string>() == "access_url").Select(l => l!.AsObject()).ToList();
+        string[] providers = ["sim-akamai", "sim-cloudfront", "sim-fastly", "sim-maxcdn"];
+        Assert.Equal(providers.Length * domains.Count, links.Count);
+        foreach (var provider in providers)
+        {
+            foreach (var domain in domains)
+            {
+                var link = Assert.Single(links, l => l["provider"]!.GetValue<string>() == provider && l["domain"]!.GetValue<string>() == domain);
+                // The CNAME target a Poppy client reads: a host name, never null.
+                var href = link["href"]?.GetValue<string>();
+                Assert.False(string.IsNullOrWhiteSpace(href), $"{provider} {domain}: {link.ToJsonString()}");
+                Assert.DoesNotContain("/", href);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Polling_a_vendors_rollout_is_not_counted_as_an_attempt()
+    {
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService());
+
+        await fixture.WaitForStatusAsync(id, "deployed");
+
+        var creates = await fixture.OperationsAsync(id);
+        // CloudFront and Akamai roll out for the simulators' deploy delay (300 ms) and are polled meanwhile (every 200 ms at most).
+        var cloudFront = creates.Single(o => o.ProviderName == "sim-cloudfront");
+        Assert.True(cloudFront.FinishedAt - cloudFront.StartedAt >= TimeSpan.FromMilliseconds(300), $"took {cloudFront.FinishedAt - cloudFront.StartedAt}");
+        // Without faults every vendor took the change at the first try; the polls are not tries.
+        Assert.All(creates, o => Assert.True(o.Attempts == 1, $"{o.ProviderName}: {o.Attempts} attempts"));
+    }
+
+    [Fact]
     public async Task Transient_errors_and_429_bursts_still_converge_to_deployed_without_duplicates()
     {
         foreach (var vendor in fixture.Simulators.Vendors)
@@ -112,7 +155,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_Retry_After_longer_than_a_run_waits_is_honoured_by_coming_back_after_it()
+    public async Task A_Retry_After_longer_than_a_run_waits_is_honoured_by_coming_back_after_it_and_the_success_clears_the_error()
     {
         var (_, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-retry-after", apiKey: "sim-fastly-api-key");
         // The test portal waits at most 1 s between retries within a run; Fastly asks for 2 s.
@@ -123,7 +166,8 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         var operation = Assert.Single(await fixture.OperationsAsync(id));
         Assert.Equal(2, operation.Attempts);
         Assert.True(operation.FinishedAt - operation.StartedAt >= TimeSpan.FromSeconds(2), $"finished after {operation.FinishedAt - operation.StartedAt}");
-        Assert.Contains("429", operation.LastError);
+        // The 429 it met on the way no longer describes an operation that succeeded.
+        Assert.Null(operation.LastError);
     }
 
     [Fact]
@@ -200,6 +244,89 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task One_services_server_errors_leave_the_shared_circuit_closed_and_the_accounts_other_services_deploy()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-one-bad-service", apiKey: "sim-fastly-api-key");
+        var resilience = fixture.Portal.Services.GetRequiredService<ProviderResilience>();
+        // Fastly answers 500 to every request about this service's configuration (its name is in them), and serves the rest.
+        var marker = $"chokes-{Guid.NewGuid():N}"[..20];
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests(marker, 500) });
+        await using var watch = CircuitWatch.Start(resilience, accountId);
+
+        var bad = ProvisioningPortal.NewService(flavor);
+        bad["name"] = marker;
+        var badId = await ApiFixture.CreateAsync(fixture.Admin, bad);
+        // Two runs of five attempts: ten failed requests, more than the circuit's minimum throughput (4) and all failures.
+        await WaitUntilAsync(async () => (await fixture.OperationsAsync(badId)).Single().Attempts >= 10, "the bad service's retries");
+        var others = new[] { await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor)),
+            await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor)) };
+        foreach (var other in others)
+        {
+            await fixture.WaitForStatusAsync(other, "deployed");
+        }
+
+        Assert.False(await watch.StopAsync(), "the account's circuit opened on one service's errors");
+        var failing = Assert.Single(await fixture.OperationsAsync(badId));
+        Assert.True(failing.IsPending, $"{failing.State}");
+        Assert.Contains("HTTP 500", failing.LastError);
+        Assert.Equal(0, fixture.VendorResources(badId)[CdnVendor.Fastly]);
+        Assert.All(others, id => Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]));
+    }
+
+    [Fact]
+    public async Task Server_errors_that_several_services_meet_still_open_the_circuit()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-failing-everywhere", apiKey: "sim-fastly-api-key");
+        var resilience = fixture.Portal.Services.GetRequiredService<ProviderResilience>();
+        // Every request about any service (they all name a poppy-<id> service) gets a 500: the vendor is broken, not a config.
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests("poppy-", 500) });
+
+        var ids = new[] { await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor)),
+            await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor)) };
+        await WaitUntilAsync(() => Task.FromResult(resilience.CircuitStateOf(accountId) == CircuitState.Open), "the circuit to open");
+
+        fixture.ResetFaults();
+        foreach (var id in ids)
+        {
+            await fixture.WaitForStatusAsync(id, "deployed");
+        }
+        Assert.Equal(CircuitState.Closed, resilience.CircuitStateOf(accountId));
+    }
+
+    [Fact]
+    public async Task A_burst_of_refused_configurations_leaves_the_shared_circuit_closed()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-refusals", apiKey: "sim-fastly-api-key");
+        var resilience = fixture.Portal.Services.GetRequiredService<ProviderResilience>();
+        var marker = $"refused-{Guid.NewGuid():N}"[..20];
+        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { FailMatching = new FailingRequests(marker, 422) });
+        await using var watch = CircuitWatch.Start(resilience, accountId);
+
+        var refused = new List<Guid>();
+        for (var i = 0; i < 8; i++)
+        {
+            var document = ProvisioningPortal.NewService(flavor);
+            document["name"] = $"{marker}-{i}";
+            refused.Add(await ApiFixture.CreateAsync(fixture.Admin, document));
+        }
+        foreach (var id in refused)
+        {
+            await fixture.WaitForStatusAsync(id, "failed");
+        }
+        var good = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+        await fixture.WaitForStatusAsync(good, "deployed");
+
+        Assert.False(await watch.StopAsync(), "the account's circuit opened on refusals");
+        foreach (var id in refused)
+        {
+            var operation = Assert.Single(await fixture.OperationsAsync(id));
+            Assert.Equal(OperationState.Failed, operation.State);
+            Assert.Equal(1, operation.Attempts); // a refusal is not retried
+            Assert.Contains("HTTP 422", operation.LastError);
+        }
+    }
+
+    [Fact]
     public async Task A_delete_right_after_a_create_leaves_nothing_at_any_vendor()
     {
         var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService());
@@ -237,6 +364,208 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         await fixture.WaitForStatusAsync(id, "deployed");
         Assert.Equal(0, await sweep.SweepAsync(CancellationToken.None));
         AssertOneResourceEach(id);
+    }
+
+    [Fact]
+    public Task A_flavor_whose_services_were_all_deleted_can_be_deleted_with_its_provider_account_on_SQLite() =>
+        Flavors.FlavorDeletionScenario.RunAsync(fixture, "flavor-life");
+
+    [Fact]
+    public async Task A_removal_the_vendor_refuses_is_given_up_by_an_administrator_on_the_service_page_and_audited_while_others_cannot()
+    {
+        var (accountId, flavor) = await AddFlavorWithOwnFastlyAccountAsync("fastly-revoked-page", apiKey: "sim-fastly-api-key");
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+        await fixture.WaitForStatusAsync(id, "deployed");
+        await SetFastlyKeyAsync(accountId, "revoked-at-the-vendor");
+
+        // Every delete fails with the vendor's 401.
+        using (var delete = await fixture.Admin.DeleteAsync($"/v1.0/services/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        }
+        await fixture.WaitForStatusAsync(id, "failed");
+        var removal = (await fixture.OperationsAsync(id)).Last();
+        Assert.Equal((OperationKind.Delete, OperationState.Failed), (removal.Kind, removal.State));
+        Assert.Contains("credentials", removal.LastError, StringComparison.OrdinalIgnoreCase);
+
+        // Operators and viewers get no such form, and a post of their own is refused.
+        foreach (var role in new[] { PortalRoles.Operator, PortalRoles.Viewer })
+        {
+            using var client = await fixture.Portal.CreateSignedInClientAsync(role);
+            Assert.Null((await client.GetPageAsync($"/services/{id}")).QuerySelector("[data-testid=abandon-form]"));
+            using var forged = await client.PostWithTokenAsync($"/jobs/operations/{removal.Id}/abandon",
+                new Dictionary<string, string> { ["reason"] = "not mine to decide", ["returnUrl"] = $"/services/{id}" });
+            Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        }
+        Assert.Equal(OperationState.Failed, (await fixture.OperationsAsync(id)).Last().State);
+
+        using var admin = await fixture.Portal.CreateAdminClientAsync();
+        var form = (await admin.GetPageAsync($"/services/{id}")).QuerySelector("[data-testid=abandon-form]");
+        Assert.NotNull(form);
+        Assert.Equal($"/jobs/operations/{removal.Id}/abandon", form.GetAttribute("action"));
+        using (var noReason = await admin.SubmitFormAsync($"/services/{id}", new Dictionary<string, string> { ["reason"] = " " }, form.GetAttribute("action")))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, noReason.StatusCode);
+            Assert.Contains("abandon-error=", noReason.Headers.Location!.OriginalString);
+        }
+        using (var given = await admin.SubmitFormAsync($"/services/{id}",
+                   new Dictionary<string, string> { ["reason"] = "Account closed at Fastly; nothing to remove" }, form.GetAttribute("action")))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, given.StatusCode);
+            Assert.StartsWith("/jobs?filter=all&abandoned=", given.Headers.Location!.OriginalString);
+        }
+
+        // The service is gone from the portal (archived); what Fastly holds stays there, as the administrator decided.
+        Assert.Null(await fixture.GetServiceAsync(id));
+        var abandoned = (await fixture.OperationsAsync(id)).Last();
+        Assert.Equal(OperationState.Abandoned, abandoned.State);
+        Assert.Contains("Account closed at Fastly", abandoned.LastError);
+        Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]);
+        var entry = Assert.Single(await AuditOfAsync(id), e => e.Action == "abandon");
+        Assert.Equal(PortalFactory.AdminEmail, entry.ActorName);
+        Assert.Contains("Account closed at Fastly; nothing to remove", entry.Summary);
+        Assert.Contains("fastly-revoked-page", entry.Summary);
+    }
+
+    [Fact]
+    public async Task A_removal_the_vendor_refuses_is_given_up_through_the_admin_api_and_the_service_goes_once_every_provider_removed_it()
+    {
+        var (accountId, _) = await AddFlavorWithOwnFastlyAccountAsync("fastly-revoked-api", apiKey: "sim-fastly-api-key");
+        const string flavor = "revoked-and-maxcdn";
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
+        {
+            var created = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().CreateAsync(new FlavorSpec(flavor,
+                [FlavorProviderSpec.WithProviderUrl("fastly-revoked-api", "www.fastly.com"), FlavorProviderSpec.WithProviderUrl("sim-maxcdn", "www.maxcdn.com")]),
+                CancellationToken.None);
+            Assert.True(created.Succeeded, string.Join("; ", created.Errors));
+        }
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+        await fixture.WaitForStatusAsync(id, "deployed");
+        await SetFastlyKeyAsync(accountId, "revoked-at-the-vendor");
+        using (var delete = await fixture.Admin.DeleteAsync($"/v1.0/services/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        }
+        // MaxCDN removes it; Fastly refuses, so the service stays, failed.
+        await fixture.WaitForStatusAsync(id, "failed");
+        Assert.Equal(0, fixture.VendorResources(id)[CdnVendor.MaxCdn]);
+
+        var body = new JsonObject
+        {
+            ["project_id"] = PortalFactory.FirstProject, ["service_id"] = id.ToString(), ["provider"] = "fastly-revoked-api",
+            ["reason"] = "Key revoked; the distribution was removed by hand",
+        };
+        await fixture.Portal.CreateUserAsync("abandon-operator@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
+        using (var operatorApi = await fixture.Portal.ApiClientAsync("abandon-operator@test.local", "User-Password-1!", PortalFactory.FirstProject))
+        using (var refused = await operatorApi.PostAsJsonAsync("/v1.0/admin/services/abandon", body))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        var maxCdnLatest = new JsonObject
+        {
+            ["project_id"] = PortalFactory.FirstProject, ["service_id"] = id.ToString(), ["provider"] = "sim-maxcdn", ["reason"] = "wrong provider",
+        };
+        using (var notFailed = await fixture.Admin.PostAsJsonAsync("/v1.0/admin/services/abandon", maxCdnLatest))
+        {
+            // MaxCDN's removal succeeded: there is nothing to give up on.
+            Assert.Equal(HttpStatusCode.BadRequest, notFailed.StatusCode);
+            Assert.Contains("Only a failed removal", await notFailed.Content.ReadAsStringAsync());
+        }
+
+        using var given = await fixture.Admin.PostAsJsonAsync("/v1.0/admin/services/abandon", body);
+
+        Assert.Equal(HttpStatusCode.OK, given.StatusCode);
+        Assert.True((await given.Content.ReadFromJsonAsync<JsonObject>())!["archived"]!.GetValue<bool>());
+        Assert.Null(await fixture.GetServiceAsync(id));
+        var entry = Assert.Single(await AuditOfAsync(id), e => e.Action == "abandon");
+        Assert.Equal(PortalFactory.AdminEmail, entry.ActorName);
+        Assert.Contains("Key revoked; the distribution was removed by hand", entry.After);
+        // The failed removal of an archived service cannot be retried either.
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
+        {
+            var operations = scope.ServiceProvider.GetRequiredService<ProvisioningOperations>();
+            var projectId = await fixture.Portal.ProjectIdAsync(PortalFactory.FirstProject);
+            var last = (await fixture.OperationsAsync(id)).Last(o => o.ProviderName == "fastly-revoked-api");
+            Assert.False((await operations.RetryAsync(projectId, last.Id, CancellationToken.None)).Succeeded);
+        }
+    }
+
+    private async Task SetFastlyKeyAsync(Guid accountId, string apiKey)
+    {
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System());
+        var accounts = scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>();
+        var account = (await accounts.FindAsync(accountId, CancellationToken.None))!;
+        var updated = await accounts.UpdateAsync(accountId, new ProviderAccountSpec(account.Name, ProviderKind.Fastly,
+            fixture.Simulators.Fastly.ApiBaseUrl.ToString(), new Dictionary<string, string?> { ["api_key"] = apiKey }), CancellationToken.None);
+        Assert.True(updated.Succeeded, string.Join("; ", updated.Errors));
+    }
+
+    private async Task<List<AuditEntry>> AuditOfAsync(Guid serviceId)
+    {
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System());
+        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<AuditEntry>().AsNoTracking()
+            .Where(e => e.EntityType == AuditEntityTypes.Service && e.EntityId == serviceId.ToString()).OrderBy(e => e.Id).ToListAsync();
+    }
+
+    [Fact]
+    public async Task A_service_deployed_with_what_a_vendor_dropped_shows_its_warnings_in_the_api_the_list_and_the_page()
+    {
+        var document = ProvisioningPortal.NewService();
+        document["name"] = $"warned-{Guid.NewGuid():N}"[..20];
+        var id = await ApiFixture.CreateAsync(fixture.Admin, document);
+
+        var deployed = (await fixture.WaitForStatusAsync(id, "deployed"))!;
+
+        // The simulator's CloudFront account has no certificate, so the domain is left off: deployed, with warnings.
+        var warnings = deployed["warnings"]!.AsArray();
+        Assert.Contains(warnings, w => w!["provider"]!.GetValue<string>() == "sim-cloudfront"
+            && w["message"]!.GetValue<string>().StartsWith("sim-cloudfront: Domains", StringComparison.Ordinal));
+        var perProvider = deployed["providers"]!.AsArray().Sum(p => p!["warnings"]!.AsArray().Count);
+        Assert.Equal(perProvider, warnings.Count);
+
+        using var admin = await fixture.Portal.CreateAdminClientAsync();
+        var list = await admin.GetPageAsync($"/services?q={document["name"]}");
+        var row = Assert.Single(list.QuerySelectorAll("[data-testid=services-table] tbody tr"));
+        Assert.Equal("deployed", row.QuerySelector("[data-status]")!.TextContent);
+        Assert.Equal(warnings.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), row.QuerySelector("[data-warnings]")!.GetAttribute("data-warnings"));
+        var page = await admin.GetPageAsync($"/services/{id}");
+        Assert.Contains("warning", page.QuerySelector("#service-status [data-warnings]")!.TextContent);
+    }
+
+    [Fact]
+    public async Task A_flavor_that_refuses_what_its_vendors_cannot_express_refuses_such_a_service_naming_the_vendor_and_setting()
+    {
+        const string flavor = "strict-fastly-maxcdn";
+        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System()))
+        {
+            var created = await scope.ServiceProvider.GetRequiredService<FlavorCatalog>().CreateAsync(new FlavorSpec(flavor,
+                [FlavorProviderSpec.WithProviderUrl("sim-fastly", "www.fastly.com"), FlavorProviderSpec.WithProviderUrl("sim-maxcdn", "www.maxcdn.com")], "refuse"),
+                CancellationToken.None);
+            Assert.True(created.Succeeded, string.Join("; ", created.Errors));
+        }
+        var twoOrigins = ProvisioningPortal.NewService(flavor);
+        twoOrigins["origins"]!.AsArray().Add(new JsonObject
+        {
+            ["origin"] = "media.example.net", ["port"] = 80, ["ssl"] = false,
+            ["rules"] = new JsonArray(new JsonObject { ["name"] = "media", ["request_url"] = "/media/*" }),
+        });
+
+        using (var refused = await fixture.Admin.PostAsJsonAsync("/v1.0/services", twoOrigins))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var messages = (await refused.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsArray().Select(e => e!["message"]!.GetValue<string>()).ToList();
+            Assert.Contains(messages, m => m.StartsWith("sim-maxcdn (MaxCdn) cannot express this", StringComparison.Ordinal)
+                && m.Contains("media.example.net") && m.Contains("one origin"));
+        }
+
+        // What every vendor of the flavor can express is accepted, and deploys; a change that adds the second origin is refused.
+        var id = await ApiFixture.CreateAsync(fixture.Admin, ProvisioningPortal.NewService(flavor));
+        await fixture.WaitForStatusAsync(id, "deployed");
+        using var patch = await fixture.Admin.PatchAsJsonAsync($"/v1.0/services/{id}",
+            new JsonArray(new JsonObject { ["op"] = "add", ["path"] = "/origins/-", ["value"] = twoOrigins["origins"]![1]!.DeepClone() }));
+        Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
+        Assert.Contains("sim-maxcdn (MaxCdn) cannot express this", await patch.Content.ReadAsStringAsync());
+        Assert.Single((await fixture.GetServiceAsync(id))!["origins"]!.AsArray());
     }
 
     private void AssertOneResourceEach(Guid id)
@@ -288,6 +617,14 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         Assert.Equal(1, fixture.VendorResources(id)[CdnVendor.Fastly]);
         var maxCdn = (await fixture.OperationsAsync(id)).Last(o => o.ProviderName == "sim-maxcdn");
         Assert.Equal((OperationKind.Update, OperationState.Succeeded), (maxCdn.Kind, maxCdn.State));
+
+        // Deleting it later waits only for the providers it still has: the one that left does not hold it back.
+        using (var delete = await fixture.Admin.DeleteAsync($"/v1.0/services/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        }
+        await fixture.WaitForStatusAsync(id, null);
+        Assert.Equal(0, fixture.VendorResources(id)[CdnVendor.Fastly]);
     }
 
     private async Task<(Guid AccountId, string Flavor)> AddFlavorWithOwnFastlyAccountAsync(string name, string apiKey)
@@ -300,6 +637,41 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
             .CreateAsync(new FlavorSpec(name, [FlavorProviderSpec.WithProviderUrl(name, "www.fastly.com")]), CancellationToken.None);
         Assert.True(flavor.Succeeded, string.Join("; ", flavor.Errors));
         return (account.Value!.Id, name);
+    }
+
+    /// <summary>Samples an account's circuit every few milliseconds until stopped; tells whether it was ever seen other than closed.</summary>
+    private sealed class CircuitWatch : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource stop = new();
+        private Task<bool> sampling = Task.FromResult(false);
+
+        public static CircuitWatch Start(ProviderResilience resilience, Guid accountId)
+        {
+            var watch = new CircuitWatch();
+            watch.sampling = Task.Run(async () =>
+            {
+                var opened = false;
+                while (!watch.stop.IsCancellationRequested)
+                {
+                    opened |= resilience.CircuitStateOf(accountId) != CircuitState.Closed;
+                    await Task.Delay(5);
+                }
+                return opened | resilience.CircuitStateOf(accountId) != CircuitState.Closed;
+            });
+            return watch;
+        }
+
+        public async Task<bool> StopAsync()
+        {
+            await stop.CancelAsync();
+            return await sampling;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            stop.Dispose();
+        }
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)

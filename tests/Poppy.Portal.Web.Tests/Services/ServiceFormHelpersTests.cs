@@ -215,16 +215,4 @@ public sealed class ServiceFormHelpersTests
     [InlineData(20, 20, new[] { 1, 0, 18, 19, 20 })]
     public void Many_pages_are_offered_around_the_current_one(int current, int count, int[] pages) =>
         Assert.Equal(pages, ServiceListView.PageNumbers(current, count));
-
-    [Fact]
-    public void Access_urls_are_read_in_either_casing_and_bad_json_shows_nothing()
-    {
-        var snake = AccessUrls.Read("""[{"domain":"www.shop.test","provider_url":"shop.global.ssl.fastly.net","operator_url":"www.shop.test.cdn.poppy"}]""");
-        var pascal = AccessUrls.Read("""[{"Domain":"www.shop.test","ProviderUrl":"d111.cloudfront.net","OperatorUrl":null}]""");
-
-        Assert.Equal(new AccessUrl("www.shop.test", "shop.global.ssl.fastly.net", "www.shop.test.cdn.poppy"), Assert.Single(snake));
-        Assert.Equal("d111.cloudfront.net", Assert.Single(pascal).ProviderUrl);
-        Assert.Empty(AccessUrls.Read("{not json"));
-        Assert.Empty(AccessUrls.Read(null));
-    }
 }

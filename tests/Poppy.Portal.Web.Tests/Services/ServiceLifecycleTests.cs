@@ -2,6 +2,8 @@ using System.Net;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Users;
 
+using Poppy.Portal.Web.Tests.Provisioning;
+
 namespace Poppy.Portal.Web.Tests.Services;
 
 /// <summary>Detail page actions (set status, edit, delete, purge), who may use them, and project isolation.</summary>
@@ -64,6 +66,29 @@ public sealed class ServiceLifecycleTests : PortalTest
         Assert.Equal(7200, stored.ReadSpec().Caching.Single().Ttl);
         var updated = await admin.GetPageAsync($"/services/{id}?updated=1");
         Assert.Equal("2 hours (7200 s)", updated.QuerySelector("[data-caching=all] [data-ttl]")!.TextContent);
+    }
+
+    [Fact]
+    public async Task Saving_an_edit_that_changes_nothing_queues_no_update_and_says_so()
+    {
+        var spec = ServiceTestData.Spec("Shop", "www.shop.test");
+        spec.Domains.Add(new DomainSpec { Domain = "static.shop.test" });
+        spec.Caching.Add(new CachingRuleSpec { Name = "all", Ttl = 3600, Rules = [new RuleSpec { Name = "everything", RequestUrl = "/*" }] });
+        var id = await Portal.CreateServiceAsync(spec);
+        await Portal.SetServiceStatusAsync(id, ProviderStatus.Deployed);
+        var operations = (await Portal.OperationsAsync(id)).Count;
+        var stored = (await Portal.FindServiceAsync(id))!;
+        using var admin = await Portal.CreateAdminClientAsync();
+
+        using var saved = await BrowserForm.From(await admin.GetPageAsync($"/services/{id}/edit"), "#service-form").SubmitAsync(admin, Action, "save");
+
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.EndsWith($"/services/{id}?unchanged=1", saved.Headers.Location!.ToString());
+        var after = (await Portal.FindServiceAsync(id))!;
+        Assert.Equal((ServiceStatus.Deployed, stored.Document, stored.Version), (after.Status, after.Document, after.Version));
+        Assert.Equal(operations, (await Portal.OperationsAsync(id)).Count);
+        var detail = await admin.GetPageAsync($"/services/{id}?unchanged=1");
+        Assert.Contains("Nothing changed", detail.QuerySelector("[data-testid=notice]")!.TextContent);
     }
 
     [Fact]

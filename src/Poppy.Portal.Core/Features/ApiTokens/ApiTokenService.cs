@@ -33,7 +33,6 @@ public enum ApiTokenRejection
     Revoked,
     Expired,
     UserDisabled,
-    UserLockedOut,
 }
 
 /// <summary>Outcome of <see cref="ApiTokenService.AuthenticateAsync"/>: the owner and the token, or why not.</summary>
@@ -198,7 +197,8 @@ public sealed class ApiTokenService(
             { RevokedAt: not null } => ApiTokenRejection.Revoked,
             { ExpiresAt: { } expires } when expires <= now => ApiTokenRejection.Expired,
             { User.IsDisabled: true } => ApiTokenRejection.UserDisabled,
-            { User: { LockoutEnabled: true, LockoutEnd: { } lockoutEnd } } when lockoutEnd > now => ApiTokenRejection.UserLockedOut,
+            // A lockout defends the password against guessing; it does not stop the account's tokens, or anyone could halt
+            // an administrator's automation by failing sign-ins with their address.
             _ => (ApiTokenRejection?)null,
         };
         if (rejection is { } why)

@@ -28,7 +28,7 @@ public static partial class AuditDiff
     // Relaxed escaping keeps "é" readable; the page HTML-encodes whatever it shows.
     private static readonly JsonSerializerOptions LeafJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    [GeneratedRegex("^[A-Za-z_$][A-Za-z0-9_$-]*$")]
+    [GeneratedRegex(@"\A[A-Za-z_$][A-Za-z0-9_$-]*\z")]
     private static partial Regex PlainName();
 
     /// <summary>Compares two snapshots (null meaning "did not exist") in the order their fields appear.</summary>

@@ -7,6 +7,9 @@ namespace Poppy.Portal.Core.Features.Flavors;
 /// <summary>
 /// A named set of provider accounts (Poppy's flavor): a service of this flavor is provisioned to every one of them.
 /// Global, managed by admins; the id is what services name as <c>flavor_id</c>.
+/// A deleted flavor is kept (<see cref="DeletedAt"/>, hidden from every query by a filter) because archived services
+/// still name it; its providers are removed with it, so their accounts can be deleted. A new flavor of the same id
+/// takes the row over.
 /// </summary>
 public sealed class Flavor
 {
@@ -14,6 +17,12 @@ public sealed class Flavor
     public string Id { get; set; } = "";
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When an administrator deleted the flavor; null while it can be used.</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
+
+    /// <summary>What happens to a service with settings one of the flavor's vendors cannot express.</summary>
+    public UnsupportedSettingsPolicy UnsupportedSettings { get; set; }
 
     /// <summary>In the order given at creation.</summary>
     public List<FlavorProvider> Providers { get; set; } = [];
@@ -33,12 +42,35 @@ public sealed class FlavorProvider
     public string ProviderUrl { get; set; } = "";
 }
 
+/// <summary>
+/// What a flavor does with a service whose settings one of its vendors cannot express (CloudFront without a certificate
+/// for the domains, MaxCDN with a second origin): accept it and report the warnings (the default), or refuse it.
+/// </summary>
+public enum UnsupportedSettingsPolicy { Warn, Refuse }
+
+public static class UnsupportedSettingsPolicies
+{
+    public static string WireName(this UnsupportedSettingsPolicy policy) => policy == UnsupportedSettingsPolicy.Refuse ? "refuse" : "warn";
+
+    public static UnsupportedSettingsPolicy? Parse(string? name) => name switch
+    {
+        "warn" => UnsupportedSettingsPolicy.Warn,
+        "refuse" => UnsupportedSettingsPolicy.Refuse,
+        _ => null,
+    };
+}
+
 internal sealed class FlavorConfiguration : IEntityTypeConfiguration<Flavor>
 {
     public void Configure(EntityTypeBuilder<Flavor> flavor)
     {
         flavor.ToTable("Flavors");
         flavor.Property(f => f.Id).HasMaxLength(64);
+        flavor.Property(f => f.UnsupportedSettings).HasMaxLength(16)
+            .HasConversion(p => p.WireName(), name => UnsupportedSettingsPolicies.Parse(name) ?? UnsupportedSettingsPolicy.Warn)
+            .HasDefaultValue(UnsupportedSettingsPolicy.Warn);
+        // Deleted flavors stay for the archived services that name them, out of sight of everything else.
+        flavor.HasQueryFilter(f => f.DeletedAt == null);
         flavor.HasMany(f => f.Providers).WithOne().HasForeignKey(p => p.FlavorId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -9,7 +9,8 @@ using Poppy.Portal.Core.Features.Validation;
 namespace Poppy.Portal.Core.Features.Flavors;
 
 /// <summary>A flavor with its providers in order, each with the account it provisions to.</summary>
-public sealed record FlavorDetails(string Id, DateTimeOffset CreatedAt, IReadOnlyList<FlavorProviderDetails> Providers);
+public sealed record FlavorDetails(string Id, DateTimeOffset CreatedAt, IReadOnlyList<FlavorProviderDetails> Providers,
+    UnsupportedSettingsPolicy UnsupportedSettings = UnsupportedSettingsPolicy.Warn);
 
 /// <param name="Provider">The account's name: Poppy's <c>provider</c>.</param>
 /// <param name="ProviderUrl">The <c>href</c> of Poppy's <c>provider_url</c> link.</param>
@@ -42,7 +43,7 @@ public sealed class FlavorCatalog(PortalDbContext db, AccessPolicy access, Audit
             .Select(f => new FlavorDetails(f.Id, f.CreatedAt, f.Providers.OrderBy(p => p.Position)
                 .Select(p => new FlavorProviderDetails(p.ProviderAccount.Name, p.ProviderUrl, p.ProviderAccountId,
                     p.ProviderAccount.Kind, p.ProviderAccount.ApiEndpoint, p.ProviderAccount.IsEnabled))
-                .ToList()))
+                .ToList(), f.UnsupportedSettings))
             .ToListAsync(cancellationToken);
 
     /// <summary>
@@ -65,19 +66,25 @@ public sealed class FlavorCatalog(PortalDbContext db, AccessPolicy access, Audit
             return ChangeResult.Invalid(errors);
         }
 
-        var flavor = new Flavor
+        var providers = spec.Providers!.Select((p, position) => new FlavorProvider
         {
-            Id = id,
-            CreatedAt = clock.GetUtcNow(),
-            Providers = spec.Providers!.Select((p, position) => new FlavorProvider
-            {
-                FlavorId = id,
-                Position = position,
-                ProviderAccountId = accounts[p!.Provider!],
-                ProviderUrl = p.Links![0]!.Href!,
-            }).ToList(),
-        };
-        db.Add(flavor);
+            FlavorId = id,
+            Position = position,
+            ProviderAccountId = accounts[p!.Provider!],
+            ProviderUrl = p.Links![0]!.Href!,
+        }).ToList();
+        var policy = UnsupportedSettingsPolicies.Parse(spec.UnsupportedSettings) ?? UnsupportedSettingsPolicy.Warn;
+        // A deleted flavor of this id (kept for the archived services naming it) is taken over rather than duplicated.
+        var flavor = await db.Set<Flavor>().IgnoreQueryFilters().SingleOrDefaultAsync(f => f.Id == id && f.DeletedAt != null, cancellationToken);
+        if (flavor is null)
+        {
+            flavor = new Flavor { Id = id };
+            db.Add(flavor);
+        }
+        flavor.CreatedAt = clock.GetUtcNow();
+        flavor.DeletedAt = null;
+        flavor.UnsupportedSettings = policy;
+        flavor.Providers = providers;
         auditLog.Record(null, AuditEntityTypes.Flavor, flavor.Id, "create", $"Created flavor {flavor.Id}", after: Snapshot(spec));
         try
         {
@@ -95,7 +102,11 @@ public sealed class FlavorCatalog(PortalDbContext db, AccessPolicy access, Audit
         return ChangeResult.Success((await FindAsync(id, cancellationToken))!);
     }
 
-    /// <summary>Deletes a flavor; <see cref="ChangeResult.NotFound"/> for an id that does not exist.</summary>
+    /// <summary>
+    /// Deletes a flavor that no live service uses (<see cref="ChangeResult.IsConflict"/> while one does, with how many;
+    /// <see cref="ChangeResult.NotFound"/> for an id that does not exist). Archived services keep naming it, so the row
+    /// stays, marked deleted and hidden; its providers go, so the accounts it listed can be deleted.
+    /// </summary>
     public async Task<ChangeResult> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         access.RequireGlobalAdmin();
@@ -108,14 +119,15 @@ public sealed class FlavorCatalog(PortalDbContext db, AccessPolicy access, Audit
         var usedBy = await db.Set<CdnService>().CountAsync(s => s.FlavorId == id && s.ArchivedAt == null, cancellationToken);
         if (usedBy > 0)
         {
-            return ChangeResult.Invalid("id", $"Flavor '{id}' is used by {usedBy} service(s); move or delete them first.");
+            return ChangeResult.Conflict("id", $"Flavor '{id}' is used by {usedBy} service{(usedBy == 1 ? "" : "s")}; move {(usedBy == 1 ? "it" : "them")} "
+                + "to another flavor or delete them first.");
         }
 
-        // Its providers go with it; the accounts stay.
-        db.Remove(flavor);
-        auditLog.Record(null, AuditEntityTypes.Flavor, id, "delete", $"Deleted flavor {id}", before: Snapshot(
-            new FlavorSpec(flavor.Id, flavor.Providers.OrderBy(p => p.Position)
-                .Select(p => FlavorProviderSpec.WithProviderUrl(p.ProviderAccount.Name, p.ProviderUrl)).ToList())));
+        var before = Snapshot(new FlavorSpec(flavor.Id, flavor.Providers.OrderBy(p => p.Position)
+            .Select(p => FlavorProviderSpec.WithProviderUrl(p.ProviderAccount.Name, p.ProviderUrl)).ToList(), flavor.UnsupportedSettings.WireName()));
+        db.RemoveRange(flavor.Providers);
+        flavor.DeletedAt = clock.GetUtcNow();
+        auditLog.Record(null, AuditEntityTypes.Flavor, id, "delete", $"Deleted flavor {id}", before: before);
         await db.SaveChangesAsync(cancellationToken);
         return ChangeResult.Ok;
     }
@@ -127,5 +139,6 @@ public sealed class FlavorCatalog(PortalDbContext db, AccessPolicy access, Audit
     {
         spec.Id,
         Providers = spec.Providers!.Select(p => new { p!.Provider, ProviderUrl = p.Links![0]!.Href }).ToList(),
+        UnsupportedSettings = spec.UnsupportedSettings ?? UnsupportedSettingsPolicy.Warn.WireName(),
     };
 }

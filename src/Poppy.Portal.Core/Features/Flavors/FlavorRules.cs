@@ -14,6 +14,10 @@ internal static class FlavorRules
     public static List<ValidationError> Check(FlavorSpec spec, Func<string, bool> isConfigured)
     {
         var errors = CheckId(spec.Id).ToList();
+        if (spec.UnsupportedSettings is not null && UnsupportedSettingsPolicies.Parse(spec.UnsupportedSettings) is null)
+        {
+            errors.Add(new("unsupported_settings", "unsupported_settings is \"warn\" (accept a service and report what a vendor cannot express) or \"refuse\"."));
+        }
         if (spec.Providers is not { Count: > 0 } providers)
         {
             errors.Add(new("providers", "A flavor needs at least one provider."));
@@ -46,7 +50,7 @@ internal static class FlavorRules
             yield return new("id", $"The flavor id has {MinIdLength}–{MaxIdLength} characters.");
         }
         // The id is a path segment of /v1.0/flavors/{id}: a '/' would make the flavor unreachable.
-        else if (id.Contains('/') || id.Any(char.IsControl))
+        else if (id.Contains('/') || TextRules.HasControl(id))
         {
             yield return new("id", "The flavor id may not contain '/' or control characters.");
         }
@@ -57,6 +61,10 @@ internal static class FlavorRules
         if (string.IsNullOrEmpty(name))
         {
             yield return new(path, "Enter the provider: the name of a provider account.");
+        }
+        else if (TextRules.ControlError(name, path) is { } control)
+        {
+            yield return control;
         }
         else if (!isConfigured(name))
         {
@@ -73,6 +81,11 @@ internal static class FlavorRules
         if (links is not [{ } link])
         {
             yield return new(path, $"Each provider needs exactly one link, with rel \"{FlavorProviderSpec.ProviderUrlRel}\".");
+            yield break;
+        }
+        if (TextRules.ControlError(link.Href, $"{path}[0].href") is { } control)
+        {
+            yield return control;
             yield break;
         }
         if (link.Rel != FlavorProviderSpec.ProviderUrlRel)

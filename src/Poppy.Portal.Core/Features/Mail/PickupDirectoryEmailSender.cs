@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Features.Users;
 
 namespace Poppy.Portal.Core.Features.Mail;
@@ -14,6 +15,11 @@ public sealed class MailOptions
     public string PickupDirectory { get; set; } = "App_Data/mail";
 
     public string From { get; set; } = "poppy-portal@localhost";
+
+    public static void Check(MailOptions o, SettingChecks check) => check
+        .NotBlank(nameof(PickupDirectory), o.PickupDirectory)
+        .Require(nameof(From), System.Net.Mail.MailAddress.TryCreate(o.From, out var from) && from.DisplayName.Length == 0 && from.Address == o.From.Trim(),
+            o.From, "an e-mail address such as poppy-portal@example.com");
 }
 
 /// <summary>

@@ -13,7 +13,7 @@ public sealed record ProjectSummary(Guid Id, string Name, string Description, in
 public sealed partial class ProjectDirectory(PortalDbContext db, AccessPolicy access, AuditLog auditLog, TimeProvider clock)
 {
     /// <summary>Poppy's X-Project-ID pattern, kept URL- and header-safe.</summary>
-    [GeneratedRegex("^[a-zA-Z0-9_.-]{1,64}$")]
+    [GeneratedRegex(@"\A[a-zA-Z0-9_.-]{1,64}\z")]
     private static partial Regex ProjectNamePattern();
 
     public Task<IReadOnlyList<ProjectSummary>> ListAllAsync(CancellationToken cancellationToken)

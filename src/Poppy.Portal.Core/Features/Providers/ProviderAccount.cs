@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Poppy.Portal.Core.Drivers;
 
 namespace Poppy.Portal.Core.Features.Providers;
 
@@ -40,6 +41,35 @@ public sealed class ProviderAccount
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When an administrator (or a save) last tested the connection; null when never, or since the account changed.</summary>
+    public DateTimeOffset? LastConnectionTestAt { get; set; }
+
+    public ConnectionTestOutcome? LastConnectionTestOutcome { get; set; }
+
+    /// <summary>What the last test found, in the vendor's words where it gave any (never a credential).</summary>
+    public string? LastConnectionTestMessage { get; set; }
+
+    /// <summary>The API endpoint as a base URI ending in '/', so drivers can add relative paths.</summary>
+    public Uri ApiBaseUri() => new(ApiEndpoint.EndsWith('/') ? ApiEndpoint : ApiEndpoint + "/");
+
+    /// <summary>Records a test's outcome.</summary>
+    public void RecordConnectionTest(DateTimeOffset at, ConnectionTestResult result)
+    {
+        LastConnectionTestAt = at;
+        LastConnectionTestOutcome = result.Outcome;
+        LastConnectionTestMessage = result.Message.Length <= MaxConnectionTestMessage ? result.Message : result.Message[..(MaxConnectionTestMessage - 3)] + "...";
+    }
+
+    /// <summary>Forgets the last test: it was about an endpoint or credentials that changed.</summary>
+    public void ForgetConnectionTest()
+    {
+        LastConnectionTestAt = null;
+        LastConnectionTestOutcome = null;
+        LastConnectionTestMessage = null;
+    }
+
+    public const int MaxConnectionTestMessage = 1000;
 }
 
 internal sealed class ProviderAccountConfiguration : IEntityTypeConfiguration<ProviderAccount>
@@ -51,6 +81,8 @@ internal sealed class ProviderAccountConfiguration : IEntityTypeConfiguration<Pr
         account.Property(a => a.Kind).HasConversion<string>().HasMaxLength(32);
         account.Property(a => a.ApiEndpoint).HasMaxLength(2048);
         account.Property(a => a.CredentialsHint).HasMaxLength(200);
+        account.Property(a => a.LastConnectionTestOutcome).HasConversion<string>().HasMaxLength(32);
+        account.Property(a => a.LastConnectionTestMessage).HasMaxLength(ProviderAccount.MaxConnectionTestMessage);
         account.HasIndex(a => a.Name).IsUnique();
     }
 }

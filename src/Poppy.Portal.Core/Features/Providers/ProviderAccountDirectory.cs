@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
+using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Validation;
@@ -12,9 +13,16 @@ namespace Poppy.Portal.Core.Features.Providers;
 
 /// <summary>A provider account as pages and other features see it: never its credentials, only their masked hint.</summary>
 /// <param name="FlavorIds">The flavors that provision to this account.</param>
+/// <param name="LastConnectionTest">The last Test connection; null when never run since the endpoint or credentials changed.</param>
 public sealed record ProviderAccountSummary(
     Guid Id, string Name, ProviderKind Kind, string ApiEndpoint, string CredentialsHint, bool IsEnabled,
-    IReadOnlyList<string> FlavorIds, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    IReadOnlyList<string> FlavorIds, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, ConnectionTestRecord? LastConnectionTest = null);
+
+/// <summary>A recorded Test connection: when it ran, how it ended and what it found.</summary>
+public sealed record ConnectionTestRecord(DateTimeOffset At, ConnectionTestOutcome Outcome, string Message)
+{
+    public bool Ok => Outcome == ConnectionTestOutcome.Ok;
+}
 
 /// <summary>What an administrator enters for an account.</summary>
 /// <param name="Credentials">Values by <see cref="CredentialField.Key"/>. On update an empty or missing value keeps the stored one.</param>
@@ -61,7 +69,10 @@ public sealed class ProviderAccountDirectory(
             .Select(a => new ProviderAccountSummary(
                 a.Id, a.Name, a.Kind, a.ApiEndpoint, a.CredentialsHint, a.IsEnabled,
                 db.Set<FlavorProvider>().Where(p => p.ProviderAccountId == a.Id).Select(p => p.FlavorId).OrderBy(f => f).ToList(),
-                a.CreatedAt, a.UpdatedAt))
+                a.CreatedAt, a.UpdatedAt,
+                a.LastConnectionTestAt == null || a.LastConnectionTestOutcome == null
+                    ? null
+                    : new ConnectionTestRecord(a.LastConnectionTestAt.Value, a.LastConnectionTestOutcome.Value, a.LastConnectionTestMessage ?? "")))
             .ToListAsync(cancellationToken);
 
     /// <summary>The unprotected credentials, by <see cref="CredentialField.Key"/>, for the drivers; null for an unknown account.</summary>
@@ -157,6 +168,10 @@ public sealed class ProviderAccountDirectory(
         endpoint = EndpointOrFirstNode(spec.Kind, endpoint, credentials);
 
         var before = Snapshot(account);
+        if (account.Kind != spec.Kind || account.ApiEndpoint != endpoint || replaced.Count > 0)
+        {
+            account.ForgetConnectionTest(); // it tested what is no longer there
+        }
         account.Name = name;
         account.Kind = spec.Kind;
         account.ApiEndpoint = endpoint;

@@ -14,7 +14,7 @@ internal static partial class ProviderAccountRules
     public const int MinSecretLengthToShowTail = 12;
 
     /// <summary>Lowercase, URL- and config-safe; it is what flavors name as their "provider".</summary>
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9_-]{0,63}\z")]
     private static partial Regex NamePattern();
 
     public static IEnumerable<ValidationError> CheckName(string name)
@@ -22,6 +22,10 @@ internal static partial class ProviderAccountRules
         if (name.Length == 0)
         {
             yield return new("name", "Enter a name.");
+        }
+        else if (TextRules.ControlError(name, "name") is { } control)
+        {
+            yield return control;
         }
         else if (!NamePattern().IsMatch(name))
         {
@@ -46,6 +50,11 @@ internal static partial class ProviderAccountRules
         else if (endpoint.Length > MaxEndpointLength)
         {
             yield return new("apiEndpoint", $"The API endpoint has at most {MaxEndpointLength} characters.");
+        }
+        // Uri.TryCreate drops some control characters silently; they must not reach the stored endpoint.
+        else if (TextRules.ControlError(endpoint, "apiEndpoint") is { } control)
+        {
+            yield return control;
         }
         else if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
                  || string.IsNullOrEmpty(uri.Host))
@@ -76,6 +85,14 @@ internal static partial class ProviderAccountRules
             if (value.Length > MaxCredentialLength)
             {
                 errors.Add(new($"credentials.{field.Key}", $"{field.Label}: at most {MaxCredentialLength} characters."));
+            }
+            // A multi-line field (a cache tier's nodes, one a line) may break lines; each line is split into parts that
+            // hold no whitespace, so no part can carry a line break into a request.
+            else if (TextRules.ControlError(field.Multiline ? value.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal) : value,
+                         $"credentials.{field.Key}") is { } control)
+            {
+                // A line break in a key would forge a header line on the vendor request.
+                errors.Add(control);
             }
             else if (value.Length > 0)
             {

@@ -26,10 +26,19 @@ public sealed class ProviderResilience : IDisposable
     {
         this.options = options.Value;
         this.clock = clock;
+        DiagnosticHttpClient = new HttpClient(sockets, disposeHandler: false) { Timeout = this.options.ConnectionTestTimeout };
     }
 
     /// <summary>The client for vendor calls of <paramref name="accountId"/>.</summary>
     public HttpClient HttpClientFor(Guid accountId) => Lane(accountId).Http;
+
+    /// <summary>
+    /// For checks an administrator asks for (Test connection): the shared connection pool, but none of an account's
+    /// retries, limits or circuit, so it reports the vendor as it answers now (an open circuit does not hide a vendor
+    /// that has recovered) and its failures count against no account. Gives up after
+    /// <see cref="ProvisioningOptions.ConnectionTestTimeout"/>.
+    /// </summary>
+    public HttpClient DiagnosticHttpClient { get; }
 
     /// <summary>
     /// Runs <paramref name="call"/> with the account's retries and timeout. <paramref name="attempts"/>
@@ -79,6 +88,7 @@ public sealed class ProviderResilience : IDisposable
         {
             lane.Value.Dispose();
         }
+        DiagnosticHttpClient.Dispose();
         sockets.Dispose();
     }
 
@@ -109,7 +119,8 @@ public sealed class ProviderResilience : IDisposable
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
                 {
                     { Exception: HttpRequestException } => true,
-                    { Result: { } response } => IsTransientStatus(response) && !(RetryAfter(response) > options.RetryMaxDelay),
+                    { Result: { } response } => VendorAnswers.IsTransient(VendorAnswers.Classify(response.StatusCode))
+                        && !(RetryAfter(response) > options.RetryMaxDelay),
                     _ => false,
                 }),
                 MaxRetryAttempts = 2,
@@ -128,15 +139,18 @@ public sealed class ProviderResilience : IDisposable
             .Build();
         // The circuit counts vendor requests, not driver steps: a step makes up to ~15 requests, so a few percent of
         // failed requests fail a third of the steps, which would open a step-level circuit on a vendor that is up.
+        // Which failures count is CircuitFailureRule's: never a refusal or throttling, never one service's 500s alone.
+        var rule = new CircuitFailureRule(options.CircuitBreaker.SamplingDuration, clock);
         var breaker = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
                 {
-                    { Exception: HttpRequestException } => true,
-                    { Exception: OperationCanceledException } => !args.Context.CancellationToken.IsCancellationRequested, // HttpClient's timeout
-                    // A 429 is the vendor alive and asking us to slow down (its Retry-After is honoured); not an outage.
-                    { Result: { } response } => (int)response.StatusCode >= 500,
+                    { Exception: HttpRequestException } => rule.Counts(VendorAnswerKind.Unavailable, null),
+                    // HttpClient's timeout (not the caller giving up): no answer in time.
+                    { Exception: OperationCanceledException } => !args.Context.CancellationToken.IsCancellationRequested
+                        && rule.Counts(VendorAnswerKind.Unavailable, null),
+                    { Result: { } response } => rule.Counts(VendorAnswers.Classify(response.StatusCode), ServiceOf(response.RequestMessage)),
                     _ => false,
                 }),
                 FailureRatio = options.CircuitBreaker.FailureRatio,
@@ -184,15 +198,10 @@ public sealed class ProviderResilience : IDisposable
         }
     }
 
-    private static bool IsTransientStatus(HttpResponseMessage response) =>
-        response.StatusCode is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.InternalServerError
-            or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable or System.Net.HttpStatusCode.GatewayTimeout;
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => VendorAnswers.RetryAfter(response, clock.GetUtcNow());
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
-    {
-        { Delta: { } delta } => delta,
-        _ => null,
-    };
+    private static Guid? ServiceOf(HttpRequestMessage? request) =>
+        request is not null && request.Options.TryGetValue(ProviderRequestOptions.ServiceId, out var serviceId) ? serviceId : null;
 
     /// <summary>
     /// Repeats a single request that met a transient answer (5xx, 429, a dropped connection), so one bad response

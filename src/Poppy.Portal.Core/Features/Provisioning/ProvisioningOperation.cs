@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Poppy.Portal.Core.Features.Services;
@@ -18,6 +19,11 @@ public enum OperationState
     Failed,
     /// <summary>A later change (a delete, or an administrator's status override) made this one moot.</summary>
     Cancelled,
+    /// <summary>
+    /// An administrator gave up on a failed removal that could not succeed (the vendor refuses the account's
+    /// credentials, say): the portal counts the provider as removed without the vendor having confirmed it.
+    /// </summary>
+    Abandoned,
 }
 
 /// <summary>What a running operation is doing right now, shown live on the service page.</summary>
@@ -35,7 +41,8 @@ public enum OperationStep
 /// <summary>
 /// One change of one service at one provider account: the unit provisioning works on, retries and reports. Every
 /// change of a service queues one per provider, in the same transaction as the desired state, so no request is lost
-/// between saving it and the job that carries it out.
+/// between saving it and the job that carries it out. Its state changes only through its own methods (Start, Poll,
+/// Succeed, Fail, RetryAt, Cancel, Requeue, Abandon), so every path through provisioning leaves it consistent.
 /// </summary>
 public sealed class ProvisioningOperation
 {
@@ -58,33 +65,151 @@ public sealed class ProvisioningOperation
     public long? PurgeId { get; set; }
     public ServicePurge? Purge { get; set; }
 
-    public OperationState State { get; set; }
+    public OperationState State { get; private set; }
 
-    public OperationStep Step { get; set; }
+    public OperationStep Step { get; private set; }
 
-    /// <summary>Vendor calls made so far, retries included.</summary>
-    public int Attempts { get; set; }
+    /// <summary>Tries at the vendor so far, retries included; asking a vendor how its rollout goes is not a try.</summary>
+    public int Attempts { get; private set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
-    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; private set; }
 
-    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
 
-    public DateTimeOffset? FinishedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; private set; }
 
     /// <summary>When a Retrying or Deploying operation is due again.</summary>
-    public DateTimeOffset? NextAttemptAt { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; private set; }
 
-    /// <summary>The vendor's message for the last failure (kept after a success that followed retries).</summary>
-    public string? LastError { get; set; }
+    /// <summary>
+    /// Why the operation is not done yet (the vendor's message for the last transient failure), or why it ended without
+    /// success; cleared when it succeeds.
+    /// </summary>
+    public string? LastError { get; private set; }
 
-    public string? ProviderServiceId { get; set; }
+    public string? ProviderServiceId { get; private set; }
 
     /// <summary>JSON list of settings the vendor cannot express.</summary>
-    public string? Warnings { get; set; }
+    public string? Warnings { get; private set; }
 
     public bool IsPending => State is OperationState.Queued or OperationState.Running or OperationState.Retrying;
+
+    /// <summary>The longest error kept (the column's size).</summary>
+    public const int MaxErrorLength = 4000;
+
+    /// <summary>
+    /// A run takes the operation up: it is running from now, at <paramref name="step"/>; a rollout being polled stays
+    /// at <see cref="OperationStep.Deploying"/>.
+    /// </summary>
+    public void Start(OperationStep step, DateTimeOffset now)
+    {
+        State = OperationState.Running;
+        StartedAt ??= now;
+        NextAttemptAt = null;
+        if (Step is not OperationStep.Deploying)
+        {
+            Step = step;
+        }
+        UpdatedAt = now;
+    }
+
+    /// <summary>Adds tries made at the vendor (a driver call and the retries of its requests).</summary>
+    public void CountAttempts(int attempts)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(attempts);
+        Attempts += attempts;
+    }
+
+    /// <summary>What the vendor answered: its id for the service, and the settings it cannot express.</summary>
+    public void Record(string providerServiceId, IReadOnlyList<string> warnings, DateTimeOffset now)
+    {
+        ProviderServiceId = providerServiceId;
+        Warnings = warnings.Count > 0 ? JsonSerializer.Serialize(warnings) : null;
+        UpdatedAt = now;
+    }
+
+    /// <summary>The vendor accepted the change and is still rolling it out (or removing it): ask again at <paramref name="at"/>.</summary>
+    public void Poll(OperationStep step, DateTimeOffset at, DateTimeOffset now)
+    {
+        Step = step;
+        NextAttemptAt = at;
+        UpdatedAt = now;
+    }
+
+    /// <summary>Done at the vendor; an error met on the way no longer describes the operation.</summary>
+    public void Succeed(DateTimeOffset now)
+    {
+        State = OperationState.Succeeded;
+        Step = OperationStep.Done;
+        NextAttemptAt = null;
+        LastError = null;
+        FinishedAt = UpdatedAt = now;
+    }
+
+    /// <summary>Failed for good (until someone retries it), with the reason shown to the user.</summary>
+    public void Fail(string error, DateTimeOffset now)
+    {
+        State = OperationState.Failed;
+        Step = OperationStep.Done;
+        NextAttemptAt = null;
+        LastError = Truncate(error);
+        FinishedAt = UpdatedAt = now;
+    }
+
+    /// <summary>Failed transiently: tried again at <paramref name="at"/>.</summary>
+    public void RetryAt(DateTimeOffset at, string error, DateTimeOffset now)
+    {
+        State = OperationState.Retrying;
+        NextAttemptAt = at;
+        LastError = Truncate(error);
+        UpdatedAt = now;
+    }
+
+    /// <summary>Made moot by a later change, or by an administrator: nothing more is done, for <paramref name="reason"/>.</summary>
+    public void Cancel(string reason, DateTimeOffset now)
+    {
+        State = OperationState.Cancelled;
+        Step = OperationStep.Done;
+        NextAttemptAt = null;
+        LastError = Truncate(reason);
+        FinishedAt = UpdatedAt = now;
+    }
+
+    /// <summary>
+    /// A failed operation queued again by a user (who fixed the credentials, say), with a fresh budget of attempts.
+    /// The old error stays until the next attempt succeeds or fails.
+    /// </summary>
+    public void Requeue(DateTimeOffset now)
+    {
+        if (State != OperationState.Failed)
+        {
+            throw new InvalidOperationException($"Only a failed operation can be queued again; this one is {State}.");
+        }
+        State = OperationState.Queued;
+        Step = OperationStep.Waiting;
+        Attempts = 0;
+        NextAttemptAt = null;
+        FinishedAt = null;
+        UpdatedAt = now;
+    }
+
+    /// <summary>An administrator gave up on this failed removal: counted as done without the vendor, for <paramref name="reason"/>.</summary>
+    public void Abandon(string reason, DateTimeOffset now)
+    {
+        if (State != OperationState.Failed)
+        {
+            throw new InvalidOperationException($"Only a failed operation can be abandoned; this one is {State}.");
+        }
+        State = OperationState.Abandoned;
+        Step = OperationStep.Done;
+        NextAttemptAt = null;
+        LastError = Truncate(reason);
+        FinishedAt = UpdatedAt = now;
+    }
+
+    private static string Truncate(string message) => message.Length <= MaxErrorLength ? message : message[..(MaxErrorLength - 3)] + "...";
 
     /// <summary>The provider status while a configuration change of <paramref name="kind"/> is under way.</summary>
     public static ProviderStatus InProgressStatus(OperationKind kind) => kind switch

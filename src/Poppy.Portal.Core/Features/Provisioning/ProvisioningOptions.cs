@@ -1,3 +1,5 @@
+using Poppy.Portal.Core.Configuration;
+
 namespace Poppy.Portal.Core.Features.Provisioning;
 
 /// <summary>How provisioning talks to vendors (section <c>Portal:Provisioning</c>). The defaults suit real vendors.</summary>
@@ -28,9 +30,43 @@ public sealed class ProvisioningOptions
     /// <summary>How often pending operations without a scheduled job are looked for (after a crash between save and schedule).</summary>
     public TimeSpan RecoverySweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a provider account's Test connection waits for the vendor before it reports it unreachable.</summary>
+    public TimeSpan ConnectionTestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     public ProviderLimits Limits { get; set; } = new();
 
     public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
+
+    /// <summary>
+    /// What the settings must be, checked at start. The bounds are those of the Polly strategies and rate limiters
+    /// built from them (a circuit needs at least 2 requests and half a second, a timeout at least 10 ms), so that a bad
+    /// value stops the host instead of the first vendor call.
+    /// </summary>
+    public static void Check(ProvisioningOptions o, SettingChecks check)
+    {
+        var day = TimeSpan.FromDays(1);
+        check.Between(nameof(AttemptTimeout), o.AttemptTimeout, TimeSpan.FromMilliseconds(10), day)
+            .Between(nameof(RetriesPerRun), o.RetriesPerRun, 0, 100)
+            .Between(nameof(RetryBaseDelay), o.RetryBaseDelay, TimeSpan.Zero, day)
+            .Between(nameof(RetryMaxDelay), o.RetryMaxDelay, TimeSpan.Zero, day)
+            // Compared only when RetryMaxDelay is itself valid, so one bad value gives one message.
+            .Require(nameof(RetryBaseDelay), o.RetryMaxDelay < TimeSpan.Zero || o.RetryBaseDelay <= o.RetryMaxDelay, o.RetryBaseDelay,
+                $"at most {nameof(RetryMaxDelay)} ({o.RetryMaxDelay:c})")
+            .Positive(nameof(RescheduleDelay), o.RescheduleDelay, day)
+            .AtLeast(nameof(MaxAttempts), o.MaxAttempts, 1)
+            .Positive(nameof(DeploymentPollInterval), o.DeploymentPollInterval, day)
+            .Positive(nameof(RecoverySweepInterval), o.RecoverySweepInterval, day)
+            .Between(nameof(ConnectionTestTimeout), o.ConnectionTestTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10))
+            .AtLeast("Limits:MaxConcurrentRequests", o.Limits.MaxConcurrentRequests, 1)
+            .AtLeast("Limits:RequestsPerSecond", o.Limits.RequestsPerSecond, 1);
+        var circuit = o.CircuitBreaker;
+        var minimumWindow = TimeSpan.FromMilliseconds(500);
+        check.Require("CircuitBreaker:FailureRatio", circuit.FailureRatio is > 0 and <= 1, circuit.FailureRatio,
+                "more than 0 and at most 1 (the share of failed requests that opens the circuit)")
+            .AtLeast("CircuitBreaker:MinimumThroughput", circuit.MinimumThroughput, 2)
+            .Between("CircuitBreaker:SamplingDuration", circuit.SamplingDuration, minimumWindow, day)
+            .Between("CircuitBreaker:BreakDuration", circuit.BreakDuration, minimumWindow, day);
+    }
 }
 
 /// <summary>Limits per provider account, so one busy account cannot exceed the vendor's quotas or starve the others.</summary>
@@ -44,8 +80,8 @@ public sealed class ProviderLimits
 }
 
 /// <summary>
-/// Per provider account: when that share of vendor requests fails (5xx, no answer), requests stop for
-/// <see cref="BreakDuration"/>.
+/// Per provider account: when that share of vendor requests fails (the vendor down or failing; see
+/// <see cref="CircuitFailureRule"/> for what counts), requests stop for <see cref="BreakDuration"/>.
 /// </summary>
 public sealed class CircuitBreakerSettings
 {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Jobs;
 
 namespace Poppy.Portal.Core.Features.Provisioning;
@@ -12,7 +13,8 @@ public static class ProvisioningRegistration
     /// </summary>
     public static IServiceCollection AddProvisioning(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ProvisioningOptions>().Bind(configuration.GetSection(ProvisioningOptions.Section));
+        services.AddOptions<ProvisioningOptions>().Bind(configuration.GetSection(ProvisioningOptions.Section))
+            .ValidateSettings(ProvisioningOptions.Section, ProvisioningOptions.Check);
         services.AddSingleton<ProviderResilience>();
         services.AddSingleton<ProvisioningEvents>();
         services.AddSingleton<ProvisioningScheduler>();

@@ -53,18 +53,3 @@ public sealed class ProvisioningScheduler(ISchedulerFactory schedulers, TimeProv
         return (await scheduler.GetTriggersOfJob(JobKeyFor(serviceId), cancellationToken)).Count > 0;
     }
 }
-
-/// <summary>The Quartz job: one run works on every due operation of one service, then schedules the next run if needed.</summary>
-[DisallowConcurrentExecution]
-public sealed class ProvisionServiceJob(ServiceProvisioner provisioner, ProvisioningScheduler scheduler) : IJob
-{
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var serviceId = Guid.Parse(context.MergedJobDataMap.GetString(ProvisioningScheduler.ServiceIdKey)!);
-        var next = await provisioner.RunAsync(serviceId, cancellationToken);
-        if (next is { } at)
-        {
-            await scheduler.ScheduleAsync(serviceId, at, cancellationToken);
-        }
-    }
-}

@@ -23,7 +23,12 @@ public sealed record CatalogResult(CatalogOutcome Outcome, Guid ServiceId, IRead
 {
     public bool Succeeded => Outcome == CatalogOutcome.Ok;
 
+    /// <summary>An update that asked for what the service already is: accepted, and nothing was queued at the vendors.</summary>
+    public bool IsUnchanged { get; init; }
+
     public static CatalogResult Ok(Guid id) => new(CatalogOutcome.Ok, id, [], null);
+    public static CatalogResult Unchanged(Guid id) =>
+        new(CatalogOutcome.Ok, id, [], "Nothing changed: every provider already serves this configuration.") { IsUnchanged = true };
     public static CatalogResult Invalid(IReadOnlyList<ValidationError> errors) => new(CatalogOutcome.Invalid, Guid.Empty, errors, null);
     public static CatalogResult Invalid(string path, string message) => Invalid([new ValidationError(path, message)]);
     public static CatalogResult NotFound(Guid id) => new(CatalogOutcome.NotFound, id, [], $"service {id} could not be found");

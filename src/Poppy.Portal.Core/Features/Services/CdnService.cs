@@ -119,7 +119,8 @@ internal sealed class CdnServiceConfiguration : IEntityTypeConfiguration<CdnServ
         service.Property(s => s.Status).HasConversion(ServiceStatuses.Converter).HasMaxLength(32);
         service.Property(s => s.Version).IsConcurrencyToken();
         service.HasOne(s => s.Project).WithMany().HasForeignKey(s => s.ProjectId).OnDelete(DeleteBehavior.Restrict);
-        // A flavor in use cannot be deleted.
+        // Every service names a flavor row: deleting a flavor only marks it deleted (archived services keep naming it),
+        // and FlavorCatalog refuses while live services use it.
         service.HasOne<Flavor>().WithMany().HasForeignKey(s => s.FlavorId).OnDelete(DeleteBehavior.Restrict);
         service.HasMany(s => s.Domains).WithOne().HasForeignKey(d => d.ServiceId).HasPrincipalKey(s => s.Id).OnDelete(DeleteBehavior.Cascade);
         service.HasMany(s => s.Providers).WithOne().HasForeignKey(p => p.ServiceId).HasPrincipalKey(s => s.Id).OnDelete(DeleteBehavior.Cascade);

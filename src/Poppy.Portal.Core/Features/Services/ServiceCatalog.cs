@@ -19,7 +19,7 @@ namespace Poppy.Portal.Core.Features.Services;
 /// provisioning operation per provider in the same transaction, and are audited. The provisioning job does the rest.
 /// </summary>
 public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy access, AuditLog audit, ProvisioningScheduler scheduler,
-    TimeProvider clock, IOptions<ServiceOptions> options, ILogger<ServiceCatalog> logger)
+    TimeProvider clock, IOptions<ServiceOptions> options, ILogger<ServiceCatalog> logger, FlavorLimitations limitations)
 {
     private readonly ServiceOptions _options = options.Value;
 
@@ -89,9 +89,14 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
         var pageSize = Math.Clamp(query.PageSize, 1, 100);
         var page = Math.Max(query.Page, 1);
         var rows = await sorted.Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(s => new ServiceListItem(s.Id, s.Name, s.Status, s.FlavorId, s.Domains.Select(d => d.Domain).ToList(), s.UpdatedAt))
+            .Select(s => new
+            {
+                s.Id, s.Name, s.Status, s.FlavorId, Domains = s.Domains.Select(d => d.Domain).ToList(), s.UpdatedAt,
+                Warnings = s.Providers.Select(p => p.Warnings).ToList(),
+            })
             .ToListAsync(cancellationToken);
-        return new ServiceSearchResult(rows, total, page, pageSize);
+        return new ServiceSearchResult(rows.Select(r => new ServiceListItem(r.Id, r.Name, r.Status, r.FlavorId, r.Domains, r.UpdatedAt,
+            ProviderWarnings.Count(r.Warnings))).ToList(), total, page, pageSize);
     }
 
     public async Task<CatalogResult> CreateAsync(Guid projectId, ServiceSpec spec, CancellationToken cancellationToken)
@@ -132,7 +137,11 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
         return await SaveAsync(service, spec, cancellationToken, transaction);
     }
 
-    /// <summary>Replaces the configuration of a deployed or failed service (the forms, and PATCH after applying the patch).</summary>
+    /// <summary>
+    /// Replaces the configuration of a deployed or failed service (the forms, and PATCH after applying the patch). A
+    /// deployed service asked to be what it already is (same document, same providers) is left alone: success, nothing
+    /// queued (<see cref="CatalogResult.IsUnchanged"/>). A failed one is provisioned again, which is how a save retries it.
+    /// </summary>
     public async Task<CatalogResult> UpdateAsync(Guid projectId, Guid id, ServiceSpec spec, CancellationToken cancellationToken)
     {
         await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
@@ -156,6 +165,11 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
             return CatalogResult.Invalid(domainErrors);
         }
 
+        if (IsUnchanged(service, spec, flavor!))
+        {
+            return CatalogResult.Unchanged(id);
+        }
+
         var before = service.Document;
         Apply(service, spec, flavor!, clock.GetUtcNow(), ProviderStatus.UpdateInProgress);
         service.Version++;
@@ -177,9 +191,22 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
         {
             return CatalogResult.Invalid(patchErrors);
         }
-        using var patched = JsonDocument.Parse(document.ToJsonString());
-        var spec = ServiceDocumentReader.Read(patched.RootElement, out var readErrors);
-        return spec is null ? CatalogResult.Invalid(readErrors) : await UpdateAsync(projectId, id, spec, cancellationToken);
+        // The patch is bounded while it is applied; this parse keeps to the same limits in case a bound is ever missed,
+        // and answers as a refused patch rather than an exception.
+        JsonDocument patched;
+        try
+        {
+            patched = JsonDocument.Parse(document.ToJsonString(), new JsonDocumentOptions { MaxDepth = ServiceLimits.MaxDocumentDepth });
+        }
+        catch (JsonException)
+        {
+            return CatalogResult.Invalid("", $"The patched document is not a service document: it nests deeper than {ServiceLimits.MaxDocumentDepth} levels.");
+        }
+        using (patched)
+        {
+            var spec = ServiceDocumentReader.Read(patched.RootElement, out var readErrors);
+            return spec is null ? CatalogResult.Invalid(readErrors) : await UpdateAsync(projectId, id, spec, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -237,6 +264,11 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
     public async Task<CatalogResult> PurgeAsync(Guid projectId, Guid id, string? url, bool hard, CancellationToken cancellationToken)
     {
         await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
+        if (url is not null && PurgeTarget.Check(url) is { } invalidUrl)
+        {
+            // The API and the page check first; this keeps any other caller from sending a traversal to the vendors.
+            return CatalogResult.Invalid("url", invalidUrl);
+        }
         var service = await FindAsync(projectId, id, cancellationToken);
         if (service is null)
         {
@@ -275,10 +307,7 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
             .ToListAsync(cancellationToken);
         foreach (var operation in pending)
         {
-            operation.State = OperationState.Cancelled;
-            operation.Step = OperationStep.Done;
-            operation.LastError = "Cancelled by an administrator's status override.";
-            operation.FinishedAt = operation.UpdatedAt = now;
+            operation.Cancel("Cancelled by an administrator's status override.", now);
         }
         audit.Record(projectId, AuditEntityTypes.Service, id.ToString(), "set-status", $"Set status of {service.Name} to {service.Status.WireName()}",
             new { status = before }, new { status = service.Status.WireName() });
@@ -330,8 +359,9 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
         db.Set<CdnService>().Where(s => s.ProjectId == projectId && s.ArchivedAt == null);
 
     /// <summary>
-    /// The checks a create and an update share, on a copy with Poppy's defaults applied: the document's rules, then that
-    /// the flavor exists. Returns the copy and its flavor, or the result to answer with.
+    /// The checks a create and an update share, on a copy with Poppy's defaults applied: the document's rules, that the
+    /// flavor exists, and, when the flavor refuses what its vendors cannot express, that every vendor can express it.
+    /// Returns the copy and its flavor, or the result to answer with.
     /// </summary>
     private async Task<(ServiceSpec Spec, Flavor? Flavor, CatalogResult? Invalid)> CheckAsync(ServiceSpec spec, bool isCreate, CancellationToken cancellationToken)
     {
@@ -343,9 +373,16 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
             return (spec, null, CatalogResult.Invalid(errors));
         }
         var flavor = await FindFlavorAsync(spec.FlavorId, cancellationToken);
-        return flavor is null
-            ? (spec, null, CatalogResult.Invalid("flavor_id", $"Flavor '{spec.FlavorId}' does not exist."))
-            : (spec, flavor, null);
+        if (flavor is null)
+        {
+            return (spec, null, CatalogResult.Invalid("flavor_id", $"Flavor '{spec.FlavorId}' does not exist."));
+        }
+        if (flavor.UnsupportedSettings == UnsupportedSettingsPolicy.Refuse && limitations.Of(flavor, spec) is { Count: > 0 } unsupported)
+        {
+            return (spec, flavor, CatalogResult.Invalid(unsupported.Select(l => new ValidationError("",
+                $"{l.Provider} ({l.Kind}) cannot express this, and flavor '{flavor.Id}' refuses what its vendors cannot express: {l.Setting}")).ToList()));
+        }
+        return (spec, flavor, null);
     }
 
     private Task<Flavor?> FindFlavorAsync(string flavorId, CancellationToken cancellationToken) =>
@@ -384,12 +421,21 @@ public sealed partial class ServiceCatalog(PortalDbContext db, AccessPolicy acce
             }
         }
 
-        var names = spec.Domains.Select(d => d.Domain).ToList();
+        // Compared in canonical form (lower case, no trailing dot), which is the only form the validator lets be stored,
+        // so WWW.Example.com. can never sit next to www.example.com in another project.
+        var names = spec.Domains.Select(d => HostNames.Canonical(d.Domain)).ToList();
         var inUse = await db.Set<ServiceDomain>().Where(d => names.Contains(d.Domain) && !ownDomains.Contains(d.Domain))
             .Select(d => d.Domain).ToListAsync(cancellationToken);
         errors.AddRange(inUse.Select(name => new ValidationError($"domains[{names.IndexOf(name)}].domain", $"Domain {name} has already been taken")));
         return errors;
     }
+
+    /// <summary>Whether a deployed service already is <paramref name="spec"/> at exactly the providers of <paramref name="flavor"/>.</summary>
+    private static bool IsUnchanged(CdnService service, ServiceSpec spec, Flavor flavor) =>
+        service.Status == ServiceStatus.Deployed
+        && service.Providers.All(p => p.Status == ProviderStatus.Deployed)
+        && service.Providers.Select(p => p.ProviderAccountId).ToHashSet().SetEquals(flavor.Providers.Select(p => p.ProviderAccountId))
+        && spec.ToJson() == service.Document;
 
     /// <summary>Writes the desired state onto the entity and sets every provider of the flavor to <paramref name="progress"/>.</summary>
     private void Apply(CdnService service, ServiceSpec spec, Flavor flavor, DateTimeOffset now, ProviderStatus progress)
@@ -504,7 +550,9 @@ public enum ServiceSort { Created, Name, Status, Flavor, Updated }
 public sealed record ServiceQuery(string? Text = null, ServiceStatus? Status = null, string? FlavorId = null,
     ServiceSort Sort = ServiceSort.Created, bool Descending = true, int Page = 1, int PageSize = 25);
 
-public sealed record ServiceListItem(Guid Id, string Name, ServiceStatus Status, string FlavorId, List<string> Domains, DateTimeOffset UpdatedAt);
+/// <param name="Warnings">How many settings its providers could not express (see <see cref="ProviderWarnings"/>).</param>
+public sealed record ServiceListItem(Guid Id, string Name, ServiceStatus Status, string FlavorId, List<string> Domains, DateTimeOffset UpdatedAt,
+    int Warnings = 0);
 
 public sealed record ServiceSearchResult(IReadOnlyList<ServiceListItem> Items, int Total, int Page, int PageSize)
 {

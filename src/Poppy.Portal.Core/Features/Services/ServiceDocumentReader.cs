@@ -153,9 +153,22 @@ public sealed class ServiceDocumentReader
             Fail(path, "Must be a JSON object.");
             return false;
         }
-        foreach (var property in json.EnumerateObject().Where(p => !allowedKeys.Contains(p.Name)))
+        foreach (var property in json.EnumerateObject())
         {
-            Fail(Join(path, property.Name), $"Unknown field; allowed here: {string.Join(", ", allowedKeys)}.");
+            string name;
+            try
+            {
+                name = property.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                Fail(path, "A field name is not valid Unicode (it holds invalid UTF-8 or a lone surrogate).");
+                continue;
+            }
+            if (!allowedKeys.Contains(name))
+            {
+                Fail(Join(path, name), $"Unknown field; allowed here: {string.Join(", ", allowedKeys)}.");
+            }
         }
         return true;
     }
@@ -185,7 +198,16 @@ public sealed class ServiceDocumentReader
             Fail(Join(path, name), "Must be a string.");
             return null;
         }
-        return value.Value.GetString();
+        try
+        {
+            return value.Value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // Invalid UTF-8 or an escaped lone surrogate: System.Text.Json parses it and throws only on reading.
+            Fail(Join(path, name), "Must be valid Unicode text (it holds invalid UTF-8 or a lone surrogate).");
+            return null;
+        }
     }
 
     private bool? Bool(JsonElement json, string name, string path, bool required)

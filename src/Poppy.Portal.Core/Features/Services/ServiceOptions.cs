@@ -1,3 +1,5 @@
+using Poppy.Portal.Core.Configuration;
+
 namespace Poppy.Portal.Core.Features.Services;
 
 /// <summary>Settings of the service catalog (section <c>Portal:Services</c>).</summary>
@@ -13,4 +15,10 @@ public sealed class ServiceOptions
 
     /// <summary>How many shards a shared name may be spread over (Poppy's shared_ssl_num_shards).</summary>
     public int SharedSslShards { get; set; } = 5;
+
+    public static void Check(ServiceOptions o, SettingChecks check) => check
+        .AtLeast(nameof(DefaultServiceLimit), o.DefaultServiceLimit, 0)
+        .Between(nameof(SharedSslShards), o.SharedSslShards, 1, 100)
+        .Require(nameof(SharedSslDomainSuffix), Uri.CheckHostName(o.SharedSslDomainSuffix) == UriHostNameType.Dns && o.SharedSslDomainSuffix.Contains('.'),
+            o.SharedSslDomainSuffix, "a DNS domain such as secure.poppycdn.net");
 }

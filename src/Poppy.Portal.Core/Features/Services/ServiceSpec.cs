@@ -155,4 +155,13 @@ public static class ServiceLimits
     public const int DefaultServicesPerProject = 20;
     public const int MaxServicesPerPage = 20;
     public const int DefaultServicesPerPage = 10;
+
+    /// <summary>
+    /// The largest service document, in bytes of JSON: the API's limit on a request body, and the bound a JSON Patch's
+    /// result is held to while it is applied (a patch of a few bytes can copy a document onto itself again and again).
+    /// </summary>
+    public const int MaxDocumentBytes = 256 * 1024;
+
+    /// <summary>How deep a service document (or a request body) may nest; Poppy's deepest field is at depth 5.</summary>
+    public const int MaxDocumentDepth = 16;
 }

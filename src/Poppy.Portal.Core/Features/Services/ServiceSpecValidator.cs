@@ -42,6 +42,10 @@ public static partial class ServiceSpecValidator
             var path = $"domains[{i}]";
             var name = domain.Domain;
             var shared = domain.Certificate == CertificateType.Shared;
+            if (!Clean(name, $"{path}.domain", fail))
+            {
+                continue;
+            }
             if (domain.Protocol == DomainProtocol.Https && domain.Certificate is null)
             {
                 fail($"{path}.certificate", "An https domain needs a certificate type: shared, san, sni or custom.");
@@ -68,7 +72,7 @@ public static partial class ServiceSpecValidator
                 fail($"{path}.domain", $"'{name}' is a root domain, which cannot be a CNAME; use a subdomain such as 'www.{name}'.");
             }
 
-            if (!seen.Add(name))
+            if (!seen.Add(HostNames.Canonical(name)))
             {
                 fail($"{path}.domain", $"'{name}' appears more than once; a domain may be listed once, whatever its protocol.");
             }
@@ -91,7 +95,7 @@ public static partial class ServiceSpecValidator
         {
             var origin = spec.Origins[i];
             var path = $"origins[{i}]";
-            if (!HostNames.IsOrigin(origin.Origin))
+            if (Clean(origin.Origin, $"{path}.origin", fail) && !HostNames.IsOrigin(origin.Origin))
             {
                 fail($"{path}.origin", $"'{origin.Origin}' is not a valid origin: give a host name or IPv4 address of 3 to 253 characters, without scheme, port or path.");
             }
@@ -106,6 +110,8 @@ public static partial class ServiceSpecValidator
             }
             switch (origin.HostHeaderType)
             {
+                case HostHeaderType.Custom when !Clean(origin.HostHeaderValue, $"{path}.hostheadervalue", fail):
+                    break;
                 case HostHeaderType.Custom when string.IsNullOrEmpty(origin.HostHeaderValue):
                     fail($"{path}.hostheadervalue", "A custom host header needs a value.");
                     break;
@@ -179,6 +185,8 @@ public static partial class ServiceSpecValidator
             {
                 var rule = restriction.Rules[r];
                 var rulePath = $"{path}.rules[{r}]";
+                var clean = Clean(rule.Referrer, $"{rulePath}.referrer", fail) & Clean(rule.Geography, $"{rulePath}.geography", fail)
+                    & Clean(rule.ClientIp, $"{rulePath}.client_ip", fail);
                 var set = new[] { rule.Referrer, rule.Geography, rule.ClientIp }.Count(v => v is not null);
                 if (set != 1)
                 {
@@ -188,6 +196,11 @@ public static partial class ServiceSpecValidator
                 if (rule.Name is not null || rule.Kind == RestrictionKind.Referrer)
                 {
                     Length(rule.Name ?? "", $"{rulePath}.name", 1, MaxNameLength, fail);
+                }
+                if (!clean)
+                {
+                    RequestUrl(rule.RequestUrl, $"{rulePath}.request_url", 1, MaxUrlLength, fail);
+                    continue;
                 }
                 switch (rule.Kind)
                 {
@@ -238,8 +251,8 @@ public static partial class ServiceSpecValidator
         {
             fail("delivery.default_ttl", "TTLs must satisfy min_ttl <= default_ttl <= max_ttl.");
         }
-        if (delivery.DefaultRootObject is { } root &&
-            (root.Length is 0 or > 255 || root.StartsWith('/') || root.Any(c => c is '?' or '#' || char.IsWhiteSpace(c) || char.IsControl(c))))
+        if (delivery.DefaultRootObject is { } root && Clean(root, "delivery.default_root_object", fail) &&
+            (root.Length is 0 or > 255 || root.StartsWith('/') || root.Any(c => c is '?' or '#' || char.IsWhiteSpace(c))))
         {
             fail("delivery.default_root_object", "Give an object name such as 'index.html': 1 to 255 characters, no leading '/', no '?', '#' or spaces.");
         }
@@ -259,16 +272,39 @@ public static partial class ServiceSpecValidator
         }
     }
 
+    /// <summary>A text field's length; a control character anywhere in it is an error of its own (see <see cref="Clean"/>).</summary>
     private static void Length(string value, string path, int min, int max, Action<string, string> fail)
     {
+        if (!Clean(value, path, fail))
+        {
+            return;
+        }
         if (value.Length < min || value.Length > max)
         {
             fail(path, value.Length == 0 ? "Required." : $"Must be {min} to {max} characters long; {value.Length} given.");
         }
     }
 
+    /// <summary>
+    /// False (with the error) when <paramref name="value"/> holds a control character: every text field of a service
+    /// refuses them, with the field's path, before its own syntax rule is applied.
+    /// </summary>
+    private static bool Clean(string? value, string path, Action<string, string> fail)
+    {
+        if (TextRules.ControlError(value, path) is not { } error)
+        {
+            return true;
+        }
+        fail(error.Path, error.Message);
+        return false;
+    }
+
     private static void RequestUrl(string value, string path, int min, int max, Action<string, string> fail)
     {
+        if (!Clean(value, path, fail))
+        {
+            return;
+        }
         Length(value, path, min, max, fail);
         if (value.Length > 0 && (!RequestUrlPattern().IsMatch(value) || value.Contains("/../", StringComparison.Ordinal) || value.EndsWith("/..", StringComparison.Ordinal)))
         {
@@ -276,8 +312,11 @@ public static partial class ServiceSpecValidator
         }
     }
 
-    /// <summary>The characters CDNs accept in path patterns; anything else (quotes, braces, spaces) is refused, not escaped.</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"^[/*][A-Za-z0-9_\-.*$/~@:+&=%,;!()]*$")]
+    /// <summary>
+    /// The characters CDNs accept in path patterns; anything else (quotes, braces, spaces) is refused, not escaped.
+    /// <c>\z</c>, not <c>$</c>: <c>$</c> also matches before a final line feed.
+    /// </summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A[/*][A-Za-z0-9_\-.*$/~@:+&=%,;!()]*\z")]
     private static partial System.Text.RegularExpressions.Regex RequestUrlPattern();
 
     private static string KindName(RestrictionKind kind) => kind switch

@@ -1,3 +1,5 @@
+using Poppy.Portal.Core.Configuration;
+
 namespace Poppy.Portal.Core.Features.Setup;
 
 /// <summary>
@@ -15,4 +17,12 @@ public sealed class FirstAdminOptions
 
     /// <summary>A first project the administrator is put in, so the portal has a tenant to work in.</summary>
     public string Project { get; set; } = "default";
+
+    /// <summary>
+    /// E-mail and password are not checked: they matter only while no administrator exists, and an operator may leave
+    /// one of them set after the first start (the initializer warns when it needs them and they are missing).
+    /// </summary>
+    public static void Check(FirstAdminOptions o, SettingChecks check) => check
+        .NotBlank(nameof(DisplayName), o.DisplayName)
+        .NotBlank(nameof(Project), o.Project);
 }

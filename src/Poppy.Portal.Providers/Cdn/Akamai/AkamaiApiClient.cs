@@ -3,13 +3,15 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
+using Poppy.Portal.Providers.Http;
 using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Providers.Cdn.Akamai;
 
 /// <summary>
 /// EdgeGrid-signed JSON calls to one Akamai API client (host = the account's API endpoint), each signed at the call's
-/// clock. Vendor errors become <see cref="CdnDriverException"/>: 429, 5xx and network failures are transient.
+/// clock. Vendor errors become <see cref="CdnDriverException"/> through <see cref="VendorHttp"/> (a 412 version race is
+/// transient too).
 /// </summary>
 internal sealed class AkamaiApiClient
 {
@@ -56,44 +58,26 @@ internal sealed class AkamaiApiClient
         request.Options.Set(ProviderRequestOptions.Resign, SignAsync);
         await SignAsync(request, ct).ConfigureAwait(false);
 
-        HttpResponseMessage response;
-        try
+        var reply = await VendorHttp.SendAsync(call, request, "Akamai", $"{method} {Path(path)}", ct).ConfigureAwait(false);
+        if (reply.IsSuccess)
         {
-            response = await call.Http.SendAsync(request, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new CdnDriverException($"Akamai did not answer {method} {Path(path)}: {e.Message}", isTransient: true, inner: e);
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new CdnDriverException($"Akamai timed out on {method} {Path(path)}.", isTransient: true, inner: e);
+            return reply.Text.Length == 0 ? null : JsonNode.Parse(reply.Text);
         }
 
-        using (response)
+        if (allowNotFound && reply.Status == HttpStatusCode.NotFound)
         {
-            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode)
-            {
-                return text.Length == 0 ? null : JsonNode.Parse(text);
-            }
-
-            var status = (int)response.StatusCode;
-            if (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-
-            throw Error(method, path, status, text, RetryAfter(response));
+            return null;
         }
+
+        throw Error(method, path, reply);
     }
 
-    private CdnDriverException Error(HttpMethod method, string path, int status, string text, TimeSpan? retryAfter)
+    private static CdnDriverException Error(HttpMethod method, string path, VendorReply reply)
     {
         string? title = null, detail = null;
         try
         {
-            if (JsonNode.Parse(text) is JsonObject problem)
+            if (JsonNode.Parse(reply.Text) is JsonObject problem)
             {
                 title = problem["title"]?.ToString();
                 detail = problem["detail"]?.ToString();
@@ -104,27 +88,9 @@ internal sealed class AkamaiApiClient
             // Not problem JSON (a proxy's page): the status says enough.
         }
 
+        var message = $"Akamai {method} {Path(path)} answered {reply.StatusCode}" + (title is null ? "" : $" {title}") + (detail is null ? "." : $": {detail}");
         // 412: the version changed under us (another writer); reading it again and retrying resolves it.
-        var transient = status is 408 or 412 or 429 || status >= 500;
-        var message = $"Akamai {method} {Path(path)} answered {status}" + (title is null ? "" : $" {title}") + (detail is null ? "." : $": {detail}");
-        return new CdnDriverException(message, transient, status, transient ? retryAfter : null);
-    }
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-
-        if (header?.Date is { } date)
-        {
-            var wait = date - call.Clock.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-
-        return null;
+        return VendorHttp.Failure(reply, message, transient: reply.StatusCode == 412 ? true : null);
     }
 
     // Query strings carry only contract and group ids, but keep messages short.

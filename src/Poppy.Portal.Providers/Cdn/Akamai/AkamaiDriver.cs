@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Cdn.Akamai;
 
@@ -33,8 +34,26 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
     /// <inheritdoc />
     public ProviderKind Kind => ProviderKind.Akamai;
 
+    /// <summary>Reads PAPI's groups: the credentials work when they list a group with a contract to create properties in.</summary>
+    public Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync("Akamai", async ct =>
+        {
+            ArgumentNullException.ThrowIfNull(call);
+            var groups = await new AkamaiApiClient(call).GetAsync("papi/v1/groups", ct).ConfigureAwait(false);
+            var items = (groups?["groups"]?["items"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            var withContract = items.Count(g => g["contractIds"] is JsonArray { Count: > 0 });
+            return withContract > 0
+                ? $"{items.Count} group{(items.Count == 1 ? "" : "s")}, {withContract} with a contract"
+                : throw new CdnDriverException("Akamai accepted the credentials, but the API client sees no group with a contract to create properties in.",
+                    isTransient: false);
+        }, cancellationToken);
+
     /// <summary>The property name that ties a property to the portal's service.</summary>
     public static string PropertyName(Guid serviceId) => $"poppy-{serviceId:D}";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials) =>
+        AkamaiRuleTree.Build(spec, cpCode: 0).Warnings;
 
     /// <inheritdoc />
     public async Task<ProvisionResult> ApplyAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
@@ -205,7 +224,8 @@ public sealed class AkamaiDriver(AkamaiDriverOptions? options = null) : ICdnDriv
         var action = hard ? "delete" : "invalidate";
         if (url is not null)
         {
-            var path = url.StartsWith('/') ? url : "/" + url;
+            // Checked and escaped: the path follows the domain in each purged URL.
+            var path = PurgePath.ForRequest(url, "Akamai");
             var objects = spec.Domains.Select(d => (JsonNode)$"{(d.Protocol == DomainProtocol.Https ? "https" : "http")}://{d.Domain.ToLowerInvariant()}{path}");
             await api.SendAsync(HttpMethod.Post, $"ccu/v3/{action}/url/production", new JsonObject { ["objects"] = new JsonArray([.. objects]) }, cancellationToken,
                 safeToRepeat: true); // purging twice is purging

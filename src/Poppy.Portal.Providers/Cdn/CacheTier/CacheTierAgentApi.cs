@@ -4,23 +4,25 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Cdn.CacheTier;
 
 /// <summary>
 /// One request to a node's agent (<c>/api/…</c> with the node's token), its answer read as JSON, and its failure turned
-/// into a <see cref="CdnDriverException"/> that names the node: no answer, a timeout, 408, 429 or 5xx are transient;
-/// every other refusal (400 invalid document, 401 wrong token, 409 a domain held by another service, 422 nginx refused
-/// the configuration) is permanent and carries the agent's own words, nginx's error included.
+/// into a <see cref="CdnDriverException"/> that names the node, by <see cref="VendorAnswers"/>: no answer, a timeout,
+/// 408, 429 or 5xx are transient; every other refusal (400 invalid document, 401 wrong token, 409 a domain held by another
+/// service, 422 nginx refused the configuration) is permanent and carries the agent's own words, nginx's error included.
 /// </summary>
 internal static class CacheTierAgentApi
 {
     public const string TokenHeader = "X-Node-Token";
 
-    // Returns the parsed body (an empty object for 204), or null for a 404 when notFoundIsNull. `contacts` is told
-    // whenever the node answered at all, for the Providers page's "last contact".
+    // Returns the parsed body (an empty object for 204), or null for a 404 when notFoundIsNull. The request goes on the
+    // call's client through the drivers' one HTTP helper (tagged with the service, read by the portal's one reading of
+    // answers); `contacts` is told whenever the node answered at all, for the Providers page's "last contact".
     public static async Task<JsonNode?> SendAsync(
-        HttpClient http, CacheTierNode node, HttpMethod method, string path, JsonNode? body, CacheTierNodeMonitor? contacts, TimeProvider clock,
+        ProviderCall call, CacheTierNode node, HttpMethod method, string path, JsonNode? body, CacheTierNodeMonitor? contacts,
         CancellationToken cancellationToken, bool notFoundIsNull = false, bool safeToRepeat = false)
     {
         using var request = new HttpRequestMessage(method, new Uri(node.AgentUrl, path));
@@ -31,42 +33,20 @@ internal static class CacheTierAgentApi
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
-        HttpResponseMessage response;
-        try
+        var what = $"{method.Method} /{path}";
+        var reply = await VendorHttp.SendAsync(call, request, Label(node), what, cancellationToken).ConfigureAwait(false);
+        contacts?.RecordContact(node.AgentUrl, call.Clock.GetUtcNow());
+        var parsed = TryParse(reply.Text);
+        if (reply.IsSuccess)
         {
-            response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return parsed ?? new JsonObject();
         }
-        catch (HttpRequestException ex)
+        if (reply.StatusCode == 404 && notFoundIsNull)
         {
-            throw new CdnDriverException($"{Label(node)} could not be reached: {ex.Message}", isTransient: true, inner: ex);
+            return null;
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient's own timeout, not our caller giving up.
-            throw new CdnDriverException($"{Label(node)} did not answer in time.", isTransient: true, inner: ex);
-        }
-
-        using (response)
-        {
-            contacts?.RecordContact(node.AgentUrl, clock.GetUtcNow());
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            var parsed = TryParse(text);
-            if (response.IsSuccessStatusCode)
-            {
-                return parsed ?? new JsonObject();
-            }
-
-            var status = (int)response.StatusCode;
-            if (status == 404 && notFoundIsNull)
-            {
-                return null;
-            }
-            var transient = status is 408 or 429 || status >= 500;
-            var message = Describe(parsed) ?? (string.IsNullOrWhiteSpace(text) ? response.ReasonPhrase : text.Trim());
-            throw new CdnDriverException(
-                $"{Label(node)} refused {method.Method} /{path}: {status.ToString(CultureInfo.InvariantCulture)} {message}",
-                transient, status, RetryAfter(response, clock));
-        }
+        var message = Describe(parsed) ?? (string.IsNullOrWhiteSpace(reply.Text) ? reply.ReasonPhrase : reply.Text.Trim());
+        throw VendorHttp.Failure(reply, $"{Label(node)} refused {what}: {reply.StatusCode.ToString(CultureInfo.InvariantCulture)} {message}");
     }
 
     /// <summary>How messages name a node: its agent's address.</summary>
@@ -94,13 +74,6 @@ internal static class CacheTierAgentApi
         }
         return text.ToString().TrimEnd(';');
     }
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider clock) => response.Headers.RetryAfter switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - clock.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-        _ => null,
-    };
 
     private static JsonNode? TryParse(string text)
     {

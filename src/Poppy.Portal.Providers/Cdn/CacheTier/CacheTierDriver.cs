@@ -4,6 +4,7 @@ using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Cdn.CacheTier;
 
@@ -92,6 +93,62 @@ public sealed class CacheTierDriver(CacheTierNodeMonitor contacts) : ICdnDriver
         }
     }
 
+    /// <summary>
+    /// What a cache node cannot do, said before anything is sent: the driver's own warnings (viewer protocol policy, TTL
+    /// bounds, log delivery) and those every agent gives for the document (https domains, dropping query strings). Whether
+    /// geography is enforced depends on each node's country database, which only its answer tells, so it is a note here
+    /// and, from a node without one, a warning at apply time.
+    /// </summary>
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var (_, warnings) = CacheTierDocument.From(Guid.Empty.ToString("D"), spec);
+        var limitations = warnings.ToList();
+        limitations.AddRange(spec.Domains.Where(d => d.Protocol == DomainProtocol.Https).Select(d =>
+            $"Domain {d.Domain} is https: a cache node serves plain HTTP and holds no certificates, so TLS must end in front of it."));
+        if (!spec.Delivery.ForwardQueryStrings)
+        {
+            limitations.Add("forward_query_strings=false is not supported by the cache tier: query strings reach the origin and are part of the cache key.");
+        }
+        if (spec.Restrictions.Any(r => r.Rules.Any(rule => rule.Kind == RestrictionKind.Geography)))
+        {
+            limitations.Add("Geography restrictions are enforced only by nodes that have a country database (Agent:CountryRangesFile); a node without one says so when the service is applied.");
+        }
+        return limitations;
+    }
+
+    /// <summary>
+    /// Asks every node's agent for <c>/api/node</c> with its token. Ok when all answer; otherwise the worst outcome
+    /// (a refused token before an unreachable node before anything else), with each node's own result.
+    /// </summary>
+    public async Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        IReadOnlyList<CacheTierNode> nodes;
+        try
+        {
+            nodes = Nodes(call);
+        }
+        catch (CdnDriverException e)
+        {
+            return new ConnectionTestResult(ConnectionTestOutcome.BadCredentials, e.Message);
+        }
+        var results = await Task.WhenAll(nodes.Select(node => VendorHttp.TestConnectionAsync(CacheTierAgentApi.Label(node), async ct =>
+        {
+            var answer = await Send(call, node, HttpMethod.Get, "api/node", null, ct).ConfigureAwait(false);
+            var version = answer?["nginx_version"]?.GetValue<string>()
+                ?? throw new CdnDriverException($"{CacheTierAgentApi.Label(node)} answered without its nginx version.", isTransient: false, 200);
+            var running = answer["nginx_running"]?.GetValue<bool>() == true ? "running" : "NOT running";
+            return $"nginx {version} {running}, {(answer["services"] as JsonArray)?.Count ?? 0} services";
+        }, cancellationToken))).ConfigureAwait(false);
+        var worst = results.FirstOrDefault(r => r.Outcome == ConnectionTestOutcome.BadCredentials)
+            ?? results.FirstOrDefault(r => r.Outcome == ConnectionTestOutcome.Unreachable)
+            ?? results.FirstOrDefault(r => !r.Ok);
+        var message = string.Join(" ", results.Select(r => r.Message));
+        return new ConnectionTestResult(worst?.Outcome ?? ConnectionTestOutcome.Ok,
+            worst is null ? $"All {nodes.Count} cache nodes answered. {message}" : $"{results.Count(r => !r.Ok)} of {nodes.Count} cache nodes failed. {message}");
+    }
+
     /// <summary>The agent's id for the service: the portal's id.</summary>
     public static string ServiceId(ProviderCall call) => call.ServiceId.ToString("D");
 
@@ -99,7 +156,7 @@ public sealed class CacheTierDriver(CacheTierNodeMonitor contacts) : ICdnDriver
 
     private Task<JsonNode?> Send(ProviderCall call, CacheTierNode node, HttpMethod method, string path, JsonNode? body,
         CancellationToken cancellationToken, bool notFoundIsNull = false, bool safeToRepeat = false) =>
-        CacheTierAgentApi.SendAsync(call.Http, node, method, path, body, contacts, call.Clock, cancellationToken, notFoundIsNull, safeToRepeat);
+        CacheTierAgentApi.SendAsync(call, node, method, path, body, contacts, cancellationToken, notFoundIsNull, safeToRepeat);
 
     private static IReadOnlyList<CacheTierNode> Nodes(ProviderCall call)
     {

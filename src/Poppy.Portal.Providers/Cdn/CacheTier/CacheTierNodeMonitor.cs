@@ -59,7 +59,9 @@ public sealed class CacheTierNodeMonitor : IDisposable
         limit.CancelAfter(timeout);
         try
         {
-            var answer = await CacheTierAgentApi.SendAsync(http, node, HttpMethod.Get, "api/node", null, this, clock, limit.Token).ConfigureAwait(false);
+            // About the node, not a service: no service id, no credentials beyond the node's token.
+            var call = new ProviderCall(Guid.Empty, null, node.AgentUrl, new Dictionary<string, string>(), http, clock);
+            var answer = await CacheTierAgentApi.SendAsync(call, node, HttpMethod.Get, "api/node", null, this, limit.Token).ConfigureAwait(false);
             var reload = answer?["last_reload"] as JsonObject;
             return new CacheTierNodeStatus(node.AgentUrl, node.PublicHost, true, null, LastContact(node.AgentUrl),
                 Text(answer?["nginx_version"]), Bool(answer?["nginx_running"]), (answer?["services"] as JsonArray)?.Count,

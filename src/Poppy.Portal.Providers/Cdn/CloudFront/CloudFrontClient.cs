@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Poppy.Portal.Core.Drivers;
+using Poppy.Portal.Providers.Http;
 using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Providers.Cdn.CloudFront;
@@ -16,7 +16,8 @@ internal sealed record CloudFrontResponse(HttpStatusCode Status, XElement? Body,
 
 /// <summary>
 /// Signed REST-XML calls against one account. Each request is signed just before it is sent, at the call's clock, so
-/// a retry by the caller carries a fresh signature. Vendor errors become <see cref="CdnDriverException"/>.
+/// a retry by the caller carries a fresh signature. Vendor errors become <see cref="CdnDriverException"/> through
+/// <see cref="VendorHttp"/>.
 /// </summary>
 internal sealed class CloudFrontClient
 {
@@ -63,45 +64,24 @@ internal sealed class CloudFrontClient
         // A create carrying a CallerReference (distribution, invalidation) is idempotent at CloudFront: safe to resend.
         request.Options.Set(ProviderRequestOptions.SafeToRepeat, body?.Elements().Any(e => e.Name.LocalName == "CallerReference") == true);
         await signer.SignAsync(request, call.Clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        HttpResponseMessage response;
-        string text;
-        try
+        var reply = await VendorHttp.SendAsync(call, request, "CloudFront", $"{method} {path}", cancellationToken).ConfigureAwait(false);
+        var xml = Parse(reply.Text);
+        if (reply.IsSuccess)
         {
-            response = await call.Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new CdnDriverException($"CloudFront could not be reached: {e.Message}", isTransient: true, inner: e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient's own timeout, not the caller giving up.
-            throw new CdnDriverException("CloudFront did not answer in time.", isTransient: true, inner: e);
+            return new CloudFrontResponse(reply.Status, xml, reply.Headers.ETag?.Tag.Trim('"') ?? reply.Header("ETag"));
         }
 
-        using (response)
+        var error = xml?.Element(xml.Name.Namespace + "Error");
+        var code = error?.Element(error.Name.Namespace + "Code")?.Value ?? "";
+        var message = error?.Element(error.Name.Namespace + "Message")?.Value ?? (reply.Text.Length > 0 && xml is null ? reply.Text : reply.ReasonPhrase ?? "");
+        if (handled.Contains(code))
         {
-            var xml = Parse(text);
-            if (response.IsSuccessStatusCode)
-            {
-                return new CloudFrontResponse(response.StatusCode, xml, response.Headers.ETag?.Tag.Trim('"') ?? Header(response, "ETag"));
-            }
-
-            var error = xml?.Element(xml.Name.Namespace + "Error");
-            var code = error?.Element(error.Name.Namespace + "Code")?.Value ?? "";
-            var message = error?.Element(error.Name.Namespace + "Message")?.Value ?? (text.Length > 0 && xml is null ? text : response.ReasonPhrase ?? "");
-            if (handled.Contains(code))
-            {
-                return new CloudFrontResponse(response.StatusCode, xml, null, code, message);
-            }
-
-            var status = (int)response.StatusCode;
-            var transient = status >= 500 || status == 429 || TransientCodes.Contains(code);
-            throw new CdnDriverException(
-                $"CloudFront {method} {path} failed with {status} {code}: {message}",
-                transient, status, RetryAfter(response));
+            return new CloudFrontResponse(reply.Status, xml, null, code, message);
         }
+
+        // CloudFront's throttling and races come as 400s with a code: transient although the status says refused.
+        throw VendorHttp.Failure(reply, $"CloudFront {method} {path} failed with {reply.StatusCode} {code}: {message}",
+            transient: TransientCodes.Contains(code) ? true : null);
     }
 
     private static XElement? Parse(string text)
@@ -120,30 +100,6 @@ internal sealed class CloudFrontClient
             return null;
         }
     }
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        if (response.Headers.RetryAfter is { } retry)
-        {
-            if (retry.Delta is { } delta)
-            {
-                return delta;
-            }
-
-            if (retry.Date is { } date)
-            {
-                var wait = date - call.Clock.GetUtcNow();
-                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-            }
-        }
-
-        return int.TryParse(Header(response, "Retry-After"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-            ? TimeSpan.FromSeconds(seconds)
-            : null;
-    }
-
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault()?.Trim('"') : null;
 
     private static string Credential(ProviderCall call, string key) =>
         call.Credentials.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value)

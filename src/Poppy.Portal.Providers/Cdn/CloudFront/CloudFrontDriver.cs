@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Cdn.CloudFront;
 
@@ -18,10 +19,23 @@ public sealed partial class CloudFrontDriver : ICdnDriver
     /// <summary>The optional credential key holding the ACM certificate ARN used for aliases.</summary>
     public const string CertificateArnKey = "acm_certificate_arn";
 
+    private const string NoOrigin = "CloudFront needs at least one origin.";
+
     private static XNamespace Ns => CloudFrontConfigBuilder.Ns;
 
     /// <inheritdoc />
     public ProviderKind Kind => ProviderKind.CloudFront;
+
+    /// <summary>Lists at most one distribution (<c>ListDistributions</c>, <c>MaxItems=1</c>), signed with the account's keys.</summary>
+    public Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync("CloudFront", async ct =>
+        {
+            var list = (await new CloudFrontClient(call).SendAsync(HttpMethod.Get, "distribution?MaxItems=1", null, null, ct).ConfigureAwait(false)).Body
+                ?? throw new CdnDriverException("CloudFront answered the distribution list with an empty body.", isTransient: false, 200);
+            return list.Name.LocalName == "DistributionList"
+                ? "the distribution list is readable"
+                : throw new CdnDriverException($"CloudFront answered the distribution list with <{list.Name.LocalName}>.", isTransient: false, 200);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ProvisionResult> ApplyAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
@@ -30,7 +44,7 @@ public sealed partial class CloudFrontDriver : ICdnDriver
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Origins.Count == 0)
         {
-            throw new CdnDriverException("CloudFront needs at least one origin.", isTransient: false);
+            throw new CdnDriverException(NoOrigin, isTransient: false);
         }
 
         var client = new CloudFrontClient(call);
@@ -69,6 +83,16 @@ public sealed partial class CloudFrontDriver : ICdnDriver
         var updated = await client.SendAsync(HttpMethod.Put, $"distribution/{existing.Id}/config", update.Config, existing.ETag, cancellationToken)
             .ConfigureAwait(false);
         return Result(updated.Body!, spec, update.Warnings);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(credentials);
+        return spec.Origins.Count == 0
+            ? [NoOrigin]
+            : CloudFrontConfigBuilder.Build(Guid.Empty, spec, "", enabled: true, CertificateArn(credentials)).Warnings;
     }
 
     /// <inheritdoc />
@@ -134,14 +158,11 @@ public sealed partial class CloudFrontDriver : ICdnDriver
     public async Task PurgeAsync(ProviderCall call, ServiceSpec spec, string? url, bool hard, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
+        // CloudFront wants invalidation paths URL-encoded; checked first, as every driver does.
+        var path = string.IsNullOrWhiteSpace(url) ? "/*" : PurgePath.ForRequest(url.Trim(), "CloudFront");
         var client = new CloudFrontClient(call);
         var existing = await FindAsync(client, call, cancellationToken).ConfigureAwait(false)
             ?? throw new CdnDriverException($"CloudFront has no distribution for service {call.ServiceId}.", isTransient: false);
-        var path = string.IsNullOrWhiteSpace(url) ? "/*" : url.Trim();
-        if (!path.StartsWith('/'))
-        {
-            path = "/" + path;
-        }
 
         // Every purge is a new batch: a unique CallerReference, so two purges of the same path both happen.
         var batch = new XElement(Ns + "InvalidationBatch",
@@ -201,11 +222,11 @@ public sealed partial class CloudFrontDriver : ICdnDriver
         return config.Succeeded ? new Existing(id, Qualified(config.Body!), config.ETag) : null;
     }
 
-    private static CloudFrontConfigBuilder.Built Build(ProviderCall call, ServiceSpec spec, string callerReference, bool enabled)
-    {
-        var certificate = call.Credentials.TryGetValue(CertificateArnKey, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn.Trim() : null;
-        return CloudFrontConfigBuilder.Build(call.ServiceId, spec, callerReference, enabled, certificate);
-    }
+    private static CloudFrontConfigBuilder.Built Build(ProviderCall call, ServiceSpec spec, string callerReference, bool enabled) =>
+        CloudFrontConfigBuilder.Build(call.ServiceId, spec, callerReference, enabled, CertificateArn(call.Credentials));
+
+    private static string? CertificateArn(IReadOnlyDictionary<string, string> credentials) =>
+        credentials.TryGetValue(CertificateArnKey, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn.Trim() : null;
 
     /// <summary>Compared as CloudFront returns XML, so a config read back equals the one built from an unchanged spec.</summary>
     private static bool SameConfig(XElement current, XElement wanted) =>

@@ -3,13 +3,14 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Cdn.Fastly;
 
 /// <summary>
 /// Fastly's config API on the wire: form-encoded writes, JSON answers, <c>Fastly-Key</c> auth, and every failure turned
-/// into a <see cref="CdnDriverException"/> (429/5xx/timeouts transient with Retry-After, other 4xx permanent with
-/// Fastly's own <c>msg</c> and <c>detail</c>).
+/// into a <see cref="CdnDriverException"/> by <see cref="VendorHttp"/> (429/5xx/timeouts transient with Retry-After or
+/// Fastly's rate-limit reset, other 4xx permanent), with Fastly's own <c>msg</c> and <c>detail</c>.
 /// </summary>
 internal sealed class FastlyApiClient
 {
@@ -62,39 +63,19 @@ internal sealed class FastlyApiClient
             request.Content = new FormUrlEncodedContent(form);
         }
 
-        HttpResponseMessage response;
-        try
+        var reply = await VendorHttp.SendAsync(call, request, "Fastly", $"{method} /{path}", ct).ConfigureAwait(false);
+        if (reply.IsSuccess)
         {
-            response = await call.Http.SendAsync(request, ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new CdnDriverException($"Fastly did not answer {method} /{path} in time.", isTransient: true, inner: e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new CdnDriverException($"Fastly could not be reached ({method} /{path}): {e.Message}", isTransient: true, inner: e);
+            return string.IsNullOrWhiteSpace(reply.Text) ? null : Parse(reply.Text);
         }
 
-        using (response)
+        if (notFoundIsNull && reply.Status == HttpStatusCode.NotFound)
         {
-            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode)
-            {
-                return string.IsNullOrWhiteSpace(text) ? null : Parse(text);
-            }
-
-            if (notFoundIsNull && response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-
-            var status = (int)response.StatusCode;
-            var transient = status is 408 or 429 || status >= 500;
-            throw new CdnDriverException(
-                $"Fastly refused {method} /{path} (HTTP {status}): {ErrorMessage(text, response.ReasonPhrase)}",
-                transient, status, transient ? RetryAfter(response) : null);
+            return null;
         }
+
+        throw VendorHttp.Failure(reply, $"Fastly refused {method} /{path} (HTTP {reply.StatusCode}): {ErrorMessage(reply.Text, reply.ReasonPhrase)}",
+            retryAfter: RateLimitReset(reply));
     }
 
     private static JsonNode? Parse(string text)
@@ -139,31 +120,17 @@ internal sealed class FastlyApiClient
         return trimmed.Length > 0 ? trimmed[..Math.Min(trimmed.Length, 300)] : reason ?? "no message";
     }
 
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    /// <summary>Fastly's own rate-limit answer names the end of the hourly window (epoch seconds); used without a Retry-After.</summary>
+    private TimeSpan? RateLimitReset(VendorReply reply)
     {
+        if (!long.TryParse(reply.Header("Fastly-RateLimit-Reset"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch))
+        {
+            return null;
+        }
+
         var now = call.Clock.GetUtcNow();
-        if (response.Headers.RetryAfter is { } retryAfter)
-        {
-            if (retryAfter.Delta is { } delta)
-            {
-                return delta;
-            }
-
-            if (retryAfter.Date is { } date)
-            {
-                return date > now ? date - now : TimeSpan.Zero;
-            }
-        }
-
-        // Fastly's own rate-limit answer names the end of the hourly window (epoch seconds).
-        if (response.Headers.TryGetValues("Fastly-RateLimit-Reset", out var values)
-            && long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch))
-        {
-            var reset = DateTimeOffset.FromUnixTimeSeconds(epoch);
-            return reset > now ? reset - now : TimeSpan.Zero;
-        }
-
-        return null;
+        var reset = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(epoch, 0, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
+        return reset > now ? reset - now : TimeSpan.Zero;
     }
 
     /// <summary>A JSON value as Fastly means it: numbers and booleans often come back as strings, or the other way round.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Http;
 using static Poppy.Portal.Providers.Cdn.Fastly.FastlyApiClient;
 
 namespace Poppy.Portal.Providers.Cdn.Fastly;
@@ -19,6 +20,14 @@ public sealed class FastlyDriver : ICdnDriver
 
     /// <inheritdoc />
     public ProviderKind Kind => ProviderKind.Fastly;
+
+    /// <summary>Reads the token's customer (<c>GET /current_customer</c>), which any valid token may.</summary>
+    public Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync("Fastly", async ct =>
+        {
+            var customer = await new FastlyApiClient(call).GetAsync("current_customer", ct).ConfigureAwait(false);
+            return $"customer {Text(customer?["name"]) ?? Text(customer?["id"]) ?? "(unnamed)"}";
+        }, cancellationToken);
 
     /// <summary>The Fastly service name that ties a Fastly service to the portal's service.</summary>
     public static string ServiceName(Guid serviceId) => $"poppy-{serviceId:D}";
@@ -84,6 +93,9 @@ public sealed class FastlyDriver : ICdnDriver
     }
 
     /// <inheritdoc />
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials) => FastlyConfig.From(spec).Warnings;
+
+    /// <inheritdoc />
     public async Task<ProvisionResult?> GetStateAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
     {
         var api = new FastlyApiClient(call);
@@ -145,7 +157,8 @@ public sealed class FastlyDriver : ICdnDriver
             return;
         }
 
-        var path = url.StartsWith('/') ? url : "/" + url;
+        // Checked and escaped: the path follows the domain in Fastly's URL, and a ".." would reach another host's objects.
+        var path = PurgePath.ForRequest(url, "Fastly");
         foreach (var domain in spec.Domains)
         {
             await api.PostAsync($"purge/{domain.Domain.ToLowerInvariant()}{path}", null, cancellationToken, soft: !hard).ConfigureAwait(false);

@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Cdn.MaxCdn;
 
 /// <summary>
 /// One account's RWS API (<c>{endpoint}{company_alias}/…</c>): every request is signed afresh with the call's clock and a
-/// new nonce, answers are read from RWS's envelope, and failures become <see cref="CdnDriverException"/>s.
+/// new nonce, answers are read from RWS's envelope, and failures become <see cref="CdnDriverException"/>s through
+/// <see cref="VendorHttp"/>.
 /// </summary>
 internal sealed class MaxCdnApi
 {
@@ -40,53 +42,28 @@ internal sealed class MaxCdnApi
 
         request.Options.Set(ProviderRequestOptions.Resign, SignAsync);
         await SignAsync(request, cancellationToken).ConfigureAwait(false);
-        HttpResponseMessage response;
-        try
+        var reply = await VendorHttp.SendAsync(call, request, "MaxCDN", $"{method.Method} {path}", cancellationToken).ConfigureAwait(false);
+        var body = TryParse(reply.Text);
+        if (reply.IsSuccess)
         {
-            response = await call.Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new CdnDriverException($"MaxCDN could not be reached: {ex.Message}", isTransient: true, inner: ex);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient's own timeout, not our caller giving up.
-            throw new CdnDriverException("MaxCDN did not answer in time.", isTransient: true, inner: ex);
+            return body ?? new JsonObject();
         }
 
-        using (response)
+        if (reply.Status == HttpStatusCode.NotFound && notFoundIsNull)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            var body = TryParse(text);
-            if (response.IsSuccessStatusCode)
-            {
-                return body ?? new JsonObject();
-            }
-
-            var status = (int)response.StatusCode;
-            if (status == StatusCodes404 && notFoundIsNull)
-            {
-                return null;
-            }
-
-            var message = body?["error"]?["message"]?.GetValue<string>() ?? (string.IsNullOrWhiteSpace(text) ? response.ReasonPhrase : text.Trim());
-            var type = body?["error"]?["type"]?.GetValue<string>();
-            var transient = status is 408 or 429 || status >= 500;
-            throw new CdnDriverException(
-                $"MaxCDN refused {method.Method} {path}: {status} {message}{(type is null ? "" : $" ({type})")}",
-                transient, status, RetryAfter(response));
+            return null;
         }
+
+        var message = ErrorField(body, "message") ?? (string.IsNullOrWhiteSpace(reply.Text) ? reply.ReasonPhrase : reply.Text.Trim());
+        var type = ErrorField(body, "type");
+        throw VendorHttp.Failure(reply, $"MaxCDN refused {method.Method} {path}: {reply.StatusCode} {message}{(type is null ? "" : $" ({type})")}");
     }
 
-    private const int StatusCodes404 = (int)HttpStatusCode.NotFound;
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - call.Clock.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-        _ => null,
-    };
+    /// <summary>A field of RWS's <c>{"error": {...}}</c>, when the answer has one.</summary>
+    private static string? ErrorField(JsonNode? body, string name) =>
+        body is JsonObject { } envelope && envelope["error"] is JsonObject error && error[name] is JsonValue value && value.TryGetValue<string>(out var text)
+            ? text
+            : null;
 
     private static JsonNode? TryParse(string text)
     {

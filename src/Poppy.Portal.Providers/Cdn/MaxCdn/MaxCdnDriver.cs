@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Providers.Http;
 using Poppy.Portal.Providers.Signing;
 
 namespace Poppy.Portal.Providers.Cdn.MaxCdn;
@@ -15,6 +16,15 @@ public sealed class MaxCdnDriver : ICdnDriver
 {
     /// <inheritdoc />
     public ProviderKind Kind => ProviderKind.MaxCdn;
+
+    /// <summary>Reads the account (<c>GET /{alias}/account.json</c>), OAuth-signed with the consumer key and secret.</summary>
+    public Task<ConnectionTestResult> TestConnectionAsync(ProviderCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync("MaxCDN", async ct =>
+        {
+            var answer = await new MaxCdnApi(call).SendAsync(HttpMethod.Get, "account.json", null, ct).ConfigureAwait(false);
+            var name = MaxCdnApi.Text(answer?["data"]?["account"]?["name"]);
+            return name.Length > 0 ? $"account {name}" : throw new CdnDriverException("MaxCDN answered without an account.", isTransient: false, 200);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ProvisionResult> ApplyAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
@@ -44,6 +54,10 @@ public sealed class MaxCdnDriver : ICdnDriver
         await SyncCustomDomainsAsync(api, zoneId, settings.Domains, cancellationToken).ConfigureAwait(false);
         return Result(zone, spec, settings);
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Limitations(ServiceSpec spec, IReadOnlyDictionary<string, string> credentials) =>
+        MaxCdnZoneMapping.Map(Guid.Empty, spec).Warnings;
 
     /// <inheritdoc />
     public async Task<ProvisionResult?> GetStateAsync(ProviderCall call, ServiceSpec spec, CancellationToken cancellationToken)
@@ -76,13 +90,14 @@ public sealed class MaxCdnDriver : ICdnDriver
     public async Task PurgeAsync(ProviderCall call, ServiceSpec spec, string? url, bool hard, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
+        // Checked before anything is sent, as every driver does.
+        var file = url is null ? null : PurgePath.ForRequest(url, "MaxCDN");
         var api = new MaxCdnApi(call);
         var zone = await FindZoneAsync(api, call, cancellationToken).ConfigureAwait(false)
             ?? throw new CdnDriverException("MaxCDN has no pull zone for this service to purge.", isTransient: false);
         var path = $"zones/pull.json/{ZoneId(zone)}/cache";
-        if (url is not null)
+        if (file is not null)
         {
-            var file = url.StartsWith('/') ? url : "/" + url;
             path += "?" + OAuth1Signature.Encode("files[]") + "=" + OAuth1Signature.Encode(file);
         }
 

@@ -64,7 +64,7 @@ public sealed class ApiTokenAuthenticationHandler(
     {
         ApiTokenRejection.Revoked => "The API token has been revoked.",
         ApiTokenRejection.Expired => "The API token has expired.",
-        ApiTokenRejection.UserDisabled or ApiTokenRejection.UserLockedOut => "The account this API token belongs to cannot sign in (disabled or locked).",
+        ApiTokenRejection.UserDisabled => "The account this API token belongs to is disabled.",
         _ => "The API token is not valid.",
     };
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
@@ -25,6 +27,18 @@ public sealed class DevelopmentSimulatorOptions
     /// state then outlives the portal process, which is what crash tests and benchmarks need.
     /// </summary>
     public string? ExternalUrl { get; set; }
+
+    /// <summary>The external simulators' base URL ending in '/', when <see cref="ExternalUrl"/> is set and valid.</summary>
+    public Uri? ExternalBaseUrl =>
+        !string.IsNullOrWhiteSpace(ExternalUrl) && Uri.TryCreate(ExternalUrl.Trim().TrimEnd('/') + "/", UriKind.Absolute, out var external)
+            && external.Scheme is "http" or "https"
+            ? external
+            : null;
+
+    public static void Check(DevelopmentSimulatorOptions o, SettingChecks check) => check
+        .Between(nameof(Port), o.Port, 0, 65535)
+        .Between(nameof(DeployDelay), o.DeployDelay, TimeSpan.Zero, TimeSpan.FromHours(1))
+        .Require(nameof(ExternalUrl), string.IsNullOrWhiteSpace(o.ExternalUrl) || o.ExternalBaseUrl is not null, o.ExternalUrl, "an absolute http(s) URL");
 }
 
 /// <summary>
@@ -33,7 +47,7 @@ public sealed class DevelopmentSimulatorOptions
 /// (with the simulators' default credentials) and a flavor "cdn" using all four.
 /// </summary>
 public sealed class DevelopmentSimulators(
-    IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<DevelopmentSimulators> logger) : IHostedService
+    IServiceScopeFactory scopes, IOptions<DevelopmentSimulatorOptions> settings, TimeProvider clock, ILogger<DevelopmentSimulators> logger) : IHostedService
 {
     public const string FlavorId = "cdn";
     private SimulatorHost? host;
@@ -43,7 +57,7 @@ public sealed class DevelopmentSimulators(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = configuration.GetSection(DevelopmentSimulatorOptions.Section).Get<DevelopmentSimulatorOptions>() ?? new();
+        var options = settings.Value;
         if (!options.Enabled)
         {
             return;
@@ -58,9 +72,8 @@ public sealed class DevelopmentSimulators(
         }
         else
         {
-            simulatorsUrl = Uri.TryCreate(options.ExternalUrl.TrimEnd('/') + "/", UriKind.Absolute, out var external) && external.Scheme is "http" or "https"
-                ? external
-                : throw new InvalidOperationException($"{DevelopmentSimulatorOptions.Section}:ExternalUrl must be an absolute http(s) URL, not '{options.ExternalUrl}'.");
+            // Checked at start (DevelopmentSimulatorOptions.Check).
+            simulatorsUrl = options.ExternalBaseUrl!;
             logger.LogInformation("Using the CDN simulators at {Url}", simulatorsUrl);
         }
 

@@ -23,7 +23,7 @@ public static partial class FormPath
         ["client_ip"] = "Value",
     };
 
-    [GeneratedRegex(@"^(?<name>[a-z_]+)(?<index>(\[\d+\])*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?<name>[a-z_]+)(?<index>(\[\d+\])*)\z", RegexOptions.CultureInvariant)]
     private static partial Regex SegmentPattern();
 
     /// <summary>The form field name for a document path; "" (the whole form) for an empty path.</summary>
@@ -68,7 +68,7 @@ public static partial class FormPath
 
     private static readonly HashSet<string> Collections = ["Domains", "Origins", "Caching", "Restrictions", "Rules"];
 
-    [GeneratedRegex(@"^(?<name>[A-Za-z]+)(\[(?<index>\d+)\])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?<name>[A-Za-z]+)(\[(?<index>\d+)\])?\z", RegexOptions.CultureInvariant)]
     private static partial Regex FieldSegmentPattern();
 
     [GeneratedRegex("(?<=[a-z])(?=[A-Z])", RegexOptions.CultureInvariant)]

@@ -306,7 +306,7 @@ public sealed partial class ServiceFormModel
         return spec;
     }
 
-    [GeneratedRegex(@"^(?<verb>[a-z-]+)(:(?<i>\d{1,3}))?(:(?<r>\d{1,3}))?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?<verb>[a-z-]+)(:(?<i>\d{1,3}))?(:(?<r>\d{1,3}))?\z", RegexOptions.CultureInvariant)]
     private static partial Regex ActionPattern();
 
     /// <summary>

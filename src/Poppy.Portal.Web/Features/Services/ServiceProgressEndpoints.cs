@@ -8,13 +8,15 @@ using Microsoft.AspNetCore.WebUtilities;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Features.Services;
 
 /// <summary>
-/// Live provisioning progress of one service (Server-Sent Events, consumed by htmx's SSE extension) and the retry of a
-/// failed operation (a plain form post from the service page and the jobs page).
+/// Live provisioning progress of one service (Server-Sent Events, consumed by htmx's SSE extension), the retry of a
+/// failed operation (a plain form post from the service page and the jobs page), and an administrator's "remove without
+/// the vendor" of a failed removal (a form post from the service page's provisioning card).
 /// </summary>
 public static class ServiceProgressEndpoints
 {
@@ -29,11 +31,15 @@ public static class ServiceProgressEndpoints
 
     public static string RetryPath(long operationId) => $"/jobs/operations/{operationId}/retry";
 
+    public static string AbandonPath(long operationId) => $"/jobs/operations/{operationId}/abandon";
+
     public static IEndpointRouteBuilder MapServiceProgressEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/services/{id:guid}/progress/events", ProgressEventsAsync);
         // [FromForm] makes the antiforgery middleware check the token; Viewers are refused by ViewerWriteGuardMiddleware.
         endpoints.MapPost("/jobs/operations/{operationId:long}/retry", RetryAsync);
+        // Administrators only: giving up on a vendor leaves whatever it still holds there.
+        endpoints.MapPost("/jobs/operations/{operationId:long}/abandon", AbandonAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.Admin));
         return endpoints;
     }
 
@@ -47,18 +53,21 @@ public static class ServiceProgressEndpoints
             return TypedResults.NotFound();
         }
         var canRetry = actor.Actor.MayChange;
+        var canAbandon = actor.Actor.IsAdmin;
         // The page set the antiforgery cookie; a request token for it stays valid for the whole stream.
         var token = canRetry ? antiforgery.GetTokens(context).RequestToken : null;
         context.Response.Headers.CacheControl = "no-cache";
         ServiceStatus? pageStatus = ServiceStatuses.All.Cast<ServiceStatus?>().FirstOrDefault(s => s!.Value.WireName() == since);
-        return TypedResults.ServerSentEvents(StreamAsync(id, pageStatus, canRetry, token, context.RequestServices, operations, events, clock, loggers, cancellationToken));
+        return TypedResults.ServerSentEvents(StreamAsync(id, pageStatus, canRetry, canAbandon, token, context.RequestServices, operations, events, clock, loggers,
+            cancellationToken));
     }
 
     /// <summary>
     /// Sends the card whenever it differs from the last one sent, checking at every provisioning change in this process
     /// and at least every <see cref="PollInterval"/>; ends (and says so) when the service has been deleted.
     /// </summary>
-    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(Guid id, ServiceStatus? pageStatus, bool canRetry, string? token, IServiceProvider services,
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(Guid id, ServiceStatus? pageStatus, bool canRetry, bool canAbandon, string? token,
+        IServiceProvider services,
         ProvisioningOperations operations, ProvisioningEvents events, TimeProvider clock, ILoggerFactory loggers,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -76,6 +85,7 @@ public static class ServiceProgressEndpoints
                 [nameof(ProvisioningCard.Service)] = service,
                 [nameof(ProvisioningCard.Progress)] = progress,
                 [nameof(ProvisioningCard.CanRetry)] = canRetry,
+                [nameof(ProvisioningCard.CanAbandon)] = canAbandon,
                 [nameof(ProvisioningCard.AntiforgeryToken)] = token,
                 [nameof(ProvisioningCard.ReturnUrl)] = $"/services/{id}",
                 [nameof(ProvisioningCard.Archived)] = archived,
@@ -139,5 +149,30 @@ public static class ServiceProgressEndpoints
         return TypedResults.LocalRedirect(result.Succeeded
             ? QueryHelpers.AddQueryString(back, "retried", operationId.ToString(System.Globalization.CultureInfo.InvariantCulture))
             : QueryHelpers.AddQueryString(back, "retry-error", string.Join(" ", result.Errors.Select(e => e.Message))));
+    }
+
+    /// <summary>
+    /// "Remove without the vendor" (administrators): gives up on a failed removal that cannot succeed, with the reason the
+    /// form gives, then goes back to <paramref name="returnUrl"/> (abandoned=id, or abandon-error=the reason it was
+    /// refused); or, when that removed the service from its last provider, to the jobs page, since the service is gone.
+    /// </summary>
+    private static async Task<IResult> AbandonAsync(long operationId, [FromForm] string? reason, [FromForm] string? returnUrl, ProvisioningOperations operations,
+        CancellationToken cancellationToken)
+    {
+        var operation = await operations.FindAsync(operationId, cancellationToken);
+        if (operation is null)
+        {
+            return TypedResults.NotFound();
+        }
+        var (result, archived) = await operations.AbandonAsync(operation.ProjectId, operationId, reason, cancellationToken);
+        if (result.IsNotFound)
+        {
+            return TypedResults.NotFound();
+        }
+        var id = operationId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.LocalRedirect(!result.Succeeded
+            ? QueryHelpers.AddQueryString(LocalUrl.OrRoot(returnUrl), "abandon-error", string.Join(" ", result.Errors.Select(e => e.Message)))
+            : archived ? QueryHelpers.AddQueryString("/jobs?filter=all", "abandoned", id)
+            : QueryHelpers.AddQueryString(LocalUrl.OrRoot(returnUrl), "abandoned", id));
     }
 }
