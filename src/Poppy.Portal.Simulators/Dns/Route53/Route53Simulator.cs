@@ -90,8 +90,8 @@ public sealed class Route53Simulator : DnsVendorSimulator
                 new XElement(Ns + "IsTruncated", "false"),
                 new XElement(Ns + "MaxItems", max)));
         });
+        // Route 53 documents the path with a trailing slash; routing matches it with or without.
         v.MapPost("/hostedzone/{id}/rrset", async (HttpContext http, string id) => await ChangeAsync(http, id));
-        v.MapPost("/hostedzone/{id}/rrset/", async (HttpContext http, string id) => await ChangeAsync(http, id));
         v.MapGet("/change/{id}", (string id) =>
         {
             DateTimeOffset submitted;
