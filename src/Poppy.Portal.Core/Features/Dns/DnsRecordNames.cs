@@ -27,7 +27,8 @@ public static class DnsRecordNames
     {
         ArgumentNullException.ThrowIfNull(domain);
         ArgumentNullException.ThrowIfNull(zone);
-        var host = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        // No trimming: a domain with a stray space or line break is not a domain (the input rules refuse it too).
+        var host = domain.TrimEnd('.').ToLowerInvariant();
         var parent = NormalizeZone(zone);
         if (!HostNames.IsDomain(host))
         {
@@ -54,7 +55,7 @@ public static class DnsRecordNames
     public static string NormalizeZone(string zone)
     {
         ArgumentNullException.ThrowIfNull(zone);
-        var normalized = zone.Trim().TrimEnd('.').ToLowerInvariant();
+        var normalized = zone.TrimEnd('.').ToLowerInvariant();
         return HostNames.IsDomain(normalized)
             ? normalized
             : throw new ArgumentException($"'{zone}' is not a zone name.", nameof(zone));
