@@ -39,6 +39,24 @@ public sealed class PowerDnsDriverTests(PowerDnsServer server) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Each_domain_reads_back_its_own_record_and_deleting_one_leaves_the_other_answering()
+    {
+        var shop = DnsRecordNames.For("shop.example.org", PowerDnsServer.Zone);
+        var images = DnsRecordNames.For("images.example.org", PowerDnsServer.Zone);
+        await driver.SetCnameAsync(Call(), shop, "a.edge.test", 30, CancellationToken.None);
+        await driver.SetCnameAsync(Call(), images, "b.edge.test", 60, CancellationToken.None);
+
+        Assert.Equal(new DnsCname(shop, "a.edge.test", 30), await driver.GetCnameAsync(Call(), shop, CancellationToken.None));
+        Assert.Equal(new DnsCname(images, "b.edge.test", 60), await driver.GetCnameAsync(Call(), images, CancellationToken.None));
+        Assert.Null(await driver.GetCnameAsync(Call(), "nothing-here." + PowerDnsServer.Zone, CancellationToken.None));
+
+        await driver.DeleteCnameAsync(Call(), shop, CancellationToken.None);
+        Assert.Null(await QueryAsync(shop));
+        Assert.Equal(("b.edge.test", 60), await QueryAsync(images));
+        await driver.DeleteCnameAsync(Call(), images, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_wrong_API_key_is_a_permanent_401()
     {
         var call = Call() with { Credentials = new Dictionary<string, string> { [PowerDnsDriver.ApiKey] = "wrong" } };

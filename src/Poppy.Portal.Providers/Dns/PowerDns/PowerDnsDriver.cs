@@ -47,9 +47,11 @@ public sealed class PowerDnsDriver : IDnsDriver
     /// <inheritdoc />
     public async Task<DnsCname?> GetCnameAsync(DnsCall call, string name, CancellationToken cancellationToken)
     {
-        using var request = Request(call, HttpMethod.Get, ZonePath(call));
-        var reply = await DnsCalls.SendAsync(call, request, Vendor, $"GET zone {call.Zone}", ErrorOf, cancellationToken).ConfigureAwait(false);
         var wanted = DnsRecordNames.Absolute(name).ToLowerInvariant();
+        // The server returns only that RRset (4.7 filters on rrset_name/rrset_type); the loop below still checks, so a
+        // server that ignores the filter and lists the whole zone gives the same answer.
+        using var request = Request(call, HttpMethod.Get, $"{ZonePath(call)}?rrset_name={Uri.EscapeDataString(wanted)}&rrset_type=CNAME");
+        var reply = await DnsCalls.SendAsync(call, request, Vendor, $"GET zone {call.Zone}", ErrorOf, cancellationToken).ConfigureAwait(false);
         var rrsets = JsonNode.Parse(reply.Text)?["rrsets"]?.AsArray() ?? [];
         foreach (var rrset in rrsets)
         {
