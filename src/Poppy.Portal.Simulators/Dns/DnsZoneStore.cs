@@ -69,7 +69,8 @@ internal sealed class DnsZoneStore(TimeProvider clock)
         {
             SettleLocked();
             records.RemoveAll(r => r.Id == record.Id);
-            records.Add(record with { Name = Normalize(record.Name), Data = Normalize(record.Data) });
+            // Host names compare without case or final dot; other data (TXT) is kept as sent.
+            records.Add(record with { Name = Normalize(record.Name), Data = record.Type is "CNAME" or "NS" ? Normalize(record.Data) : record.Data });
         }
     }
 

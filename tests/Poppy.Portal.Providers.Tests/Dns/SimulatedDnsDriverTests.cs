@@ -151,6 +151,31 @@ public sealed class DesignateDriverTests : SimulatedDnsDriverTests
     }
 
     [Fact]
+    public async Task A_recordset_still_being_deleted_makes_a_set_fail_transiently_until_it_is_gone()
+    {
+        var name = DnsRecordNames.For("www.example.com", Zone);
+        await Driver.SetCnameAsync(Call(), name, "a.edge.test", 30, CancellationToken.None);
+
+        // Someone else deletes it; Designate keeps it PENDING DELETE for the change delay.
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var auth = await http.PostAsync(new Uri(Simulator.Designate.IdentityUrl, "auth/tokens"), new StringContent(
+            """{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"poppy","password":"sim-designate-password"}}},"scope":{"project":{"name":"poppy-dns"}}}}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        var record = Assert.Single(Vendor.Records);
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, new Uri(Simulator.Designate.ApiBaseUrl, $"v2/zones/{record.ZoneId}/recordsets/{record.Id}"));
+        delete.Headers.Add("X-Auth-Token", auth.Headers.GetValues("X-Subject-Token").Single());
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.SendAsync(delete)).StatusCode);
+
+        var error = await Assert.ThrowsAsync<CdnDriverException>(() => Driver.SetCnameAsync(Call(), name, "b.edge.test", 30, CancellationToken.None));
+        Assert.True(error.IsTransient);
+        Assert.Equal(409, error.StatusCode);
+
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        await Driver.SetCnameAsync(Call(), name, "b.edge.test", 30, CancellationToken.None);
+        Assert.Equal("b.edge.test", Assert.Single(Vendor.Records).Data);
+    }
+
+    [Fact]
     public async Task A_name_outside_the_zone_is_refused_with_Designate_s_message()
     {
         var error = await Assert.ThrowsAsync<CdnDriverException>(() =>

@@ -26,7 +26,10 @@ public sealed class DesignateDriver : IDnsDriver
     public DnsProviderKind Kind => DnsProviderKind.Designate;
 
     /// <inheritdoc />
-    public async Task SetCnameAsync(DnsCall call, string name, string target, int ttlSeconds, CancellationToken cancellationToken)
+    public Task SetCnameAsync(DnsCall call, string name, string target, int ttlSeconds, CancellationToken cancellationToken) =>
+        SetCnameAsync(call, name, target, ttlSeconds, retryOnConflict: true, cancellationToken);
+
+    private async Task SetCnameAsync(DnsCall call, string name, string target, int ttlSeconds, bool retryOnConflict, CancellationToken cancellationToken)
     {
         var session = await SessionAsync(call, cancellationToken).ConfigureAwait(false);
         var existing = await FindAsync(session, name, cancellationToken).ConfigureAwait(false);
@@ -42,8 +45,14 @@ public sealed class DesignateDriver : IDnsDriver
             var reply = await DnsCalls.SendAsync(call, create, Vendor, $"POST recordset {name}", ErrorOf, cancellationToken, 409).ConfigureAwait(false);
             if (reply.StatusCode == 409)
             {
-                // Made by someone else since we looked (a concurrent attempt): replace that one.
-                await SetCnameAsync(call, name, target, ttlSeconds, cancellationToken).ConfigureAwait(false);
+                // Made by someone else since we looked (a concurrent attempt): replace that one, once. A second conflict
+                // is a recordset of that name still on its way out (PENDING DELETE): a later attempt gets through.
+                if (!retryOnConflict)
+                {
+                    throw VendorHttp.Failure(reply, $"{Vendor} still holds a recordset {name} being deleted: {ErrorOf(reply)}", transient: true);
+                }
+
+                await SetCnameAsync(call, name, target, ttlSeconds, retryOnConflict: false, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
