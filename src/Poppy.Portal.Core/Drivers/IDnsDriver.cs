@@ -38,6 +38,13 @@ public interface IDnsDriver
 
     /// <summary>The CNAME <paramref name="name"/> as the vendor holds it now; null when there is none.</summary>
     Task<DnsCname?> GetCnameAsync(DnsCall call, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes one cheap authenticated read (finding the account's zone) to tell whether the endpoint, the credentials and
+    /// the zone work. Never throws for what the vendor answers: the outcome says what went wrong (a missing zone is
+    /// <see cref="ConnectionTestOutcome.Unexpected"/> with the vendor's words).
+    /// </summary>
+    Task<ConnectionTestResult> TestConnectionAsync(DnsCall call, CancellationToken cancellationToken);
 }
 
 /// <summary>A CNAME as a DNS vendor holds it: names without trailing dots, lower case.</summary>

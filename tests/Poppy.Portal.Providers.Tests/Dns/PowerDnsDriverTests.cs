@@ -68,6 +68,21 @@ public sealed class PowerDnsDriverTests(PowerDnsServer server) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_connection_test_finds_the_zone_and_tells_a_wrong_key_or_zone()
+    {
+        var ok = await driver.TestConnectionAsync(Call(), CancellationToken.None);
+        Assert.True(ok.Ok, ok.Message);
+
+        var badKey = await driver.TestConnectionAsync(
+            Call() with { Credentials = new Dictionary<string, string> { [PowerDnsDriver.ApiKey] = "wrong" } }, CancellationToken.None);
+        Assert.Equal(ConnectionTestOutcome.BadCredentials, badKey.Outcome);
+
+        var noZone = await driver.TestConnectionAsync(Call() with { Zone = "other.operator.test" }, CancellationToken.None);
+        Assert.Equal(ConnectionTestOutcome.Unexpected, noZone.Outcome);
+        Assert.Contains("other.operator.test", noZone.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_name_outside_the_zone_is_refused_with_PowerDNS_s_message()
     {
         var error = await Assert.ThrowsAsync<CdnDriverException>(() =>

@@ -119,6 +119,25 @@ public abstract class SimulatedDnsDriverTests : IAsyncLifetime
         Assert.Equal("a.edge.test", Assert.Single(Vendor.Records).Data);
     }
 
+    [Fact]
+    public async Task A_connection_test_finds_the_zone_and_names_what_is_wrong_otherwise()
+    {
+        var ok = await Driver.TestConnectionAsync(Call(), CancellationToken.None);
+        Assert.True(ok.Ok, ok.Message);
+        Assert.Contains(Zone, ok.Message, StringComparison.Ordinal);
+
+        var refused = await Driver.TestConnectionAsync(Call() with { Credentials = WrongCredentials() }, CancellationToken.None);
+        Assert.Equal(ConnectionTestOutcome.BadCredentials, refused.Outcome);
+
+        var noZone = await Driver.TestConnectionAsync(Call() with { Zone = "other.operator.test" }, CancellationToken.None);
+        Assert.Equal(ConnectionTestOutcome.Unexpected, noZone.Outcome);
+        Assert.Contains("other.operator.test", noZone.Message, StringComparison.Ordinal);
+
+        Vendor.Faults.Set(new FaultProfile { Outage = true });
+        Assert.Equal(ConnectionTestOutcome.Unreachable, (await Driver.TestConnectionAsync(Call(), CancellationToken.None)).Outcome);
+        Assert.Empty(Vendor.Records);
+    }
+
     protected DnsCall Call() => new(Endpoint, Zone, GoodCredentials(), http, TimeProvider.System)
     {
         PollInterval = TimeSpan.FromMilliseconds(50), ChangeTimeout = TimeSpan.FromSeconds(10),

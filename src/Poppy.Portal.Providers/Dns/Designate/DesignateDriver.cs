@@ -109,6 +109,14 @@ public sealed class DesignateDriver : IDnsDriver
         return (await FindAsync(session, name, cancellationToken).ConfigureAwait(false))?.Record;
     }
 
+    /// <inheritdoc />
+    public Task<ConnectionTestResult> TestConnectionAsync(DnsCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync(Vendor, async ct =>
+        {
+            var session = await SessionAsync(call, ct).ConfigureAwait(false);
+            return $"zone {call.Zone} found ({session.ZoneId})";
+        }, cancellationToken);
+
     private static async Task<(string Id, DnsCname Record)?> FindAsync(Session session, string name, CancellationToken cancellationToken)
     {
         var wanted = DnsRecordNames.Relative(name);

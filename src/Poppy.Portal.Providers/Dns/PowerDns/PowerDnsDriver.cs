@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Dns;
+using Poppy.Portal.Providers.Http;
 
 namespace Poppy.Portal.Providers.Dns.PowerDns;
 
@@ -64,6 +65,15 @@ public sealed class PowerDnsDriver : IDnsDriver
 
         return null;
     }
+
+    /// <inheritdoc />
+    public Task<ConnectionTestResult> TestConnectionAsync(DnsCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync(Vendor, async ct =>
+        {
+            using var request = Request(call, HttpMethod.Get, $"{ZonePath(call)}?rrset_name={Uri.EscapeDataString(DnsRecordNames.Absolute(call.Zone))}&rrset_type=SOA");
+            await DnsCalls.SendAsync(call, request, Vendor, $"GET zone {call.Zone}", ErrorOf, ct).ConfigureAwait(false);
+            return $"zone {call.Zone} found";
+        }, cancellationToken);
 
     private static async Task PatchAsync(DnsCall call, JsonObject rrset, string what, CancellationToken cancellationToken)
     {

@@ -61,6 +61,14 @@ public sealed class RackspaceDnsDriver : IDnsDriver
     public async Task<DnsCname?> GetCnameAsync(DnsCall call, string name, CancellationToken cancellationToken) =>
         (await FindAsync(await SessionAsync(call, cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false))?.Record;
 
+    /// <inheritdoc />
+    public Task<ConnectionTestResult> TestConnectionAsync(DnsCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync(Vendor, async ct =>
+        {
+            var session = await SessionAsync(call, ct).ConfigureAwait(false);
+            return $"domain {call.Zone} found ({session.DomainId})";
+        }, cancellationToken);
+
     private static async Task RunJobAsync(Session session, HttpRequestMessage request, string what, CancellationToken cancellationToken)
     {
         var reply = await SendAsync(session.Call, request, what, cancellationToken).ConfigureAwait(false);

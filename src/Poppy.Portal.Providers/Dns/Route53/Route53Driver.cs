@@ -57,6 +57,10 @@ public sealed class Route53Driver : IDnsDriver
     public async Task<DnsCname?> GetCnameAsync(DnsCall call, string name, CancellationToken cancellationToken) =>
         await FindAsync(call, await ZoneIdAsync(call, cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
+    public Task<ConnectionTestResult> TestConnectionAsync(DnsCall call, CancellationToken cancellationToken) =>
+        VendorHttp.TestConnectionAsync(Vendor, async ct => $"hosted zone {call.Zone} found ({await ZoneIdAsync(call, ct).ConfigureAwait(false)})", cancellationToken);
+
     private async Task ChangeAsync(DnsCall call, string zoneId, string action, string name, string target, int ttl, CancellationToken cancellationToken)
     {
         var body = new XElement(Ns + "ChangeResourceRecordSetsRequest",
