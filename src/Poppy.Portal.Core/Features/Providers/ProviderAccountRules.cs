@@ -69,15 +69,19 @@ internal static partial class ProviderAccountRules
     /// </summary>
     /// <param name="stored">The account's current credentials when it keeps its kind; null on create or a change of kind.</param>
     public static (Dictionary<string, string> Credentials, IReadOnlyList<string> Replaced, List<ValidationError> Errors) MergeCredentials(
-        ProviderKind kind, IReadOnlyDictionary<string, string?>? entered, IReadOnlyDictionary<string, string>? stored)
+        ProviderKind kind, IReadOnlyDictionary<string, string?>? entered, IReadOnlyDictionary<string, string>? stored) =>
+        MergeCredentials(ProviderCredentialFields.For(kind), ProviderCredentialFields.DisplayName(kind), entered, stored);
+
+    /// <summary>The same for any table of fields (DNS accounts have their own); <paramref name="vendor"/> names it in errors.</summary>
+    public static (Dictionary<string, string> Credentials, IReadOnlyList<string> Replaced, List<ValidationError> Errors) MergeCredentials(
+        IReadOnlyList<CredentialField> fields, string vendor, IReadOnlyDictionary<string, string?>? entered, IReadOnlyDictionary<string, string>? stored)
     {
-        var fields = ProviderCredentialFields.For(kind);
         var errors = new List<ValidationError>();
         var credentials = new Dictionary<string, string>(StringComparer.Ordinal);
         var replaced = new List<string>();
         foreach (var key in (entered?.Keys ?? []).Where(k => fields.All(f => f.Key != k)))
         {
-            errors.Add(new($"credentials.{key}", $"{ProviderCredentialFields.DisplayName(kind)} accounts have no credential '{key}'."));
+            errors.Add(new($"credentials.{key}", $"{vendor} accounts have no credential '{key}'."));
         }
         foreach (var field in fields)
         {
@@ -112,9 +116,13 @@ internal static partial class ProviderAccountRules
     /// What may be shown of the credentials, e.g. "api_key ••••3f9a": the last 4 characters of long secrets, nothing of
     /// short ones, other fields (region, alias) in full.
     /// </summary>
-    public static string Hint(ProviderKind kind, IReadOnlyDictionary<string, string> credentials)
+    public static string Hint(ProviderKind kind, IReadOnlyDictionary<string, string> credentials) =>
+        Hint(ProviderCredentialFields.For(kind), credentials);
+
+    /// <summary>The same for any table of fields.</summary>
+    public static string Hint(IReadOnlyList<CredentialField> fields, IReadOnlyDictionary<string, string> credentials)
     {
-        var parts = ProviderCredentialFields.For(kind)
+        var parts = fields
             .Where(f => credentials.ContainsKey(f.Key))
             .Select(f => $"{f.Key} {Mask(f, credentials[f.Key])}");
         var hint = string.Join(", ", parts);
