@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. Installs the Debian packages the tests need when they are missing
-# (Chromium for browser tests, PostgreSQL for the schema tests, nginx with njs for the cache tier), then `dotnet test`
+# (Chromium for browser tests, PostgreSQL for the schema tests, nginx with njs for the cache tier, PowerDNS with its
+# SQLite backend for the DNS driver tests), then `dotnet test`
 # on the solution.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,6 +11,9 @@ missing=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] || missing+=(libnginx-mod-http-js)  # the cache tier's Age header
+[ -x /usr/sbin/pdns_server ] || missing+=(pdns-server)  # a real authoritative DNS server for the DNS driver tests
+[ -f /usr/lib/x86_64-linux-gnu/pdns/libgsqlite3backend.so ] || compgen -G '/usr/lib/*/pdns/libgsqlite3backend.so' >/dev/null || missing+=(pdns-backend-sqlite3)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing test prerequisites: ${missing[*]}"
   sudo_cmd=""

@@ -6,6 +6,7 @@ using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Dns;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Projects;
@@ -51,6 +52,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddOptions<ServiceOptions>().Bind(configuration.GetSection(ServiceOptions.Section))
             .ValidateSettings(ServiceOptions.Section, ServiceOptions.Check);
         services.AddScoped<ProviderAccountDirectory>();
+        services.AddScoped<DnsAccountDirectory>();
         services.AddScoped<ProviderConnectionTester>();
         services.AddScoped<FlavorCatalog>();
         services.AddScoped<FlavorLimitations>();

@@ -9,12 +9,23 @@ public sealed class FaultControl
     private int throttleRemaining;
 
     internal FaultControl(CdnVendor vendor, int seed)
+        : this(vendor.PathSegment(), seed)
     {
         Vendor = vendor;
+    }
+
+    /// <summary>A DNS vendor's switchboard (<paramref name="name"/> is its path segment, e.g. <c>route53</c>).</summary>
+    internal FaultControl(string name, int seed)
+    {
+        Name = name;
         random = new Random(seed);
     }
 
+    /// <summary>The CDN vendor; <see cref="CdnVendor.Fastly"/> (the default) on a DNS vendor's switchboard: read <see cref="Name"/>.</summary>
     public CdnVendor Vendor { get; }
+
+    /// <summary>The vendor's path segment: <c>fastly</c>, …, or a DNS vendor's <c>designate</c>, <c>rackspace-dns</c>, <c>route53</c>.</summary>
+    public string Name { get; }
 
     public FaultProfile Profile
     {

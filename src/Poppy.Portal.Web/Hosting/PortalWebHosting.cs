@@ -11,6 +11,7 @@ using Poppy.Portal.Core.Features.Mail;
 using Poppy.Portal.Core.Features.Setup;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Providers.Cdn;
+using Poppy.Portal.Providers.Dns;
 using Poppy.Portal.Web.Api;
 using Poppy.Portal.Web.Components;
 using Poppy.Portal.Web.Components.Account;
@@ -35,6 +36,7 @@ public static class PortalWebHosting
         builder.WebHost.ConfigureKestrel(KestrelRejections.Configure);
         services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddCdnDrivers();
+        services.AddDnsDrivers();
         // Accounts and roles come with the core; signing in is the web host's (it needs authentication schemes).
         new IdentityBuilder(typeof(PortalUser), typeof(IdentityRole), services).AddSignInManager<PortalSignInManager>();
 

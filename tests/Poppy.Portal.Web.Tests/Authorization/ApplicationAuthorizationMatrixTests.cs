@@ -6,6 +6,8 @@ using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Dns;
+using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Providers;
@@ -105,6 +107,26 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
         new("providers.set-enabled", Right.GlobalAdmin, async c => (await c.Get<ProviderAccountDirectory>().SetEnabledAsync(Guid.NewGuid(), true, default)).IsNotFound),
         new("providers.delete", Right.GlobalAdmin, async c => (await c.Get<ProviderAccountDirectory>().DeleteAsync(Guid.NewGuid(), default)).IsNotFound),
         new("providers.test-connection", Right.GlobalAdmin, async c => (await c.Get<ProviderConnectionTester>().TestAsync(Guid.NewGuid(), default)).IsNotFound),
+
+        // DNS accounts (DnsAccountDirectory): global administration, listed (masked) to everyone signed in
+        new("dns-accounts.list", Right.SignedIn, async c =>
+        {
+            await c.Get<DnsAccountDirectory>().ListAsync(default);
+            return true;
+        }),
+        new("dns-accounts.find", Right.SignedIn, async c => await c.Get<DnsAccountDirectory>().FindAsync(Guid.NewGuid(), default) is null),
+        new("dns-accounts.call-for", Right.GlobalAdmin, async c =>
+        {
+            using var http = new HttpClient();
+            return await c.Get<DnsAccountDirectory>().CallForAsync(Guid.NewGuid(), http, default) is null;
+        }),
+        new("dns-accounts.visible-credentials", Right.GlobalAdmin, async c =>
+            (await c.Get<DnsAccountDirectory>().GetVisibleCredentialsAsync(Guid.NewGuid(), default)).Count == 0),
+        new("dns-accounts.create", Right.GlobalAdmin, async c =>
+            !(await c.Get<DnsAccountDirectory>().CreateAsync(new DnsAccountSpec(null, DnsProviderKind.PowerDns, null, null, null, null), default)).Succeeded),
+        new("dns-accounts.update", Right.GlobalAdmin, async c =>
+            (await c.Get<DnsAccountDirectory>().UpdateAsync(Guid.NewGuid(), new DnsAccountSpec(null, DnsProviderKind.PowerDns, null, null, null, null), default)).IsNotFound),
+        new("dns-accounts.delete", Right.GlobalAdmin, async c => (await c.Get<DnsAccountDirectory>().DeleteAsync(Guid.NewGuid(), default)).IsNotFound),
 
         // Users (UserAdministration)
         new("users.list", Right.GlobalAdmin, async c => (await c.Get<UserAdministration>().ListAsync(default)).Count > 0),

@@ -42,6 +42,7 @@ public static class AuditEntityTypes
     public const string Service = "service";
     public const string Flavor = "flavor";
     public const string ProviderAccount = "provider-account";
+    public const string DnsAccount = "dns-account";
     public const string User = "user";
     public const string Project = "project";
     public const string ProjectLimit = "project-limit";

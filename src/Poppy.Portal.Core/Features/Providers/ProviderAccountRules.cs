@@ -71,13 +71,28 @@ internal static partial class ProviderAccountRules
     public static (Dictionary<string, string> Credentials, IReadOnlyList<string> Replaced, List<ValidationError> Errors) MergeCredentials(
         ProviderKind kind, IReadOnlyDictionary<string, string?>? entered, IReadOnlyDictionary<string, string>? stored)
     {
-        var fields = ProviderCredentialFields.For(kind);
+        var merged = MergeCredentials(ProviderCredentialFields.For(kind), ProviderCredentialFields.DisplayName(kind), entered, stored);
+        if (kind == ProviderKind.CacheTier && merged.Replaced.Contains(CacheTierNodes.CredentialKey))
+        {
+            // Stored normalized, with the tokens of lines written "*" taken from the stored list.
+            var storedNodes = stored is null ? null : CacheTierNodes.From(stored);
+            var (nodes, nodeErrors) = CacheTierNodes.Parse(merged.Credentials[CacheTierNodes.CredentialKey], storedNodes);
+            merged.Errors.AddRange(nodeErrors.Select(e => new ValidationError($"credentials.{CacheTierNodes.CredentialKey}", e)));
+            merged.Credentials[CacheTierNodes.CredentialKey] = CacheTierNodes.Format(nodes);
+        }
+        return merged;
+    }
+
+    /// <summary>The same for any table of fields (DNS accounts have their own); <paramref name="vendor"/> names it in errors.</summary>
+    public static (Dictionary<string, string> Credentials, IReadOnlyList<string> Replaced, List<ValidationError> Errors) MergeCredentials(
+        IReadOnlyList<CredentialField> fields, string vendor, IReadOnlyDictionary<string, string?>? entered, IReadOnlyDictionary<string, string>? stored)
+    {
         var errors = new List<ValidationError>();
         var credentials = new Dictionary<string, string>(StringComparer.Ordinal);
         var replaced = new List<string>();
         foreach (var key in (entered?.Keys ?? []).Where(k => fields.All(f => f.Key != k)))
         {
-            errors.Add(new($"credentials.{key}", $"{ProviderCredentialFields.DisplayName(kind)} accounts have no credential '{key}'."));
+            errors.Add(new($"credentials.{key}", $"{vendor} accounts have no credential '{key}'."));
         }
         foreach (var field in fields)
         {
@@ -108,14 +123,6 @@ internal static partial class ProviderAccountRules
                 errors.Add(new($"credentials.{field.Key}", $"Enter the {field.Label.ToLowerInvariant()}."));
             }
         }
-        if (kind == ProviderKind.CacheTier && replaced.Contains(CacheTierNodes.CredentialKey))
-        {
-            // Stored normalized, with the tokens of lines written "*" taken from the stored list.
-            var storedNodes = stored is null ? null : CacheTierNodes.From(stored);
-            var (nodes, nodeErrors) = CacheTierNodes.Parse(credentials[CacheTierNodes.CredentialKey], storedNodes);
-            errors.AddRange(nodeErrors.Select(e => new ValidationError($"credentials.{CacheTierNodes.CredentialKey}", e)));
-            credentials[CacheTierNodes.CredentialKey] = CacheTierNodes.Format(nodes);
-        }
         return (credentials, replaced, errors);
     }
 
@@ -123,13 +130,15 @@ internal static partial class ProviderAccountRules
     /// What may be shown of the credentials, e.g. "api_key ••••3f9a": the last 4 characters of long secrets, nothing of
     /// short ones, other fields (region, alias) in full.
     /// </summary>
-    public static string Hint(ProviderKind kind, IReadOnlyDictionary<string, string> credentials)
+    public static string Hint(ProviderKind kind, IReadOnlyDictionary<string, string> credentials) =>
+        kind == ProviderKind.CacheTier && CacheTierNodes.From(credentials) is { Count: > 0 } nodes
+            ? Fit(CacheTierNodes.Hint(nodes, MaskSecret))
+            : Hint(ProviderCredentialFields.For(kind), credentials);
+
+    /// <summary>The same for any table of fields.</summary>
+    public static string Hint(IReadOnlyList<CredentialField> fields, IReadOnlyDictionary<string, string> credentials)
     {
-        if (kind == ProviderKind.CacheTier && CacheTierNodes.From(credentials) is { Count: > 0 } nodes)
-        {
-            return Fit(CacheTierNodes.Hint(nodes, MaskSecret));
-        }
-        var parts = ProviderCredentialFields.For(kind)
+        var parts = fields
             .Where(f => credentials.ContainsKey(f.Key))
             .Select(f => $"{f.Key} {Mask(f, credentials[f.Key])}");
         return Fit(string.Join(", ", parts));
