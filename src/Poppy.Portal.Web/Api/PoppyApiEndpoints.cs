@@ -34,6 +34,7 @@ public static class PoppyApiEndpoints
         services.MapMethods("/{id}", [HttpMethods.Patch], PatchServiceAsync).WithSummary("RFC 6902 JSON Patch of a deployed or failed service.");
         services.MapDelete("/{id}", DeleteServiceAsync).WithSummary("Deletes a service from every provider: 202.");
         services.MapDelete("/{id}/assets", PurgeAsync).WithSummary("Purges a URL (url=) or everything (all=true), hard (default) or soft.");
+        services.MapBenchmarkApi();
 
         var admin = api.MapGroup("/admin").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
         admin.MapGet("/limits/{project}", GetLimitAsync).WithSummary("A project's service limit.");
@@ -63,6 +64,7 @@ public static class PoppyApiEndpoints
             {
                 ["rel/services"] = Resource("/v1.0/services{?marker,limit}", ["marker", "limit"]),
                 ["rel/service"] = Resource("/v1.0/services/{service_id}", ["service_id"]),
+                ["rel/service_benchmarks"] = Resource("/v1.0/services/{service_id}/benchmarks{?window}", ["service_id", "window"]),
                 ["rel/flavors"] = Resource("/v1.0/flavors"),
                 ["rel/flavor"] = Resource("/v1.0/flavors/{flavor_id}", ["flavor_id"]),
                 ["rel/health"] = Resource("/v1.0/health"),

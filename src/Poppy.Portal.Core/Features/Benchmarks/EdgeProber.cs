@@ -46,6 +46,26 @@ public sealed class EdgeProber
         dns = new LookupClient(lookup);
     }
 
+    private EdgeConnectTo[] addedRules = [];
+
+    /// <summary>
+    /// A connect-to rule known only at run time (the Development simulators' port), tried after the configured ones.
+    /// </summary>
+    public void AddConnectTo(EdgeConnectTo rule)
+    {
+        if (rule.AddressUri is null)
+        {
+            throw new ArgumentException($"'{rule.Address}' is not an absolute http(s) URL.", nameof(rule));
+        }
+        EdgeConnectTo[] before, after;
+        do
+        {
+            before = Volatile.Read(ref addedRules);
+            after = [.. before, rule];
+        }
+        while (Interlocked.CompareExchange(ref addedRules, after, before) != before);
+    }
+
     /// <summary>The most probes this process had in flight at once since it started (what the bound is checked against).</summary>
     public int MostInFlight => Volatile.Read(ref mostInFlight);
 
@@ -73,7 +93,7 @@ public sealed class EdgeProber
 
     private async Task<ProbeMeasurement> MeasureAsync(ProbeTarget target, CancellationToken cancellationToken)
     {
-        var rule = options.ConnectTo.FirstOrDefault(c => c.Matches(target.Provider, target.EdgeHost));
+        var rule = options.ConnectTo.Concat(Volatile.Read(ref addedRules)).FirstOrDefault(c => c.Matches(target.Provider, target.EdgeHost));
         var connectTo = rule?.AddressUri;
         var host = connectTo?.Host ?? target.EdgeHost;
         var tls = connectTo is not null ? connectTo.Scheme == Uri.UriSchemeHttps : target.Https;
