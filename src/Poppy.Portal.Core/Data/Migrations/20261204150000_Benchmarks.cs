@@ -80,7 +80,7 @@ public sealed class Benchmarks : Migration
                 table.PrimaryKey("PK_BenchmarkRollups", x => x.Id);
                 table.ForeignKey("FK_BenchmarkRollups_Services_ServiceId", x => x.ServiceId, "Services", "Id", onDelete: ReferentialAction.Cascade);
             });
-        migrationBuilder.CreateIndex("IX_BenchmarkRollups_ServiceId_Resolution_BucketStart_ProviderAccountId", "BenchmarkRollups",
+        migrationBuilder.CreateIndex("IX_BenchmarkRollups_Service_Bucket", "BenchmarkRollups",
             ["ServiceId", "Resolution", "BucketStart", "ProviderAccountId"], unique: true);
         migrationBuilder.CreateIndex("IX_BenchmarkRollups_Resolution_BucketStart", "BenchmarkRollups", ["Resolution", "BucketStart"]);
 

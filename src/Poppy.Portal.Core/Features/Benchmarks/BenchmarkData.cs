@@ -132,7 +132,7 @@ internal sealed class BenchmarkRollupConfiguration : IEntityTypeConfiguration<Be
         rollup.Property(r => r.ProviderName).HasMaxLength(64);
         rollup.Property(r => r.Resolution).HasConversion<string>().HasMaxLength(8);
         rollup.HasOne<CdnService>().WithMany().HasForeignKey(r => r.ServiceId).HasPrincipalKey(s => s.Id).OnDelete(DeleteBehavior.Cascade);
-        rollup.HasIndex(r => new { r.ServiceId, r.Resolution, r.BucketStart, r.ProviderAccountId }).IsUnique();
+        rollup.HasIndex(r => new { r.ServiceId, r.Resolution, r.BucketStart, r.ProviderAccountId }, "IX_BenchmarkRollups_Service_Bucket").IsUnique();
         rollup.HasIndex(r => new { r.Resolution, r.BucketStart });
     }
 }

@@ -31,10 +31,16 @@ public sealed class LatencyHistogram
 
     public byte[] Encode()
     {
-        // Allocate(byte[]) wraps the array, so the encoding lands in it.
-        var bytes = new byte[histogram.GetNeededByteBufferCapacity()];
-        var length = histogram.EncodeIntoCompressedByteBuffer(ByteBuffer.Allocate(bytes));
-        return bytes.AsSpan(0, length).ToArray();
+        var buffer = ByteBuffer.Allocate(histogram.GetNeededByteBufferCapacity());
+        var length = histogram.EncodeIntoCompressedByteBuffer(buffer);
+        // The package exposes no array view of a buffer: read the encoded bytes back one by one.
+        buffer.Position = 0;
+        var bytes = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            bytes[i] = buffer.Get();
+        }
+        return bytes;
     }
 
     public static LatencyHistogram Decode(byte[] encoded)
