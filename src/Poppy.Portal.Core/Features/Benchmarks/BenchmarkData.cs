@@ -7,10 +7,10 @@ namespace Poppy.Portal.Core.Features.Benchmarks;
 /// <summary>How a probe ended.</summary>
 public enum ProbeOutcome
 {
-    /// <summary>The edge answered with a status below 500.</summary>
+    /// <summary>The edge served the probe object: a 2xx or 3xx answer.</summary>
     Ok,
 
-    /// <summary>No answer, a timeout, or a 5xx: the vendor's failure.</summary>
+    /// <summary>No answer, a timeout, or a 4xx/5xx (the edge does not serve the domain's probe object): the vendor's failure.</summary>
     Error,
 
     /// <summary>Not probed, and not the vendor's failure: its account's circuit was open (the portal's own view).</summary>

@@ -21,7 +21,7 @@ public sealed record BenchmarkWindow(string Name, TimeSpan Length, RollupResolut
 /// <summary>One point of a provider's series: the step starting at <see cref="Time"/>.</summary>
 public sealed record BenchmarkPoint(DateTimeOffset Time, int Samples, double? P50Ms, double? P95Ms, int Errors);
 
-/// <param name="Availability">Share of probes the edge answered below 500, 0-1; null without probes.</param>
+/// <param name="Availability">Share of probes the edge served (2xx/3xx), 0-1; null without probes.</param>
 /// <param name="CacheHitRatio">Share of answered probes served from the edge's cache, 0-1; null without answers.</param>
 public sealed record ProviderBenchmark(
     string Provider, Guid ProviderAccountId, long Samples, long Errors, long Skipped, double? P50Ms, double? P95Ms, double? P99Ms,

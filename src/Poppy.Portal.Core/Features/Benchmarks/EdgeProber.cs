@@ -144,7 +144,8 @@ public sealed class EdgeProber
                 }
             }
             timing.End = clock.GetTimestamp();
-            var failed = status >= 500;
+            // As Route 53 health checks: only 2xx and 3xx are a served probe object.
+            var failed = status >= 400;
             return Measurement(timing, failed ? ProbeOutcome.Error : ProbeOutcome.Ok, status, bytes, cache, failed ? $"HTTP {status}" : null);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

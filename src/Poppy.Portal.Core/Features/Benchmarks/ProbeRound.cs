@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Provisioning;
@@ -95,7 +94,7 @@ public sealed class ProbeRound(
                 {
                     continue;
                 }
-                var open = resilience.CircuitStateOf(provider.ProviderAccountId) is CircuitState.Open or CircuitState.Isolated;
+                var open = resilience.IsCircuitBlocking(provider.ProviderAccountId);
                 work.Add((service.Id, provider.ProviderAccountId, provider.ProviderName,
                     open ? null : new ProbeTarget(provider.ProviderName, edge, service.Domain.Protocol == DomainProtocol.Https, service.Domain.Domain, path)));
             }
@@ -129,7 +128,7 @@ public sealed class ProbeRound(
     }
 
     /// <summary>The host of an access URL, which drivers store as a bare host name ("x.global.prod.fastly.net") or a URL.</summary>
-    internal static string? EdgeHostOf(string providerUrl)
+    public static string? EdgeHostOf(string providerUrl)
     {
         var text = providerUrl.Trim();
         if (text.Length == 0)
