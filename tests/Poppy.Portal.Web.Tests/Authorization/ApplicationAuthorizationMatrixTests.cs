@@ -6,6 +6,7 @@ using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Benchmarks;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Providers;
@@ -71,6 +72,12 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
         new("provisioning.list", Right.Read, async c =>
             (await c.Get<ProvisioningOperations>().ListAsync(JobListFilter.All, 500, default)).Any(o => o.ProjectId == c.ProjectId)),
         new("provisioning.retry", Right.Change, async c => (await c.Get<ProvisioningOperations>().RetryAsync(c.ProjectId, long.MaxValue, default)).IsNotFound),
+
+        // Benchmarks (BenchmarkQuery, ProbeSettingsService)
+        new("benchmarks.get", Right.Read, async c => await c.Get<BenchmarkQuery>().GetAsync(c.ProjectId, c.ServiceId, BenchmarkWindow.OneDay, default) is not null),
+        new("probe-settings.get", Right.Read, async c => await c.Get<ProbeSettingsService>().GetAsync(c.ProjectId, c.ServiceId, default) is not null),
+        new("probe-settings.set", Right.Change, async c =>
+            (await c.Get<ProbeSettingsService>().SetAsync(c.ProjectId, Guid.NewGuid(), new ProbeSettings(TimeSpan.FromSeconds(10), "/", true), default)).IsNotFound),
 
         // Audit (AuditQuery)
         new("audit.list", Right.Read, async c => (await c.Get<AuditQuery>().ListAsync(new AuditFilter { ProjectId = c.ProjectId }, default)).Entries.Count > 0),
