@@ -29,7 +29,10 @@ public sealed class BenchmarkRollupJob(RollupBuilder rollups) : IJob
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) => await rollups.RunAsync(cancellationToken);
 }
 
-/// <summary>Puts the two benchmark jobs into the (shared) job store at start, or updates their timing when it changed.</summary>
+/// <summary>
+/// Puts the two benchmark jobs into the (shared) job store at start, or updates their timing when it changed; removes
+/// them when benchmarks are turned off.
+/// </summary>
 public sealed class BenchmarkSchedule(ISchedulerFactory schedulers, IOptions<BenchmarkOptions> options, TimeProvider clock) : IHostedService
 {
     public const string Group = "benchmarks";
@@ -40,6 +43,12 @@ public sealed class BenchmarkSchedule(ISchedulerFactory schedulers, IOptions<Ben
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var settings = options.Value;
+        if (!settings.Enabled)
+        {
+            // Turned off: the jobs leave the shared store too, or another node would go on running them.
+            await scheduler.DeleteJobs([ProbeJob, RollupJob], cancellationToken);
+            return;
+        }
         // Ticks on whole multiples of the tick, so windows line up across restarts and nodes.
         var now = clock.GetUtcNow();
         var firstTick = RollupBuilder.Floor(now, settings.Tick) + settings.Tick;
@@ -66,7 +75,7 @@ public sealed class BenchmarkSchedule(ISchedulerFactory schedulers, IOptions<Ben
 
 public static class BenchmarkRegistration
 {
-    /// <summary>Probes, rollups and their reading; the jobs are scheduled only where jobs run and benchmarks are on.</summary>
+    /// <summary>Probes, rollups and their reading; the jobs are (un)scheduled where jobs run.</summary>
     public static IServiceCollection AddBenchmarks(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<BenchmarkOptions>().Bind(configuration.GetSection(BenchmarkOptions.Section))
@@ -76,8 +85,7 @@ public static class BenchmarkRegistration
         services.AddSingleton<RollupBuilder>();
         services.AddScoped<BenchmarkQuery>();
         services.AddScoped<ProbeSettingsService>();
-        var enabled = configuration.GetSection(BenchmarkOptions.Section).GetValue(nameof(BenchmarkOptions.Enabled), true);
-        if (JobOptions.Read(configuration).Enabled && enabled)
+        if (JobOptions.Read(configuration).Enabled)
         {
             services.AddHostedService<BenchmarkSchedule>();
         }

@@ -15,7 +15,7 @@ public sealed record ProbeTarget(string Provider, string EdgeHost, bool Https, s
 
 /// <summary>What one probe measured; times in milliseconds from its start.</summary>
 public sealed record ProbeMeasurement(
-    ProbeOutcome Outcome, double? DnsMs, double? ConnectMs, double? TlsMs, double? FirstByteMs, double? TotalMs,
+    DateTimeOffset StartedAt, ProbeOutcome Outcome, double? DnsMs, double? ConnectMs, double? TlsMs, double? FirstByteMs, double? TotalMs,
     int? Status, long? Bytes, string? CacheStatus, string? Error);
 
 /// <summary>
@@ -124,6 +124,7 @@ public sealed class EdgeProber
 
         using var timeout = new CancellationTokenSource(options.ProbeTimeout, clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        timing.StartedAt = clock.GetUtcNow();
         timing.Start = clock.GetTimestamp();
         int? status = null;
         long bytes = 0;
@@ -224,7 +225,7 @@ public sealed class EdgeProber
     }
 
     private ProbeMeasurement Measurement(Timing t, ProbeOutcome outcome, int? status, long? bytes, string? cache, string? error) => new(
-        outcome,
+        t.StartedAt, outcome,
         Span(t.DnsStart, t.DnsEnd), Span(t.ConnectStart, t.ConnectEnd), Span(t.ConnectEnd, t.TlsEnd),
         Span(t.Start, t.FirstByte), Span(t.Start, t.End), status, bytes, cache, error is { Length: > 1000 } ? error[..1000] : error);
 
@@ -259,6 +260,7 @@ public sealed class EdgeProber
 
     private sealed class Timing
     {
+        public DateTimeOffset StartedAt;
         public long Start, DnsStart, DnsEnd, ConnectStart, ConnectEnd, TlsEnd, FirstByte, End;
         public string Phase = "connect";
     }

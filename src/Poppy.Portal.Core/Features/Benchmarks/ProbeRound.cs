@@ -102,9 +102,9 @@ public sealed class ProbeRound(
 
         var samples = await Task.WhenAll(work.Select(async w =>
         {
-            var at = clock.GetUtcNow();
             if (w.Target is null)
             {
+                var at = clock.GetUtcNow();
                 return new ProbeSample
                 {
                     ServiceId = w.ServiceId, ProviderAccountId = w.AccountId, ProviderName = w.Provider, At = at, Outcome = ProbeOutcome.Skipped,
@@ -114,7 +114,7 @@ public sealed class ProbeRound(
             var m = await prober.ProbeAsync(w.Target, cancellationToken);
             return new ProbeSample
             {
-                ServiceId = w.ServiceId, ProviderAccountId = w.AccountId, ProviderName = w.Provider, At = at, Outcome = m.Outcome,
+                ServiceId = w.ServiceId, ProviderAccountId = w.AccountId, ProviderName = w.Provider, At = m.StartedAt, Outcome = m.Outcome,
                 DnsMs = m.DnsMs, ConnectMs = m.ConnectMs, TlsMs = m.TlsMs, FirstByteMs = m.FirstByteMs, TotalMs = m.TotalMs,
                 Status = m.Status, Bytes = m.Bytes, CacheStatus = m.CacheStatus, Error = m.Error,
             };
