@@ -4,7 +4,8 @@
 #   1. the portal's probe engine (EdgeProber, via bench/probes/ProbeBench): CONCURRENCY probes in flight for SECONDS,
 #      each a new connection with every phase timed, as probe rounds make them -> probes per second;
 #   2. wrk against the same edge, same Host, same object, for SECONDS with CONCURRENCY connections -> requests per second
-#      (wrk keeps its connections alive; a probe opens a new one each time on purpose);
+#      (wrk keeps its connections alive; a probe opens a new one each time on purpose), and again with
+#      "Connection: close" (a new connection per request, as a probe);
 #   3. the timing error: probes one at a time with 20, 50 and 200 ms injected by the simulator's fault endpoint,
 #      error = total - (median total without latency) - injected.
 # Goal (issue 12): engine >= 20% of wrk's rate, timing error < 2 ms.
@@ -70,10 +71,14 @@ engine=$(cd "$work/bench" && dotnet ProbeBench.dll "$sims" "$domain" "$SECONDS_R
 echo "wrk: $CONCURRENCY connections for ${SECONDS_RUN}s..." >&2
 wrk_out=$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_RUN}s" -H "Host: $domain" -H "X-Simulator-Edge: fastly" "${sims}probe.txt")
 wrk_rate=$(echo "$wrk_out" | awk '/Requests\/sec/ {print $2}')
+echo "wrk: $CONCURRENCY connections, a new one per request (Connection: close), for ${SECONDS_RUN}s..." >&2
+wrk_close_out=$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_RUN}s" -H "Host: $domain" -H "X-Simulator-Edge: fastly" -H "Connection: close" "${sims}probe.txt")
+wrk_close_rate=$(echo "$wrk_close_out" | awk '/Requests\/sec/ {print $2}')
 wrk_non2xx=$(echo "$wrk_out" | awk '/Non-2xx/ {print $5}')
 
 echo "$engine"
 echo "wrk_requests_per_s=${wrk_rate} wrk_non_2xx=${wrk_non2xx:-0} connections=$CONCURRENCY"
+echo "wrk_connection_close_requests_per_s=${wrk_close_rate}"
 engine_rate=$(echo "$engine" | sed -n 's/.*engine_probes_per_s=\([0-9]*\).*/\1/p')
-python3 -c "print(f'engine_share_of_wrk={100 * $engine_rate / $wrk_rate:.1f}%  (goal >= 20%)')"
+python3 -c "print(f'engine_share_of_wrk={100 * $engine_rate / $wrk_rate:.1f}%  (goal >= 20%)  engine_share_of_wrk_connection_close={100 * $engine_rate / $wrk_close_rate:.1f}%')"
 echo "cpus=$(nproc) load_before_run=$(cut -d' ' -f1-3 /proc/loadavg)"

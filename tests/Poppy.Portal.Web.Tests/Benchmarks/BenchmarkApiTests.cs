@@ -100,4 +100,15 @@ public sealed class BenchmarkApiTests(BenchmarkPortal fixture)
         using var noToken = await anonymous.GetAsync($"/v1.0/services/{fixture.ServiceId}/benchmarks");
         Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_benchmarks_endpoint()
+    {
+        using var anonymous = fixture.Portal.CreateClient();
+        var document = JsonNode.Parse(await anonymous.GetStringAsync("/openapi/poppy-v1.json"))!;
+        var get = document["paths"]?["/v1.0/services/{id}/benchmarks"]?["get"];
+        Assert.NotNull(get);
+        Assert.Contains("window=1h", get!["summary"]!.GetValue<string>());
+        Assert.Contains(get["parameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "window");
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -137,11 +138,18 @@ public sealed class EdgeProber
             cache = CacheStatusOf(response);
             await using (var body = await response.Content.ReadAsStreamAsync(linked.Token))
             {
-                var buffer = new byte[16 * 1024];
-                int read;
-                while ((read = await body.ReadAsync(buffer, linked.Token)) > 0)
+                var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+                try
                 {
-                    bytes += read;
+                    int read;
+                    while ((read = await body.ReadAsync(buffer, linked.Token)) > 0)
+                    {
+                        bytes += read;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
             timing.End = clock.GetTimestamp();
