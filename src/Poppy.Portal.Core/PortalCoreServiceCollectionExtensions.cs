@@ -6,6 +6,7 @@ using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Benchmarks;
 using Poppy.Portal.Core.Features.Dns;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Mail;
@@ -60,6 +61,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<ApiTokenService>();
         services.AddPortalJobs(configuration, contentRoot);
         services.AddProvisioning(configuration);
+        services.AddBenchmarks(configuration);
         return services;
     }
 }

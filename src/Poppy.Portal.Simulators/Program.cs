@@ -14,7 +14,7 @@ namespace Poppy.Portal.Simulators;
 internal static class SimulatorProgram
 {
     private const string Usage =
-        "options: --port N (5090)  --deploy-delay-ms N (30000)  --fastly-hourly-limit N (1000)  --latency-ms N (0)  --error-rate 0..1 (0)";
+        "options: --port N (5090)  --deploy-delay-ms N (30000)  --fastly-hourly-limit N (1000)  --latency-ms N (0)  --error-rate 0..1 (0)  --no-edge-latency (demo edge latencies per vendor otherwise)";
 
     public static async Task<int> Main(string[] args)
     {
@@ -56,9 +56,14 @@ internal static class SimulatorProgram
             return 1;
         }
 
-        foreach (var vendor in Enum.GetValues<CdnVendor>())
+        // Demo figures per vendor, so benchmarks have something to compare; --no-edge-latency serves edges as fast as
+        // they can (bench/probes measures the prober's own timing against latency it injects itself).
+        if (!args.Contains("--no-edge-latency"))
         {
-            options.EdgeLatency[vendor] = EdgeLatencyProfile.DemoFor(vendor);
+            foreach (var vendor in Enum.GetValues<CdnVendor>())
+            {
+                options.EdgeLatency[vendor] = EdgeLatencyProfile.DemoFor(vendor);
+            }
         }
 
         var stop = new TaskCompletionSource();

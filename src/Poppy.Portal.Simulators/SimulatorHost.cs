@@ -53,6 +53,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     internal SimulatorContext Context { get; }
 
+    /// <summary>The options it runs with; <see cref="SimulatorOptions.OriginOverrides"/> is read per request, so a test may add origins.</summary>
+    public SimulatorOptions Options => Context.Options;
+
     public VendorSimulator this[CdnVendor vendor] => Vendors.Single(v => v.Vendor == vendor);
 
     public static async Task<SimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken)

@@ -81,6 +81,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         // No job scheduler in web tests unless a test asks for it (Settings["Portal:Jobs:Enabled"] = "true"): it would
         // start a Quartz node per factory and slow every test down. Jobs can still be scheduled into the database.
         builder.UseSetting("Portal:Jobs:Enabled", "false");
+        // Nor edge probes (every second, against the simulators) where a test turns jobs on for provisioning: they would
+        // add edge requests and database writes to tests about something else. The benchmark tests run rounds themselves.
+        builder.UseSetting("Portal:Benchmarks:Enabled", "false");
         // TestServer's requests come from no address, so every test client shares one rate-limit partition: limits far
         // above what a test sends, except in the tests of the limits, which set their own (and client addresses).
         builder.UseSetting("Portal:PublicBaseUrl", PublicBaseUrl);

@@ -81,6 +81,14 @@ internal sealed class EdgeServer : IDisposable
             }
         }
 
+        // A request that names the vendor (a probe of one vendor's edge) is that vendor's, whether or not others also
+        // have the domain: it gets that vendor's site, or that vendor's unknown-host page.
+        if (http.Request.Headers[VendorHeader].ToString() is { Length: > 0 } named
+            && vendors.FirstOrDefault(v => string.Equals(v.Vendor.PathSegment(), named, StringComparison.OrdinalIgnoreCase)) is { } chosen)
+        {
+            return new(chosen, chosen.Edge.FindByCustomDomain(host), false);
+        }
+
         var matches = vendors
             .Select(vendor => (vendor, site: vendor.Edge.FindByCustomDomain(host)))
             .Where(match => match.site is not null)
@@ -104,7 +112,10 @@ internal sealed class EdgeServer : IDisposable
         var decision = vendor.Faults.NextEdgeRequest(context.Options.EdgeLatency.TryGetValue(vendor.Vendor, out var baseline) ? baseline : null);
         if (decision.Delay > TimeSpan.Zero)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await Task.Delay(decision.Delay, http.RequestAborted);
+            // What was really added (a timer wakes late under load), for tests that check a client's timing against it.
+            vendor.Faults.LastEdgeDelay = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         }
 
         if (decision.Action == FaultAction.Outage)

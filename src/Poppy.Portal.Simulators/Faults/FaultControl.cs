@@ -38,6 +38,15 @@ public sealed class FaultControl
         }
     }
 
+    private long lastEdgeDelayTicks;
+
+    /// <summary>The delay the last delayed edge answer really waited (at least the profile's; more when a timer woke late).</summary>
+    public TimeSpan LastEdgeDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref lastEdgeDelayTicks));
+        internal set => Interlocked.Exchange(ref lastEdgeDelayTicks, value.Ticks);
+    }
+
     /// <summary>Throttled answers still to come from the current burst.</summary>
     public int ThrottleRemaining
     {

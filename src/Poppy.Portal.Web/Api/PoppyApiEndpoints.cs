@@ -43,6 +43,7 @@ public static class PoppyApiEndpoints
             .WithSummary("Deletes a service from every provider: 202.");
         services.MapDelete("/{id}/assets", PurgeAsync).Resolves(ApiNeeds.Project | ApiNeeds.ServiceId)
             .WithSummary("Purges a URL (url=) or everything (all=true), hard (default) or soft.");
+        services.MapBenchmarkApi();
 
         // Admins here; the operations check again (a token restricted to a project acts only in it).
         var admin = api.MapGroup("/admin").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
@@ -73,6 +74,7 @@ public static class PoppyApiEndpoints
             {
                 ["rel/services"] = Resource("/v1.0/services{?marker,limit}", ["marker", "limit"]),
                 ["rel/service"] = Resource("/v1.0/services/{service_id}", ["service_id"]),
+                ["rel/service_benchmarks"] = Resource("/v1.0/services/{service_id}/benchmarks{?window}", ["service_id", "window"]),
                 ["rel/flavors"] = Resource("/v1.0/flavors"),
                 ["rel/flavor"] = Resource("/v1.0/flavors/{flavor_id}", ["flavor_id"]),
                 ["rel/health"] = Resource("/v1.0/health"),

@@ -3,11 +3,12 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Benchmarks;
 using Poppy.Portal.Core.Features.Dns;
-using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Providers;
@@ -77,6 +78,12 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
             (await c.Get<ProvisioningOperations>().AbandonAsync(c.ProjectId, long.MaxValue, "matrix", default)).Result.IsNotFound),
         new("provisioning.abandon-removal", Right.Administer, async c =>
             (await c.Get<ProvisioningOperations>().AbandonRemovalAsync(c.ProjectId, Guid.NewGuid(), "fastly", "matrix", default)).Result.IsNotFound),
+
+        // Benchmarks (BenchmarkQuery, ProbeSettingsService)
+        new("benchmarks.get", Right.Read, async c => await c.Get<BenchmarkQuery>().GetAsync(c.ProjectId, c.ServiceId, BenchmarkWindow.OneDay, default) is not null),
+        new("probe-settings.get", Right.Read, async c => await c.Get<ProbeSettingsService>().GetAsync(c.ProjectId, c.ServiceId, default) is not null),
+        new("probe-settings.set", Right.Change, async c =>
+            (await c.Get<ProbeSettingsService>().SetAsync(c.ProjectId, Guid.NewGuid(), new ProbeSettings(TimeSpan.FromSeconds(10), "/", true), default)).IsNotFound),
 
         // Audit (AuditQuery)
         new("audit.list", Right.Read, async c => (await c.Get<AuditQuery>().ListAsync(new AuditFilter { ProjectId = c.ProjectId }, default)).Entries.Count > 0),

@@ -45,6 +45,7 @@ public sealed class TokenScopeMatrixTests(TokenScopeMatrixTests.World world) : I
             """[{"op":"replace","path":"/name","value":"taken-over"}]"""), Refusal),
         new("DELETE", "/v1.0/services/{id}", (w, t) => w.Api(HttpMethod.Delete, $"/v1.0/services/{w.BetaService}", t, "beta"), Refusal),
         new("DELETE", "/v1.0/services/{id}/assets", (w, t) => w.Api(HttpMethod.Delete, $"/v1.0/services/{w.BetaService}/assets?all=true", t, "beta"), Refusal),
+        new("GET", "/v1.0/services/{id}/benchmarks", (w, t) => w.Api(HttpMethod.Get, $"/v1.0/services/{w.BetaService}/benchmarks?window=24h", t, "beta"), Refusal),
         // Poppy API: admin routes about beta.
         new("GET", "/v1.0/admin/limits/{project}", (w, t) => w.Api(HttpMethod.Get, "/v1.0/admin/limits/beta", t, "alpha"), Refusal),
         new("PUT", "/v1.0/admin/limits/{project}", (w, t) => w.Api(HttpMethod.Put, "/v1.0/admin/limits/beta", t, "alpha", """{"limit": 1}"""), Refusal),

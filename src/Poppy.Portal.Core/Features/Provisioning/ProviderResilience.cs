@@ -70,6 +70,25 @@ public sealed class ProviderResilience : IDisposable
     public CircuitState CircuitStateOf(Guid accountId) =>
         lanes.TryGetValue(accountId, out var lane) && lane.IsValueCreated ? lane.Value.Circuit.CircuitState : CircuitState.Closed;
 
+    /// <summary>
+    /// Whether the account's circuit refuses calls now: isolated, or open with its break not yet over. (Polly leaves an
+    /// open circuit "open" until the next call after the break; that call is let through, so the account is not
+    /// refused then.) Edge probes skip such an account rather than blame its edge.
+    /// </summary>
+    public bool IsCircuitBlocking(Guid accountId)
+    {
+        if (!lanes.TryGetValue(accountId, out var lane) || !lane.IsValueCreated)
+        {
+            return false;
+        }
+        return lane.Value.Circuit.CircuitState switch
+        {
+            CircuitState.Isolated => true,
+            CircuitState.Open => clock.GetUtcNow().UtcTicks < lane.Value.OpenUntil.Ticks,
+            _ => false,
+        };
+    }
+
     /// <summary>Whether a failure is worth trying again: the vendor said so, or the call timed out or met an open circuit.</summary>
     public static bool IsTransient(Exception exception) => exception is
         CdnDriverException { IsTransient: true } or TimeoutRejectedException or BrokenCircuitException;
@@ -97,6 +116,7 @@ public sealed class ProviderResilience : IDisposable
     private AccountLane CreateLane()
     {
         var circuit = new CircuitBreakerStateProvider();
+        var openUntil = new OpenUntil();
         var limits = options.Limits;
         var concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
@@ -158,6 +178,11 @@ public sealed class ProviderResilience : IDisposable
                 SamplingDuration = options.CircuitBreaker.SamplingDuration,
                 BreakDuration = options.CircuitBreaker.BreakDuration,
                 StateProvider = circuit,
+                OnOpened = args =>
+                {
+                    openUntil.Ticks = (clock.GetUtcNow() + args.BreakDuration).UtcTicks;
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build();
         var handlers = new RequestRetryHandler(requestRetry)
@@ -184,10 +209,22 @@ public sealed class ProviderResilience : IDisposable
             })
             .AddTimeout(options.AttemptTimeout)
             .Build();
-        return new AccountLane(http, pipeline, circuit, rate, concurrency);
+        return new AccountLane(http, pipeline, circuit, openUntil, rate, concurrency);
     }
 
-    private sealed record AccountLane(HttpClient Http, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit,
+    /// <summary>When the circuit's current break ends (UTC ticks): Polly moves an open circuit on only when a call comes.</summary>
+    private sealed class OpenUntil
+    {
+        private long ticks;
+
+        public long Ticks
+        {
+            get => Interlocked.Read(ref ticks);
+            set => Interlocked.Exchange(ref ticks, value);
+        }
+    }
+
+    private sealed record AccountLane(HttpClient Http, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit, OpenUntil OpenUntil,
         RateLimiter Rate, RateLimiter Concurrency) : IDisposable
     {
         public void Dispose()

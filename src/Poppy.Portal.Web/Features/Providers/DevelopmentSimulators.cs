@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Features.Access;
+using Poppy.Portal.Core.Features.Benchmarks;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Simulators;
@@ -47,7 +48,8 @@ public sealed class DevelopmentSimulatorOptions
 /// (with the simulators' default credentials) and a flavor "cdn" using all four.
 /// </summary>
 public sealed class DevelopmentSimulators(
-    IServiceScopeFactory scopes, IOptions<DevelopmentSimulatorOptions> settings, TimeProvider clock, ILogger<DevelopmentSimulators> logger) : IHostedService
+    IServiceScopeFactory scopes, IOptions<DevelopmentSimulatorOptions> settings, TimeProvider clock, EdgeProber prober,
+    ILogger<DevelopmentSimulators> logger) : IHostedService
 {
     public const string FlavorId = "cdn";
     private SimulatorHost? host;
@@ -92,6 +94,14 @@ public sealed class DevelopmentSimulators(
                 }
             }
             providers.Add(FlavorProviderSpec.WithProviderUrl(name, homepage));
+            // The simulated edges' host names resolve nowhere: probes of this account go to the simulators' port, and
+            // name the vendor, since a service's domain is configured at all four simulated vendors at once.
+            prober.AddConnectTo(new EdgeConnectTo
+            {
+                Provider = name,
+                Address = simulatorsUrl.GetLeftPart(UriPartial.Authority),
+                Headers = { ["X-Simulator-Edge"] = vendor.PathSegment() },
+            });
         }
 
         var flavors = scope.ServiceProvider.GetRequiredService<FlavorCatalog>();

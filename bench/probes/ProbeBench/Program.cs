@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Options;
+using Poppy.Portal.Core.Features.Benchmarks;
+
+// Usage: ProbeBench <simulators base URL> <domain> <seconds> <concurrency> <timing probes>
+// 1. Throughput: keeps <concurrency> probes in flight for <seconds> against the Fastly simulator's edge (new connection
+//    per probe, every phase timed, as the portal's probe rounds do) and prints probes/s.
+// 2. Timing error: probes one at a time with no latency, then with 20, 50 and 200 ms injected through the simulator's
+//    fault endpoint; error = probe total - median total without latency - injected (includes the simulator's own timer
+//    slack, which only adds).
+var simulators = new Uri(args[0]);
+var domain = args[1];
+var seconds = int.Parse(args[2]);
+var concurrency = int.Parse(args[3]);
+var timingProbes = int.Parse(args[4]);
+
+var options = new BenchmarkOptions { MaxConcurrentProbes = concurrency, ProbeTimeout = TimeSpan.FromSeconds(5) };
+options.ConnectTo.Add(new EdgeConnectTo { Provider = "fastly", Address = simulators.GetLeftPart(UriPartial.Authority), Headers = { ["X-Simulator-Edge"] = "fastly" } });
+var prober = new EdgeProber(Options.Create(options), TimeProvider.System);
+var target = new ProbeTarget("fastly", domain + ".global.prod.fastly.net", false, domain, "/probe.txt");
+
+var first = await prober.ProbeAsync(target, default);
+if (first.Outcome != ProbeOutcome.Ok)
+{
+    Console.Error.WriteLine($"the edge did not serve the probe object: {first.Status} {first.Error}");
+    return 1;
+}
+
+// Warm-up, then the measured run.
+await RunAsync(TimeSpan.FromSeconds(2));
+var (count, errors, elapsed) = await RunAsync(TimeSpan.FromSeconds(seconds));
+Console.WriteLine($"engine_probes={count} engine_errors={errors} engine_seconds={elapsed.TotalSeconds:0.00} engine_probes_per_s={count / elapsed.TotalSeconds:0} concurrency={concurrency}");
+
+using var http = new HttpClient { BaseAddress = simulators };
+var baseline = await TotalsAsync(timingProbes);
+var baselineMedian = Percentile(baseline, 50);
+Console.WriteLine($"timing_baseline_median_ms={baselineMedian:0.000}");
+foreach (var injected in new[] { 20, 50, 200 })
+{
+    (await http.PostAsJsonAsync("_faults/fastly", new { latencyMs = injected })).EnsureSuccessStatusCode();
+    var totals = await TotalsAsync(timingProbes);
+    var residuals = totals.Select(t => t - baselineMedian - injected).ToList();
+    Console.WriteLine($"timing_injected_ms={injected} error_ms_min={residuals.Min():0.000} error_ms_median={Percentile(residuals, 50):0.000} error_ms_p95={Percentile(residuals, 95):0.000}");
+}
+(await http.DeleteAsync("_faults/fastly")).EnsureSuccessStatusCode();
+return 0;
+
+async Task<(long Count, long Errors, TimeSpan Elapsed)> RunAsync(TimeSpan length)
+{
+    long done = 0, failed = 0;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        while (clock.Elapsed < length)
+        {
+            var m = await prober.ProbeAsync(target, default);
+            Interlocked.Increment(ref done);
+            if (m.Outcome != ProbeOutcome.Ok)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        }
+    }));
+    return (done, failed, clock.Elapsed);
+}
+
+async Task<List<double>> TotalsAsync(int n)
+{
+    var totals = new List<double>();
+    for (var i = 0; i < n; i++)
+    {
+        var m = await prober.ProbeAsync(target, default);
+        if (m.Outcome == ProbeOutcome.Ok)
+        {
+            totals.Add(m.TotalMs!.Value);
+        }
+    }
+    return totals;
+}
+
+static double Percentile(List<double> values, double p)
+{
+    var sorted = values.Order().ToList();
+    return sorted[Math.Clamp((int)(p / 100 * sorted.Count + 0.5) - 1, 0, sorted.Count - 1)];
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# bench/probes — issue 12's probe benchmark. Publishes the CDN simulators in Release and runs them as their own process
+# with a loopback origin (python3 http.server) behind a Fastly service on the simulated edge, then in the same run:
+#   1. the portal's probe engine (EdgeProber, via bench/probes/ProbeBench): CONCURRENCY probes in flight for SECONDS,
+#      each a new connection with every phase timed, as probe rounds make them -> probes per second;
+#   2. wrk against the same edge, same Host, same object, for SECONDS with CONCURRENCY connections -> requests per second
+#      (wrk keeps its connections alive; a probe opens a new one each time on purpose), and again with
+#      "Connection: close" (a new connection per request, as a probe);
+#   3. the timing error: probes one at a time with 20, 50 and 200 ms injected by the simulator's fault endpoint,
+#      error = total - (median total without latency) - injected.
+# Goal (issue 12): engine >= 20% of wrk's rate, timing error < 2 ms.
+# Usage: bench/probes/run.sh   (SECONDS_RUN=10 CONCURRENCY=32 TIMING_PROBES=50)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_RUN=${SECONDS_RUN:-10}
+CONCURRENCY=${CONCURRENCY:-32}
+TIMING_PROBES=${TIMING_PROBES:-50}
+# EDGE_LATENCY=demo keeps the standalone simulators' demo edge latency (Fastly 12 ms + 0-6 ms jitter); by default the
+# edge answers as fast as it can, so the rates are the machine's and the timing error is not lost in the jitter.
+EDGE_LATENCY=${EDGE_LATENCY:-none}
+edge_latency=$([ "$EDGE_LATENCY" = demo ] || echo --no-edge-latency)
+command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y wrk >/dev/null); }
+
+work=$(mktemp -d)
+sims_pid=""
+origin_pid=""
+cleanup() {
+  [ -n "$sims_pid" ] && kill "$sims_pid" 2>/dev/null
+  [ -n "$origin_pid" ] && kill "$origin_pid" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "publishing (Release)..." >&2
+rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
+publish=(-c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -p:TreatWarningsAsErrors=false)
+dotnet publish src/Poppy.Portal.Simulators "${publish[@]}" -o "$work/sims" >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+dotnet publish bench/probes/ProbeBench "${publish[@]}" -o "$work/bench" >>"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq 1 120); do curl -fs -o /dev/null "$1" && return 0; sleep 0.5; done; echo "$2 did not start" >&2; exit 1; }
+
+# The origin: a 1 KB probe object (the edge caches it for an hour, so the run measures the edge, not the origin).
+mkdir -p "$work/origin"
+head -c 1024 /dev/zero | tr '\0' 'p' >"$work/origin/probe.txt"
+origin_port=$(free_port)
+(cd "$work/origin" && exec python3 -m http.server "$origin_port" --bind 127.0.0.1 >/dev/null 2>&1) &
+origin_pid=$!
+wait_for "http://127.0.0.1:$origin_port/probe.txt" "the origin"
+
+sims_port=$(free_port)
+sims="http://127.0.0.1:$sims_port/"
+(cd "$work/sims" && exec dotnet Poppy.Portal.Simulators.dll --port "$sims_port" --deploy-delay-ms 0 $edge_latency >"$work/sims.log" 2>&1) &
+sims_pid=$!
+wait_for "${sims}_inventory" "the simulators"
+
+# A Fastly service for the domain, its backend the origin, activated (the simulator's default API key).
+domain=probe-bench.example.com
+fastly() { curl -fs -H "Fastly-Key: sim-fastly-api-key" "$@"; }
+sid=$(fastly -X POST -d name=probe-bench "${sims}fastly/service" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+fastly -X POST -d "name=$domain" "${sims}fastly/service/$sid/version/1/domain" >/dev/null
+fastly -X POST -d name=origin -d address=127.0.0.1 -d "port=$origin_port" "${sims}fastly/service/$sid/version/1/backend" >/dev/null
+fastly -X PUT -d "general.default_ttl=3600" "${sims}fastly/service/$sid/version/1/settings" >/dev/null
+fastly -X PUT "${sims}fastly/service/$sid/version/1/activate" >/dev/null
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $domain" -H "X-Simulator-Edge: fastly" "${sims}probe.txt")
+[ "$status" = 200 ] || { echo "the edge answered $status for the probe object" >&2; cat "$work/sims.log" >&2; exit 1; }
+
+echo "engine: $CONCURRENCY probes in flight for ${SECONDS_RUN}s..." >&2
+engine=$(cd "$work/bench" && dotnet ProbeBench.dll "$sims" "$domain" "$SECONDS_RUN" "$CONCURRENCY" "$TIMING_PROBES")
+echo "wrk: $CONCURRENCY connections for ${SECONDS_RUN}s..." >&2
+wrk_out=$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_RUN}s" -H "Host: $domain" -H "X-Simulator-Edge: fastly" "${sims}probe.txt")
+wrk_rate=$(echo "$wrk_out" | awk '/Requests\/sec/ {print $2}')
+echo "wrk: $CONCURRENCY connections, a new one per request (Connection: close), for ${SECONDS_RUN}s..." >&2
+wrk_close_out=$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_RUN}s" -H "Host: $domain" -H "X-Simulator-Edge: fastly" -H "Connection: close" "${sims}probe.txt")
+wrk_close_rate=$(echo "$wrk_close_out" | awk '/Requests\/sec/ {print $2}')
+wrk_non2xx=$(echo "$wrk_out" | awk '/Non-2xx/ {print $5}')
+
+echo "$engine"
+echo "wrk_requests_per_s=${wrk_rate} wrk_non_2xx=${wrk_non2xx:-0} connections=$CONCURRENCY"
+echo "wrk_connection_close_requests_per_s=${wrk_close_rate}"
+engine_rate=$(echo "$engine" | sed -n 's/.*engine_probes_per_s=\([0-9]*\).*/\1/p')
+python3 -c "print(f'engine_share_of_wrk={100 * $engine_rate / $wrk_rate:.1f}%  (goal >= 20%)  engine_share_of_wrk_connection_close={100 * $engine_rate / $wrk_close_rate:.1f}%')"
+echo "cpus=$(nproc) load_before_run=$(cut -d' ' -f1-3 /proc/loadavg)"
