@@ -34,11 +34,8 @@ public static class ApiTokenClaims
 
     /// <summary>
     /// The one project this request may act in, or null when it is not restricted (a cookie session, or a token for all
-    /// of its owner's projects). A restriction narrows membership, it does not replace it: check both.
+    /// of its owner's projects). A restriction narrows membership, it does not replace it: <c>AccessPolicy</c> applies both.
     /// </summary>
     public static ApiTokenProject? RestrictedProject(ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(ProjectIdType), out var id) ? new ApiTokenProject(id, user.FindFirstValue(ProjectNameType) ?? "") : null;
-
-    /// <summary>True unless the request is restricted to another project.</summary>
-    public static bool AllowsProject(ClaimsPrincipal user, Guid projectId) => RestrictedProject(user) is not { } restricted || restricted.Id == projectId;
 }
