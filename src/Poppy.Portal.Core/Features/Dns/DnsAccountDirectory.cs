@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
@@ -41,7 +39,7 @@ public sealed class DnsAccountDirectory(
     /// <summary>Rackspace Cloud DNS refuses TTLs below 300 s.</summary>
     public const int RackspaceMinimumTtlSeconds = 300;
 
-    private readonly IDataProtector protector = dataProtection.CreateProtector(CredentialsPurpose);
+    private readonly CredentialProtector vault = new(dataProtection, CredentialsPurpose);
 
     private IQueryable<DnsAccount> Accounts => db.Set<DnsAccount>();
 
@@ -65,7 +63,7 @@ public sealed class DnsAccountDirectory(
     {
         access.RequireGlobalAdmin();
         var account = await Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
-        return account is not null && TryUnprotect(account.ProtectedCredentials) is { } credentials
+        return account is not null && vault.TryUnprotect(account.ProtectedCredentials) is { } credentials
             ? new DnsCall(account.ApiBaseUri(), account.Zone, credentials, http, clock)
             : null;
     }
@@ -75,7 +73,7 @@ public sealed class DnsAccountDirectory(
     {
         access.RequireGlobalAdmin();
         var account = await Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
-        if (account is null || TryUnprotect(account.ProtectedCredentials) is not { } credentials)
+        if (account is null || vault.TryUnprotect(account.ProtectedCredentials) is not { } credentials)
         {
             return new Dictionary<string, string>();
         }
@@ -131,7 +129,7 @@ public sealed class DnsAccountDirectory(
             return ChangeResult.Invalid(errors);
         }
 
-        var stored = spec.Kind == account.Kind ? TryUnprotect(account.ProtectedCredentials) : null;
+        var stored = spec.Kind == account.Kind ? vault.TryUnprotect(account.ProtectedCredentials) : null;
         var (credentials, replaced, credentialErrors) = ProviderAccountRules.MergeCredentials(
             DnsCredentialFields.For(spec.Kind), DnsCredentialFields.DisplayName(spec.Kind), spec.Credentials, stored);
         if (spec.Kind == account.Kind && stored is null && credentialErrors.Count > 0)
@@ -257,22 +255,10 @@ public sealed class DnsAccountDirectory(
 
     private void StoreCredentials(DnsAccount account, IReadOnlyDictionary<string, string> credentials)
     {
-        account.ProtectedCredentials = protector.Protect(JsonSerializer.Serialize(credentials));
+        account.ProtectedCredentials = vault.Protect(credentials);
         account.CredentialsHint = ProviderAccountRules.Hint(DnsCredentialFields.For(account.Kind), credentials);
     }
 
-    /// <summary>Null when the keys that protected them are gone (a restored database without its key ring).</summary>
-    private IReadOnlyDictionary<string, string>? TryUnprotect(string protectedCredentials)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(protectedCredentials));
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>The audit view of an account: the hint stands for the credentials.</summary>
     private static object Snapshot(DnsAccount account) => new

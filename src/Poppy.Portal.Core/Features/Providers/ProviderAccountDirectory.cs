@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
@@ -40,7 +38,7 @@ public sealed class ProviderAccountDirectory(
     /// <summary>Versioned so a future change of the stored format can keep reading the old one under its own purpose.</summary>
     public const string CredentialsPurpose = "Poppy.ProviderAccounts.Credentials.v1";
 
-    private readonly IDataProtector protector = dataProtection.CreateProtector(CredentialsPurpose);
+    private readonly CredentialProtector vault = new(dataProtection, CredentialsPurpose);
 
     private IQueryable<ProviderAccount> Accounts => db.Set<ProviderAccount>();
 
@@ -80,18 +78,18 @@ public sealed class ProviderAccountDirectory(
     {
         access.RequireGlobalAdmin();
         var protectedCredentials = await Accounts.Where(a => a.Id == accountId).Select(a => a.ProtectedCredentials).SingleOrDefaultAsync(cancellationToken);
-        return protectedCredentials is null ? null : Unprotect(protectedCredentials);
+        return protectedCredentials is null ? null : vault.Unprotect(protectedCredentials);
     }
 
     /// <summary>The unprotected credentials of an account already loaded; null when they cannot be read (keys lost).</summary>
-    public IReadOnlyDictionary<string, string>? CredentialsOf(ProviderAccount account) => TryUnprotect(account.ProtectedCredentials);
+    public IReadOnlyDictionary<string, string>? CredentialsOf(ProviderAccount account) => vault.TryUnprotect(account.ProtectedCredentials);
 
     /// <summary>The credentials that are not secret (region, alias), to show on the edit form; empty when they cannot be read.</summary>
     public async Task<IReadOnlyDictionary<string, string>> GetVisibleCredentialsAsync(Guid accountId, CancellationToken cancellationToken)
     {
         access.RequireGlobalAdmin();
         var account = await Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken);
-        if (account is null || TryUnprotect(account.ProtectedCredentials) is not { } credentials)
+        if (account is null || vault.TryUnprotect(account.ProtectedCredentials) is not { } credentials)
         {
             return new Dictionary<string, string>();
         }
@@ -154,7 +152,7 @@ public sealed class ProviderAccountDirectory(
             return ChangeResult.Invalid(errors);
         }
         // Another kind has other fields: nothing stored can be kept then.
-        var stored = spec.Kind == account.Kind ? TryUnprotect(account.ProtectedCredentials) : null;
+        var stored = spec.Kind == account.Kind ? vault.TryUnprotect(account.ProtectedCredentials) : null;
         var (credentials, replaced, credentialErrors) = ProviderAccountRules.MergeCredentials(spec.Kind, spec.Credentials, stored);
         if (spec.Kind == account.Kind && stored is null && credentialErrors.Count > 0)
         {
@@ -293,26 +291,11 @@ public sealed class ProviderAccountDirectory(
 
     private void StoreCredentials(ProviderAccount account, IReadOnlyDictionary<string, string> credentials)
     {
-        account.ProtectedCredentials = protector.Protect(JsonSerializer.Serialize(credentials));
+        account.ProtectedCredentials = vault.Protect(credentials);
         account.CredentialsHint = ProviderAccountRules.Hint(account.Kind, credentials);
     }
 
-    private IReadOnlyDictionary<string, string> Unprotect(string protectedCredentials) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(protectedCredentials))
-        ?? throw new InvalidOperationException("Stored provider credentials are empty.");
 
-    /// <summary>Null when the keys that protected them are gone (a restored database without its key ring).</summary>
-    private IReadOnlyDictionary<string, string>? TryUnprotect(string protectedCredentials)
-    {
-        try
-        {
-            return Unprotect(protectedCredentials);
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>The audit view of an account: the hint stands for the credentials.</summary>
     private static object Snapshot(ProviderAccount account) => new
