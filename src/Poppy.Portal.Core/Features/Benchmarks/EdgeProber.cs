@@ -118,6 +118,8 @@ public sealed class EdgeProber
         request.Headers.Host = target.Domain;
         request.Headers.ConnectionClose = true;
         request.Headers.UserAgent.ParseAdd("PoppyPortal-Probe/1.0");
+        // Akamai tells its cache status (X-Cache) only to requests that ask for it; other vendors ignore the pragma.
+        request.Headers.Pragma.ParseAdd("akamai-x-cache-on");
         foreach (var (name, value) in rule?.Headers ?? [])
         {
             request.Headers.TryAddWithoutValidation(name, value);
