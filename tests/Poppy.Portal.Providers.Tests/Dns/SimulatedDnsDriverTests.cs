@@ -15,11 +15,14 @@ namespace Poppy.Portal.Providers.Tests.Dns;
 public abstract class SimulatedDnsDriverTests : IAsyncLifetime
 {
     protected const string Zone = "cdn.operator.test";
-    private static readonly TimeSpan ChangeDelay = TimeSpan.FromMilliseconds(300);
+    protected static readonly TimeSpan ChangeDelay = TimeSpan.FromMilliseconds(300);
 
     private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
 
     protected DnsSimulatorHost Simulator { get; private set; } = null!;
+
+    /// <summary>The running simulator's options; the simulators read them live, so a test may lengthen a delay.</summary>
+    protected DnsSimulatorOptions SimulatorOptions { get; } = new() { ChangeDelay = ChangeDelay, TimeoutHang = TimeSpan.FromSeconds(1) };
 
     protected abstract IDnsDriver Driver { get; }
 
@@ -37,8 +40,7 @@ public abstract class SimulatedDnsDriverTests : IAsyncLifetime
     /// <summary>The status a throttled request gets from this vendor.</summary>
     protected abstract int ThrottleStatus { get; }
 
-    public async Task InitializeAsync() =>
-        Simulator = await DnsSimulatorHost.StartAsync(new DnsSimulatorOptions { ChangeDelay = ChangeDelay, TimeoutHang = TimeSpan.FromSeconds(1) }, CancellationToken.None);
+    public async Task InitializeAsync() => Simulator = await DnsSimulatorHost.StartAsync(SimulatorOptions, CancellationToken.None);
 
     public async Task DisposeAsync()
     {
@@ -175,7 +177,9 @@ public sealed class DesignateDriverTests : SimulatedDnsDriverTests
         var name = DnsRecordNames.For("www.example.com", Zone);
         await Driver.SetCnameAsync(Call(), name, "a.edge.test", 30, CancellationToken.None);
 
-        // Someone else deletes it; Designate keeps it PENDING DELETE for the change delay.
+        // Someone else deletes it; Designate keeps it PENDING DELETE for the change delay (long enough here that a loaded
+        // machine still sets within it).
+        SimulatorOptions.ChangeDelay = TimeSpan.FromSeconds(3);
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         using var auth = await http.PostAsync(new Uri(Simulator.Designate.IdentityUrl, "auth/tokens"), new StringContent(
             """{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"poppy","password":"sim-designate-password"}}},"scope":{"project":{"name":"poppy-dns"}}}}""",
@@ -189,7 +193,8 @@ public sealed class DesignateDriverTests : SimulatedDnsDriverTests
         Assert.True(error.IsTransient);
         Assert.Equal(409, error.StatusCode);
 
-        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        SimulatorOptions.ChangeDelay = ChangeDelay;
+        await Task.Delay(TimeSpan.FromSeconds(3.2));
         await Driver.SetCnameAsync(Call(), name, "b.edge.test", 30, CancellationToken.None);
         Assert.Equal("b.edge.test", Assert.Single(Vendor.Records).Data);
     }
