@@ -112,19 +112,7 @@ public sealed class DnsSimulatorHost : IAsyncDisposable
                 case FaultAction.Throttle:
                     return vendor.Throttled(decision.RetryAfterSeconds);
                 case FaultAction.Timeout:
-                    using (var hang = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping))
-                    {
-                        try
-                        {
-                            await Task.Delay(vendor.Context.Options.TimeoutHang, hang.Token);
-                        }
-                        catch (OperationCanceledException)
-                        {
-                        }
-                    }
-
-                    http.Abort();
-                    return Results.Empty;
+                    return await TimeoutFault.HangThenDropAsync(http, vendor.Context.Options.TimeoutHang, stopping);
             }
 
             try

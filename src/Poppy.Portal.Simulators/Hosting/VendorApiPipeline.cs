@@ -86,20 +86,7 @@ internal static class VendorApiPipeline
             case FaultAction.Throttle:
                 return vendor.Throttled(decision.RetryAfterSeconds);
             case FaultAction.Timeout:
-                // Hang until the client gives up (or the simulator stops), then drop the connection without an answer.
-                using (var hang = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping))
-                {
-                    try
-                    {
-                        await Task.Delay(vendor.Context.Options.TimeoutHang, hang.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                    }
-                }
-
-                http.Abort();
-                return Results.Empty;
+                return await TimeoutFault.HangThenDropAsync(http, vendor.Context.Options.TimeoutHang, stopping);
             default:
                 return null;
         }

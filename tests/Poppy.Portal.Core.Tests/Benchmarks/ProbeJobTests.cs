@@ -54,7 +54,7 @@ public sealed class ProbeJobTests(PostgresServer postgres) : IClassFixture<Postg
 
     private static async Task CheckAsync(IServiceProvider services, Guid serviceId)
     {
-        var started = DateTimeOffset.UtcNow;
+        var started = services.GetRequiredService<TimeProvider>().GetUtcNow();
         await Task.Delay(TimeSpan.FromSeconds(7));
         await using var scope = services.CreateAsyncScope(Actor.System());
         var samples = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ProbeSample>().AsNoTracking()
@@ -78,7 +78,7 @@ public sealed class ProbeJobTests(PostgresServer postgres) : IClassFixture<Postg
     {
         await using var scope = services.CreateAsyncScope(Actor.System());
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var now = DateTimeOffset.UtcNow;
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var project = new Project { Id = Guid.NewGuid(), Name = "probed", CreatedAt = now };
         var service = new CdnService
         {
