@@ -46,6 +46,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddScoped<AccessPolicy>();
         services.AddScoped<ProjectDirectory>();
         services.AddScoped<UserAdministration>();
+        services.AddScoped<UserPreferences>();
         services.AddScoped<AccountPasswords>();
         services.AddScoped<PortalDatabaseInitializer>();
         services.AddScoped<AuditLog>();

@@ -17,7 +17,10 @@ public static class DataServiceCollectionExtensions
     {
         var database = ResolveDatabase(configuration, contentRoot);
 
-        services.AddDbContext<PortalDbContext>(db => ConfigureProvider(db, database.Provider, database.ConnectionString));
+        // The factory also registers the context as scoped (a request's, a job's). An interactive page takes a fresh
+        // scope, and so a fresh context, per operation (ServiceCalls in the web host): never one that lives as long as
+        // its circuit.
+        services.AddDbContextFactory<PortalDbContext>(db => ConfigureProvider(db, database.Provider, database.ConnectionString));
         services.AddDataProtection()
             .SetApplicationName("Poppy.Portal")
             .PersistKeysToDbContext<PortalDbContext>();

@@ -32,6 +32,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options)
         builder.Entity<PortalUser>(user =>
         {
             user.Property(u => u.DisplayName).HasMaxLength(200);
+            user.Property(u => u.ColorScheme).HasMaxLength(8);
         });
 
         builder.Entity<Project>(project =>

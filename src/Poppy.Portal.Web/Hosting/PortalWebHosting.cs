@@ -1,8 +1,12 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using MudBlazor.Services;
 using Poppy.Portal.Core;
 using Poppy.Portal.Core.Configuration;
 using Poppy.Portal.Core.Data;
@@ -15,6 +19,7 @@ using Poppy.Portal.Providers.Dns;
 using Poppy.Portal.Web.Api;
 using Poppy.Portal.Web.Components;
 using Poppy.Portal.Web.Components.Account;
+using Poppy.Portal.Web.Components.Circuits;
 using Poppy.Portal.Web.Features.ApiTokens;
 using Poppy.Portal.Web.Features.Dashboard;
 using Poppy.Portal.Web.Features.Flavors;
@@ -68,8 +73,23 @@ public static class PortalWebHosting
             // Everything needs a signed-in user unless it says [AllowAnonymous].
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
-        services.AddRazorComponents();
+        services.AddRazorComponents()
+            .AddInteractiveServerComponents(ConfigureCircuits(builder.Environment))
+            .AddHubOptions(hub =>
+            {
+                // A circuit's own messages are small (events, form values); uploads do not go through it.
+                hub.MaximumReceiveMessageSize = 64 * 1024;
+            });
+        services.AddMudServices(mud =>
+        {
+            mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+            mud.SnackbarConfiguration.PreventDuplicates = false;
+            mud.SnackbarConfiguration.VisibleStateDuration = 4000;
+        });
         services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, PortalAuthenticationStateProvider>();
+        services.AddScoped<CircuitHandler, CircuitActorHandler>();
+        services.AddScoped<PortalCalls>();
         services.AddHttpContextAccessor();
         services.AddAntiforgery(o => o.Cookie.Name = "Poppy.Antiforgery");
         services.AddProblemDetails();
@@ -138,9 +158,24 @@ public static class PortalWebHosting
         app.MapProviderEndpoints();
         app.MapFlavorEndpoints();
         app.MapServiceProgressEndpoints();
-        app.MapRazorComponents<App>();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
+
+    /// <summary>
+    /// Circuit limits, chosen rather than inherited (README "Circuits"): a dropped connection keeps its circuit for
+    /// 3 minutes (a phone changing networks, a laptop lid) but at most 200 of them wait at once; a slow client may have
+    /// 10 render batches in flight before the server waits for it; JS calls give up after 30 s; exception details go
+    /// to the browser only in Development.
+    /// </summary>
+    private static Action<CircuitOptions> ConfigureCircuits(IHostEnvironment environment) => circuit =>
+    {
+        circuit.DisconnectedCircuitRetentionPeriod = TimeSpan.FromMinutes(3);
+        circuit.DisconnectedCircuitMaxRetained = 200;
+        circuit.MaxBufferedUnacknowledgedRenderBatches = 10;
+        circuit.JSInteropDefaultCallTimeout = TimeSpan.FromSeconds(30);
+        circuit.DetailedErrors = environment.IsDevelopment();
+    };
 
     /// <summary>
     /// Browsers navigating to a page get redirected to the login or access-denied page; htmx, API and UI-data requests,

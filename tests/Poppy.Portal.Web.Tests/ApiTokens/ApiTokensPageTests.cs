@@ -133,16 +133,6 @@ public sealed class ApiTokensPageTests : PortalTest
         Assert.All(entries, e => Assert.DoesNotContain(ApiTokenSecret.HashOf(token), e.Summary + e.Before + e.After));
     }
 
-    [Fact]
-    public async Task The_user_menu_links_to_the_page()
-    {
-        using var admin = await Portal.CreateAdminClientAsync();
-
-        var dashboard = await admin.GetPageAsync("/");
-
-        Assert.NotNull(dashboard.QuerySelector("#user-menu a[href='/account/tokens']"));
-    }
-
     private async Task<IReadOnlyList<ApiTokenSummary>> TokensOfAsync(string email)
     {
         await using var scope = Portal.Services.CreateAsyncScope(Actor.System());

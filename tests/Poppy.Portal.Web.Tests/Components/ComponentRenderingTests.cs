@@ -29,63 +29,6 @@ public sealed class ComponentRenderingTests : IAsyncDisposable
         renderer = new HtmlRenderer(services, NullLoggerFactory.Instance);
     }
 
-    [Fact]
-    public async Task The_sidebar_lists_every_section_and_offers_admin_only_to_admins()
-    {
-        var forViewer = await RenderAsync<NavMenu>(new() { [nameof(NavMenu.ShowAdmin)] = false });
-        var forAdmin = await RenderAsync<NavMenu>(new() { [nameof(NavMenu.ShowAdmin)] = true });
-
-        Assert.Equal(["Dashboard", "Services", "Jobs", "Providers", "DNS", "Benchmarks", "Audit"], Titles(forViewer));
-        Assert.Empty(forViewer.QuerySelectorAll("a[href^='/admin']"));
-        Assert.Equal(["/admin/users", "/admin/projects", "/admin/flavors"], forAdmin.QuerySelectorAll("a[href^='/admin']").Select(a => a.GetAttribute("href")));
-    }
-
-    [Fact]
-    public async Task The_project_switcher_posts_each_project_with_a_token_and_marks_the_current_one()
-    {
-        var alpha = new ProjectSummary(Guid.NewGuid(), "alpha", "", 1);
-        var beta = new ProjectSummary(Guid.NewGuid(), "beta", "", 2);
-
-        var html = await RenderAsync<ProjectSwitcher>(new()
-        {
-            [nameof(ProjectSwitcher.Context)] = new ProjectContext([alpha, beta], beta),
-            [nameof(ProjectSwitcher.ReturnUrl)] = "/services",
-        });
-
-        Assert.Equal("beta", html.QuerySelector("[data-testid=current-project]")?.TextContent);
-        var forms = html.QuerySelectorAll("form");
-        Assert.Equal(2, forms.Length);
-        Assert.All(forms, form =>
-        {
-            Assert.Equal(ProjectEndpoints.SwitchPath, form.GetAttribute("action"));
-            Assert.Equal("test-token", form.QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value"));
-            Assert.Equal("/services", form.QuerySelector("input[name=returnUrl]")?.GetAttribute("value"));
-        });
-        Assert.Equal(beta.Id.ToString(), html.QuerySelector("button.active")?.ParentElement?.QuerySelector("input[name=projectId]")?.GetAttribute("value"));
-    }
-
-    [Fact]
-    public async Task The_project_switcher_explains_an_empty_membership()
-    {
-        var html = await RenderAsync<ProjectSwitcher>(new() { [nameof(ProjectSwitcher.Context)] = new ProjectContext([], null) });
-
-        Assert.Equal("none", html.QuerySelector("[data-testid=current-project]")?.TextContent);
-        Assert.Contains("not in any project", html.Body!.TextContent);
-        Assert.Empty(html.QuerySelectorAll("form"));
-    }
-
-    [Fact]
-    public async Task The_user_menu_shows_initials_role_and_a_sign_out_form()
-    {
-        var html = await RenderAsync<UserMenu>(new() { [nameof(UserMenu.DisplayName)] = "Ada Lovelace", [nameof(UserMenu.Role)] = PortalRoles.Operator });
-
-        Assert.Equal("AL", html.QuerySelector(".avatar")?.TextContent);
-        Assert.Contains(PortalRoles.Operator, html.Body!.TextContent);
-        var signOut = html.QuerySelector("form[action='/account/logout']");
-        Assert.NotNull(signOut);
-        Assert.NotNull(signOut.QuerySelector("input[name=__RequestVerificationToken]"));
-    }
-
     [Theory]
     [InlineData(true, false, "Disabled")]
     [InlineData(false, true, "Locked out")]
@@ -116,8 +59,6 @@ public sealed class ComponentRenderingTests : IAsyncDisposable
             (await renderer.RenderComponentAsync<TComponent>(ParameterView.FromDictionary(parameters))).ToHtmlString());
         return PortalClient.Parse(html);
     }
-
-    private static IEnumerable<string> Titles(IDocument html) => html.QuerySelectorAll(".nav-link-title").Select(e => e.TextContent);
 
     public async ValueTask DisposeAsync()
     {

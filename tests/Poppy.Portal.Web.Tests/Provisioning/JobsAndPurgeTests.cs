@@ -67,7 +67,7 @@ public sealed class JobsAndPurgeTests : PortalTest
         var viewerFailed = await viewer.GetPageAsync("/jobs?filter=failed");
         Assert.Single(Rows(viewerFailed));
         Assert.Null(viewerFailed.QuerySelector("[data-testid=retry-form]"));
-        Assert.NotNull(viewerFailed.QuerySelector("#sidebar-menu a[href='/jobs']"));
+        Assert.NotNull(viewerFailed.QuerySelector("[data-testid=nav] a[href='/jobs']"));
     }
 
     [Fact]

@@ -12,5 +12,11 @@ public sealed class PortalUser : IdentityUser
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>The project the user last worked in (the portal's project switcher); null: their first one.</summary>
+    public Guid? CurrentProjectId { get; set; }
+
+    /// <summary>The portal's colour scheme for this user: "light", "dark", or null to follow the browser.</summary>
+    public string? ColorScheme { get; set; }
+
     public List<Projects.ProjectMembership> Memberships { get; set; } = [];
 }

@@ -9,10 +9,9 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         // A form post (antiforgery-checked): a link could be triggered by another site, a post from here cannot.
-        endpoints.MapPost("/account/logout", async (SignInManager<PortalUser> signInManager, HttpContext context) =>
+        endpoints.MapPost("/account/logout", async (SignInManager<PortalUser> signInManager) =>
             {
                 await signInManager.SignOutAsync();
-                context.Response.Cookies.Delete(Features.Projects.CurrentProject.CookieName);
                 return TypedResults.LocalRedirect("/account/login");
             })
             .AllowSelfService()

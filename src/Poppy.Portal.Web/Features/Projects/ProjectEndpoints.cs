@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
-using Poppy.Portal.Core.Features.Access;
+using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Hosting;
 
 namespace Poppy.Portal.Web.Features.Projects;
@@ -16,21 +16,10 @@ public static class ProjectEndpoints
     }
 
     private static async Task<IResult> SwitchAsync(
-        [FromForm] Guid projectId, [FromForm] string? returnUrl, HttpContext context, AccessPolicy access, CancellationToken cancellationToken)
+        [FromForm] Guid projectId, [FromForm] string? returnUrl, UserPreferences preferences, CancellationToken cancellationToken)
     {
-        if (!await access.CanSeeProjectAsync(projectId, cancellationToken))
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "You are not a member of that project.");
-        }
-
-        context.Response.Cookies.Append(CurrentProject.CookieName, projectId.ToString(), new CookieOptions
-        {
-            HttpOnly = true,
-            IsEssential = true,
-            SameSite = SameSiteMode.Lax,
-            Secure = context.Request.IsHttps,
-            MaxAge = TimeSpan.FromDays(90),
-        });
+        // Refused (403 with its message) when the user may not see the project.
+        await preferences.SetCurrentProjectAsync(projectId, cancellationToken);
         return TypedResults.LocalRedirect(LocalUrl.OrRoot(returnUrl));
     }
 }
