@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bench/ui — issue 11's UI benchmark. Publishes the portal in Release, runs it on a loopback port (Production, SQLite,
+# no background jobs), seeds SERVICES services through the API (bench/api/seed.py), then bench/ui/UiBench measures in
+# headless Chromium: time to the first render of /services, a grid page change inside the circuit (p95 of each;
+# goal <= 50 ms), and the portal's RSS with 0, 20 and 50 signed-in pages open on /services (goal <= 1 MB per circuit,
+# under 300 MB with 50 circuits and 10,000 services).
+# Usage: bench/ui/run.sh            (SERVICES=10000 SAMPLES=50 by default)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SERVICES=${SERVICES:-10000}
+SAMPLES=${SAMPLES:-50}
+[ -x /usr/bin/chromium ] || apt-get install -y chromium >/dev/null
+
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "publishing (Release)..." >&2
+publish=(-c Release -p:TreatWarningsAsErrors=false)
+dotnet publish src/Poppy.Portal.Web "${publish[@]}" -o "$work/app" >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+dotnet publish bench/ui/UiBench "${publish[@]}" -o "$work/bench" >>"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+export ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="$base" Portal__PublicBaseUrl="$base"
+export Database__Provider=Sqlite Database__ConnectionString="Data Source=$work/bench.db"
+export Portal__FirstAdmin__Email=admin@bench.local Portal__FirstAdmin__Password='Bench-Admin-2026!' Portal__FirstAdmin__Project=bench
+export Portal__Jobs__Enabled=false Portal__Benchmarks__Enabled=false Logging__LogLevel__Default=Warning
+
+(cd "$work/app" && exec dotnet Poppy.Portal.Web.dll >"$work/host.log" 2>&1) &
+pid=$!
+for _ in $(seq 1 120); do curl -fs -o /dev/null "$base/v1.0/ping" && break; sleep 0.5; done
+curl -fs -o /dev/null "$base/v1.0/ping" || { echo "portal did not start"; cat "$work/host.log"; exit 1; }
+
+token=$(cd "$work/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --project bench --name bench)
+python3 bench/api/seed.py "$base" "$token" "$work/bench.db" "$SERVICES"
+
+echo "bench/ui: $SERVICES services, Release build, SQLite, loopback, headless Chromium on the same $(nproc)-core machine"
+dotnet "$work/bench/UiBench.dll" "$base" admin@bench.local 'Bench-Admin-2026!' "$pid" "$SAMPLES"

@@ -1,0 +1,61 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using MudBlazor.Services;
+using Poppy.Portal.Web.Components.Shared;
+
+namespace Poppy.Portal.Web.Tests.Components;
+
+/// <summary>The shell's small shared components, which need no application behind them.</summary>
+public sealed class SharedComponentTests : BunitContext
+{
+    public SharedComponentTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+    }
+
+    [Fact]
+    public void A_page_header_names_the_page_after_its_parents_and_shows_its_actions()
+    {
+        var header = Render<PageHeader>(p => p
+            .Add(h => h.Title, "www-example")
+            .Add(h => h.Parents, [("Services", "/services")])
+            .Add(h => h.ChildContent, (RenderFragment)(b => b.AddMarkupContent(0, "<button id='act'>Edit</button>"))));
+
+        Assert.Equal("www-example", header.Find("h1").TextContent);
+        var crumbs = header.FindAll("[data-testid=breadcrumbs] li.mud-breadcrumb-item").Select(li => li.TextContent.Trim()).ToList();
+        Assert.Equal(["Dashboard", "Services", "www-example"], crumbs);
+        Assert.Equal("/services", header.Find("[data-testid=breadcrumbs] a[href='/services']").GetAttribute("href"));
+        Assert.NotNull(header.Find("#act"));
+    }
+
+    [Fact]
+    public void An_empty_state_says_what_fills_the_list_and_offers_the_next_step()
+    {
+        var empty = Render<EmptyState>(p => p
+            .Add(e => e.Title, "No CDN services yet")
+            .Add(e => e.ChildContent, (RenderFragment)(b => b.AddContent(0, "Create one to provision it.")))
+            .Add(e => e.Actions, (RenderFragment)(b => b.AddMarkupContent(0, "<a href='/services/new'>Create</a>"))));
+
+        Assert.Equal("No CDN services yet", empty.Find(".empty-title").TextContent);
+        Assert.Contains("Create one to provision it.", empty.Markup);
+        Assert.NotNull(empty.Find(".empty-action a[href='/services/new']"));
+    }
+
+    [Fact]
+    public void An_empty_state_without_an_action_renders_none()
+    {
+        var empty = Render<EmptyState>(p => p.Add(e => e.Title, "Nothing here"));
+
+        Assert.Empty(empty.FindAll(".empty-action"));
+    }
+
+    [Fact]
+    public void The_access_denied_panel_says_why_and_leads_back()
+    {
+        var panel = Render<AccessDeniedPanel>(p => p.Add(a => a.Message, "Only administrators manage flavors."));
+
+        Assert.Contains("Only administrators manage flavors.", panel.Markup);
+        Assert.NotNull(panel.Find("a[href='/']"));
+    }
+}
