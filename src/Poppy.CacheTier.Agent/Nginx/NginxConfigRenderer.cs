@@ -49,6 +49,8 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
         }
         // Origins given by host name are resolved per request (see NameServers), so one that does not resolve fails its
         // own requests (502) instead of the configuration.
+        // open_file_cache stays off: it would keep serving a hard-purged (deleted) cache file from its open descriptor.
+        var delivery = options.Nginx.Sendfile ? "sendfile on;" : $"sendfile off; output_buffers {options.Nginx.OutputBuffers};";
         var hasResolvers = features.Resolvers is { Count: > 0 };
         var resolver = hasResolvers
             ? $"resolver {string.Join(' ', features.Resolvers!)};"
@@ -65,7 +67,7 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
 
             http {
                 default_type application/octet-stream;
-                sendfile on;
+                {{delivery}}
                 tcp_nopush on;
                 keepalive_timeout 65s;
                 server_tokens off;
