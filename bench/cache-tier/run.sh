@@ -6,7 +6,8 @@
 #   2. the time from a change applied by the portal's cache-tier driver (CacheTierDriver.ApplyAsync, each change adds a
 #      domain) to the node serving it (first 200 for the new domain), p50 over CHANGES changes.
 # Goal (issue 13): the node >= 90% of plain nginx.
-# Usage: bench/cache-tier/run.sh   (DURATION=10s CONNECTIONS=64 THREADS=2 ROUNDS=3 CHANGES=20 WORKERS=2 by default)
+# Usage: bench/cache-tier/run.sh   (DURATION=10s CONNECTIONS=64 THREADS=2 ROUNDS=3 CHANGES=20 WORKERS=2 by default;
+#        PRINT_CONFIGS=1 prints the plain nginx configuration and the nodes' rendered ones)
 # Installs nginx, njs (the node's Age header) and wrk from Debian packages when missing (needs root, as the node does).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,3 +1,5 @@
+using Poppy.CacheTier.Agent.Nginx;
+
 namespace Poppy.CacheTier.Agent;
 
 /// <summary>
@@ -61,6 +63,21 @@ public sealed class AgentOptions
                 return $"Agent:Cache:{name} '{value}' is not an nginx size or time such as 10m or 7d.";
             }
         }
+        foreach (var resolver in Nginx.Resolvers ?? [])
+        {
+            if (!NameServers.TryParse(resolver, out _))
+            {
+                return $"Agent:Nginx:Resolvers '{resolver}' is not an IP address with an optional port (10.0.0.2, 127.0.0.1:5353, [::1]:53).";
+            }
+        }
+        if (Nginx.ResolverTimeout < TimeSpan.FromSeconds(1) || Nginx.ResolverTimeout > TimeSpan.FromMinutes(5))
+        {
+            return $"Agent:Nginx:ResolverTimeout {Nginx.ResolverTimeout} is not between 1 s and 5 min.";
+        }
+        if (!System.Text.RegularExpressions.Regex.IsMatch(Nginx.OutputBuffers, "^[1-9][0-9]{0,2} [1-9][0-9]{0,5}[km]?$"))
+        {
+            return $"Agent:Nginx:OutputBuffers '{Nginx.OutputBuffers}' is not 'number size' such as 2 256k.";
+        }
         return Nginx.User is { } user && !System.Text.RegularExpressions.Regex.IsMatch(user, "^[a-z_][a-z0-9_-]{0,31}$")
             ? $"Agent:Nginx:User '{user}' is not a user name."
             : null;
@@ -90,6 +107,29 @@ public sealed class NginxOptions
 
     /// <summary>Write an access log under <c>logs/</c> (off: the edge's numbers come from the probes).</summary>
     public bool AccessLog { get; set; }
+
+    /// <summary>
+    /// The DNS servers nginx asks for origins given by host name, when a request needs one (IP address, optionally with
+    /// <c>:port</c>). Null or empty: the <c>nameserver</c> lines of /etc/resolv.conf. nginx's resolver does not read
+    /// /etc/hosts, so a name only there does not resolve; an origin that does not resolve answers 502 without
+    /// affecting the other services.
+    /// </summary>
+    public string[]? Resolvers { get; set; }
+
+    /// <summary>How long nginx waits for a DNS answer before it gives the viewer a 502.</summary>
+    public TimeSpan ResolverTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Send cached bodies with <c>sendfile</c> (zero copy; the default). A cached body starts after nginx's header and the
+    /// origin's stored headers, at an offset that is not page aligned; over a network that costs the node nothing, but
+    /// on loopback, where the client shares the machine, the client spends more per request (see bench/cache-tier).
+    /// Off: nginx reads the body into <see cref="OutputBuffers"/> and writes from there, which costs the node a copy.
+    /// </summary>
+    public bool Sendfile { get; set; } = true;
+
+    /// <summary>nginx <c>output_buffers</c> (<c>number size</c>) used when <see cref="Sendfile"/> is off: memory held per
+    /// connection that is sending a file.</summary>
+    public string OutputBuffers { get; set; } = "2 256k";
 
     /// <summary>How long a reload may take before the agent gives up on it and rolls back.</summary>
     public TimeSpan ReloadTimeout { get; set; } = TimeSpan.FromSeconds(15);

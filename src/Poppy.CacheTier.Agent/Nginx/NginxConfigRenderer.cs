@@ -12,7 +12,8 @@ internal sealed record RenderedService(string Text, IReadOnlyList<string> Warnin
 /// <summary>What this node's nginx can do beyond the stock build.</summary>
 /// <param name="AgeHeader">njs is installed: responses carry <c>Age</c>.</param>
 /// <param name="CountryRangesFile">A country database: geography restrictions are enforced.</param>
-internal sealed record NginxFeatures(bool AgeHeader, string? CountryRangesFile);
+/// <param name="Resolvers">The DNS servers for origins given by host name (<see cref="NameServers"/>); empty: none.</param>
+internal sealed record NginxFeatures(bool AgeHeader, string? CountryRangesFile, IReadOnlyList<string>? Resolvers = null);
 
 /// <summary>
 /// Renders nginx's configuration: the main file (<see cref="RenderMain"/>) and one file per service
@@ -46,6 +47,15 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
         {
             conf.AppendLine(CultureInfo.InvariantCulture, $"user {user};");
         }
+        // Origins given by host name are resolved per request (see NameServers), so one that does not resolve fails its
+        // own requests (502) instead of the configuration.
+        // open_file_cache stays off: it would keep serving a hard-purged (deleted) cache file from its open descriptor.
+        var delivery = options.Nginx.Sendfile ? "sendfile on;" : $"sendfile off; output_buffers {options.Nginx.OutputBuffers};";
+        var hasResolvers = features.Resolvers is { Count: > 0 };
+        var resolver = hasResolvers
+            ? $"resolver {string.Join(' ', features.Resolvers!)};"
+            : "# no resolver: origins given by host name answer 502 (set Agent:Nginx:Resolvers)";
+        var resolverTimeout = $"{(hasResolvers ? "" : "# ")}resolver_timeout {(int)Math.Ceiling(options.Nginx.ResolverTimeout.TotalSeconds)}s;";
         conf.AppendLine(CultureInfo.InvariantCulture, $$"""
             worker_processes {{options.Nginx.WorkerProcesses}};
             pid {{layout.PidFile}};
@@ -57,7 +67,7 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
 
             http {
                 default_type application/octet-stream;
-                sendfile on;
+                {{delivery}}
                 tcp_nopush on;
                 keepalive_timeout 65s;
                 server_tokens off;
@@ -68,6 +78,8 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
                 uwsgi_temp_path {{Path.Combine(layout.Temp, "uwsgi")}};
                 scgi_temp_path {{Path.Combine(layout.Temp, "scgi")}};
                 proxy_connect_timeout 10s;
+                {{resolver}}
+                {{resolverTimeout}}
                 # Domains have up to 253 characters; nginx's default bucket (one CPU cache line, 64 bytes here) holds
                 # names of about 50, and refuses the whole configuration over a longer one.
                 server_names_hash_bucket_size 512;
@@ -143,7 +155,7 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
             $"proxy_cache_path {layout.ServiceCache(serviceId)} levels=1:2 keys_zone={p}:{options.Cache.KeysZoneSize} inactive={options.Cache.Inactive}{maxSize} use_temp_path=off;");
         conf.AppendLine();
 
-        RenderOrigins(conf, p, config);
+        RenderOrigins(conf, p, config, warnings);
         var denied = RenderRestrictions(conf, p, config, warnings);
 
         foreach (var domain in config.Domains.Where(d => d.Protocol == DomainProtocol.Https))
@@ -213,14 +225,30 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
         return Math.Max(index, 0);
     }
 
-    private static void RenderOrigins(StringBuilder conf, string p, ServiceConfig config)
+    /// <summary>
+    /// An origin given by IP address gets an <c>upstream</c> block, which keeps connections to it open. One given by host
+    /// name is written into <c>proxy_pass</c>'s variable as <c>host:port</c>: nginx resolves it when a request needs it
+    /// (the <c>resolver</c> of the main configuration), where an <c>upstream</c> block would be resolved when the
+    /// configuration loads and one name that does not resolve would stop every service of the node. (nginx 1.27.3
+    /// can resolve inside upstream blocks; Debian 12 has 1.22.) The explicit port keeps nginx from taking the name for
+    /// an upstream block's, which it matches only in URLs without a port.
+    /// </summary>
+    private void RenderOrigins(StringBuilder conf, string p, ServiceConfig config, List<string> warnings)
     {
         var defaultOrigin = DefaultOrigin(config);
         for (var i = 0; i < config.Origins.Count; i++)
         {
             var origin = config.Origins[i];
+            if (!IPAddress.TryParse(origin.Origin, out _))
+            {
+                if (features.Resolvers is not { Count: > 0 })
+                {
+                    warnings.Add($"Origin {origin.Origin} is a host name but this node has no DNS resolver (Agent:Nginx:Resolvers, or nameserver lines in /etc/resolv.conf): its requests answer 502.");
+                }
+                continue;
+            }
             conf.AppendLine(CultureInfo.InvariantCulture, $$"""
-                upstream {{p}}_o{{i}} {
+                upstream {{OriginUpstream(p, i)}} {
                     server {{HostAndPort(origin.Origin, origin.Port)}};
                     keepalive 16;
                 }
@@ -238,7 +266,8 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
         }
         conf.AppendLine("}");
 
-        RenderOriginMap(conf, p, "pass", config, o => $"{(o.Ssl ? "https" : "http")}://{p}_o{config.Origins.IndexOf(o)}");
+        RenderOriginMap(conf, p, "pass", config, o => $"{(o.Ssl ? "https" : "http")}://" +
+            (IPAddress.TryParse(o.Origin, out _) ? OriginUpstream(p, config.Origins.IndexOf(o)) : HostAndPort(o.Origin, o.Port)));
         RenderOriginMap(conf, p, "host", config, o => o.HostHeaderType switch
         {
             HostHeaderType.Custom => o.HostHeaderValue!,
@@ -253,6 +282,8 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
         });
         conf.AppendLine();
     }
+
+    private static string OriginUpstream(string p, int index) => $"{p}_o{index}";
 
     private static void RenderOriginMap(StringBuilder conf, string p, string name, ServiceConfig config, Func<OriginConfig, string> value)
     {

@@ -37,7 +37,7 @@ public sealed partial class CacheNode : IAsyncDisposable
         this.logger = logger;
         layout = new NodeLayout(options.Directory);
         nginx = new NginxProcess(layout, options.Nginx);
-        Features = new NginxFeatures(File.Exists(options.Nginx.JsModule), options.CountryRangesFile);
+        Features = new NginxFeatures(File.Exists(options.Nginx.JsModule), options.CountryRangesFile, NameServers.For(options.Nginx));
         renderer = new NginxConfigRenderer(layout, options, Features);
         Edge = EdgeAddress.TryParse(options.EdgeListen, out var edge) ? edge : throw new ArgumentException(options.EdgeListen);
         generationBase = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);

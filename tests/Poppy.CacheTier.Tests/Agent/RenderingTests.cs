@@ -74,4 +74,38 @@ public sealed class RenderingTests
         Assert.Contains("# caching rule: x__ _ server _ listen 1_ _, 5 s", text);
         Assert.DoesNotContain("listen 1;", text);
     }
+
+    [Theory]
+    [InlineData(true, "sendfile on;")]
+    [InlineData(false, "sendfile off; output_buffers 2 256k;")]
+    public async Task Cached_bodies_go_out_by_sendfile_or_through_output_buffers_and_nginx_takes_either(bool sendfile, string expected)
+    {
+        using var folder = new TempDirectory("poppy-render");
+        var options = new AgentOptions
+        {
+            Token = TestNode.Token, Directory = folder.Path, EdgeListen = "127.0.0.1:8080",
+            Nginx = new NginxOptions { Sendfile = sendfile, Resolvers = ["127.0.0.1:5353"] },
+        };
+        Assert.Null(options.Validate());
+        var layout = new NodeLayout(folder.Path);
+        layout.Create();
+        var main = new NginxConfigRenderer(layout, options, new NginxFeatures(false, null, ["127.0.0.1:5353"])).RenderMain(layout.Services, "g1");
+        Assert.Contains(expected, main);
+        Assert.Contains("resolver 127.0.0.1:5353;", main);
+        await File.WriteAllTextAsync(layout.MainConf, main);
+
+        var check = await new NginxProcess(layout, options.Nginx).TestAsync(layout.MainConf, CancellationToken.None);
+
+        Assert.True(check.Succeeded, check.Output);
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("2 256k; include /etc/passwd")]
+    [InlineData("0 256k")]
+    public void Output_buffers_are_a_number_and_a_size(string value)
+    {
+        var options = new AgentOptions { Token = TestNode.Token, Directory = "/tmp/x", Nginx = new NginxOptions { OutputBuffers = value } };
+        Assert.Contains("OutputBuffers", options.Validate() ?? "");
+    }
 }

@@ -62,3 +62,25 @@ public sealed class ProbeSlotTests
         Assert.Null(new LatencyHistogram().Percentile(50));
     }
 }
+
+/// <summary>Where a probe goes for an access URL: a CDN's bare host name follows the domain's protocol; a cache node's
+/// URL keeps its port and scheme.</summary>
+public sealed class ProbeEdgeTests
+{
+    [Theory]
+    [InlineData("x.global.prod.fastly.net", "x.global.prod.fastly.net", null, null)]
+    [InlineData("d111111abcdef8.cloudfront.net.", "d111111abcdef8.cloudfront.net", null, null)]
+    [InlineData("http://127.0.0.1:18080", "127.0.0.1", 18080, false)]
+    [InlineData("http://127.0.0.1:18080/", "127.0.0.1", 18080, false)]
+    [InlineData("cache1.example.net:8080", "cache1.example.net", 8080, null)]
+    [InlineData("https://cache1.example.net", "cache1.example.net", 443, true)]
+    [InlineData("http://cache1.example.net", "cache1.example.net", 80, false)]
+    public void An_access_url_names_the_edge_host_and_where_it_says_so_its_port_and_tls(string accessUrl, string host, int? port, bool? tls) =>
+        Assert.Equal(new ProbeEdge(host, port, tls), ProbeRound.EdgeOf(accessUrl));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("ftp://files.example.net")]
+    public void Nothing_probeable_is_null(string accessUrl) => Assert.Null(ProbeRound.EdgeOf(accessUrl));
+}

@@ -46,7 +46,9 @@ public sealed class TestNode : IAsyncDisposable
 
     /// <param name="countryRanges">nginx geo lines (<c>127.0.0.0/8 FR;</c>) for a country database; null: none.</param>
     /// <param name="existingDirectory">Start on a node folder that exists (a restart); it is not removed on dispose.</param>
-    public static async Task<TestNode> StartAsync(string? countryRanges = null, string? existingDirectory = null)
+    /// <param name="resolvers">The DNS servers nginx asks for origin host names (<c>127.0.0.1:PORT</c>); null: the
+    /// system's (/etc/resolv.conf).</param>
+    public static async Task<TestNode> StartAsync(string? countryRanges = null, string? existingDirectory = null, string[]? resolvers = null)
     {
         var directory = existingDirectory is null ? new TempDirectory("poppy-cache-node") : null;
         var root = existingDirectory ?? directory!.Path;
@@ -67,6 +69,8 @@ public sealed class TestNode : IAsyncDisposable
                 User = Environment.IsPrivilegedProcess ? "root" : null, // workers must write the temp folder
                 WorkerProcesses = "1",
                 StopOnExit = true,
+                Resolvers = resolvers,
+                ResolverTimeout = TimeSpan.FromSeconds(2),
             },
             Cache = new CacheOptions { KeysZoneSize = "1m" },
         };

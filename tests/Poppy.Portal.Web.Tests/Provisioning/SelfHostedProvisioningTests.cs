@@ -1,7 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
+using Poppy.Portal.Core.Features.Benchmarks;
 using Poppy.Portal.TestSupport;
 using Poppy.Portal.Web.Features.Providers;
 using Poppy.Portal.Web.Tests.Api;
@@ -24,6 +29,8 @@ public sealed class SelfHostedPortal : ProvisioningPortal
         var portal = new PortalFactory();
         portal.Settings["Portal:CacheNode:Enabled"] = "true";
         portal.Settings["Portal:CacheNode:Directory"] = nodeFolder.Path;
+        // Probe rounds are the tests' own, so a first round finds the node's cache cold.
+        portal.Settings["Portal:Benchmarks:Enabled"] = "false";
         return Task.FromResult(portal);
     }
 
@@ -107,6 +114,55 @@ public sealed class SelfHostedProvisioningTests(SelfHostedPortal fixture) : ICla
         Assert.Equal(node.Node.Services.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), cells[5]);
         Assert.DoesNotContain(node.Options.Token, page.DocumentElement.OuterHtml);
         Assert.Null(page.QuerySelector("[data-testid=cache-node-missing]"));
+    }
+
+    /// <summary>
+    /// The probe engine measures the node as it does a CDN's edge: the node's access URL names its port
+    /// (<c>http://127.0.0.1:PORT</c>), the probe sends the service's domain as Host, and the sample holds the status, the
+    /// timings and the node's X-Cache (MISS, then HIT).
+    /// </summary>
+    [Fact]
+    public async Task The_probe_engine_measures_a_service_on_the_node_with_its_cache_status()
+    {
+        var address = IPAddress.Parse($"127.78.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(1, 255)}");
+        await using var origin = await LoopbackOrigin.StartAsync("probed", new IPEndPoint(address, 80));
+        var domain = ApiFixture.UniqueDomain();
+        var document = ProvisioningPortal.NewService(DevelopmentCacheNode.FlavorId);
+        document["domains"] = new JsonArray(new JsonObject { ["domain"] = domain, ["protocol"] = "http" });
+        document["origins"] = new JsonArray(new JsonObject { ["origin"] = address.ToString(), ["port"] = 80, ["ssl"] = false });
+        var id = await ApiFixture.CreateAsync(fixture.Admin, document);
+        await fixture.WaitForStatusAsync(id, "deployed");
+
+        var first = await ProbeRoundAsync(id);
+        var second = await ProbeRoundAsync(id);
+
+        foreach (var sample in new[] { first, second })
+        {
+            Assert.Equal(DevelopmentCacheNode.AccountName, sample.ProviderName);
+            Assert.True(sample.Outcome == ProbeOutcome.Ok, $"{sample.Status} {sample.Error}");
+            Assert.Equal(200, sample.Status);
+            Assert.Equal("probed / #1".Length, sample.Bytes); // the cached first answer, both times
+            Assert.Null(sample.DnsMs); // the access URL names an address
+            Assert.Null(sample.TlsMs);
+            Assert.NotNull(sample.ConnectMs);
+            Assert.NotNull(sample.FirstByteMs);
+            Assert.True(sample.FirstByteMs <= sample.TotalMs, $"{sample.FirstByteMs} > {sample.TotalMs}");
+        }
+        Assert.Equal("miss", first.CacheStatus);
+        Assert.Equal("hit", second.CacheStatus);
+        Assert.Equal(1, origin.RequestsFor("/"));
+        Assert.Equal([domain], origin.HostHeaders);
+    }
+
+    private async Task<ProbeSample> ProbeRoundAsync(Guid serviceId)
+    {
+        var services = fixture.Portal.Services;
+        var interval = services.GetRequiredService<IOptions<BenchmarkOptions>>().Value.DefaultInterval;
+        var now = fixture.Portal.Clock.GetUtcNow();
+        await services.GetRequiredService<ProbeRound>().RunAsync(now - interval, now, default); // a whole interval: every service is due
+        await using var scope = services.CreateAsyncScope(Actor.System());
+        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<ProbeSample>().AsNoTracking()
+            .Where(s => s.ServiceId == serviceId).OrderByDescending(s => s.Id).FirstAsync();
     }
 
     private static async Task<HttpResponseMessage> GetAsync(HttpClient viewer, string host, string path)

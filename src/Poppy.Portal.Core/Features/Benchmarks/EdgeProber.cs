@@ -12,7 +12,16 @@ namespace Poppy.Portal.Core.Features.Benchmarks;
 /// <param name="Provider">The provider account's name (matched by connect-to rules).</param>
 /// <param name="EdgeHost">The host the provider gave the domain (a name or an address).</param>
 /// <param name="Https">Whether the domain is served over TLS (the handshake is then timed, with the domain as SNI).</param>
-public sealed record ProbeTarget(string Provider, string EdgeHost, bool Https, string Domain, string Path);
+public sealed record ProbeTarget(string Provider, string EdgeHost, bool Https, string Domain, string Path)
+{
+    /// <summary>The edge's port when its access URL names one (a cache node's <c>http://127.0.0.1:8080</c>); null: 80 or
+    /// 443 by <see cref="EdgeTls"/>.</summary>
+    public int? EdgePort { get; init; }
+
+    /// <summary>Whether the edge speaks TLS, when its access URL says so by its scheme; null: as the domain
+    /// (<see cref="Https"/>).</summary>
+    public bool? EdgeTls { get; init; }
+}
 
 /// <summary>What one probe measured; times in milliseconds from its start.</summary>
 public sealed record ProbeMeasurement(
@@ -97,8 +106,8 @@ public sealed class EdgeProber
         var rule = options.ConnectTo.Concat(Volatile.Read(ref addedRules)).FirstOrDefault(c => c.Matches(target.Provider, target.EdgeHost));
         var connectTo = rule?.AddressUri;
         var host = connectTo?.Host ?? target.EdgeHost;
-        var tls = connectTo is not null ? connectTo.Scheme == Uri.UriSchemeHttps : target.Https;
-        var port = connectTo?.Port ?? (tls ? 443 : 80);
+        var tls = connectTo is not null ? connectTo.Scheme == Uri.UriSchemeHttps : target.EdgeTls ?? target.Https;
+        var port = connectTo?.Port ?? target.EdgePort ?? (tls ? 443 : 80);
         var timing = new Timing();
 
         // A handler per probe: every probe measures a new connection, and no pooled connection of one edge can carry

@@ -9,6 +9,9 @@ using Poppy.Portal.Core.Features.Services;
 
 namespace Poppy.Portal.Core.Features.Benchmarks;
 
+/// <summary>An edge as an access URL names it; null port and TLS: as the service's domain (80 or 443).</summary>
+public sealed record ProbeEdge(string Host, int? Port, bool? Tls);
+
 /// <summary>What one round did.</summary>
 /// <param name="DueServices">Services whose slot fell in the round's window.</param>
 /// <param name="Probed">Probes made (each provider of each due service).</param>
@@ -90,13 +93,17 @@ public sealed class ProbeRound(
             {
                 var urls = AccessUrlJson.Read(provider.AccessUrls);
                 var url = urls.FirstOrDefault(u => string.Equals(u.Domain, service.Domain.Domain, StringComparison.OrdinalIgnoreCase)) ?? urls.FirstOrDefault();
-                if (url is null || EdgeHostOf(url.ProviderUrl) is not { } edge)
+                if (url is null || EdgeOf(url.ProviderUrl) is not { } edge)
                 {
                     continue;
                 }
                 var open = resilience.IsCircuitBlocking(provider.ProviderAccountId);
                 work.Add((service.Id, provider.ProviderAccountId, provider.ProviderName,
-                    open ? null : new ProbeTarget(provider.ProviderName, edge, service.Domain.Protocol == DomainProtocol.Https, service.Domain.Domain, path)));
+                    open ? null : new ProbeTarget(provider.ProviderName, edge.Host, service.Domain.Protocol == DomainProtocol.Https, service.Domain.Domain, path)
+                    {
+                        EdgePort = edge.Port,
+                        EdgeTls = edge.Tls,
+                    }));
             }
         }
 
@@ -128,17 +135,29 @@ public sealed class ProbeRound(
     }
 
     /// <summary>The host of an access URL, which drivers store as a bare host name ("x.global.prod.fastly.net") or a URL.</summary>
-    public static string? EdgeHostOf(string providerUrl)
+    public static string? EdgeHostOf(string providerUrl) => EdgeOf(providerUrl)?.Host;
+
+    /// <summary>
+    /// Where an access URL points: its host, and its port and TLS where it says (a cache node's access URL is the URL
+    /// viewers use, <c>http://127.0.0.1:8080</c> or <c>cache1.example.net:8080</c>; a CDN's a bare host name, whose
+    /// port and TLS follow the domain's protocol).
+    /// </summary>
+    public static ProbeEdge? EdgeOf(string providerUrl)
     {
         var text = providerUrl.Trim();
         if (text.Length == 0)
         {
             return null;
         }
-        if (!text.Contains("://", StringComparison.Ordinal))
+        var hasScheme = text.Contains("://", StringComparison.Ordinal);
+        if (!hasScheme)
         {
             text = "http://" + text;
         }
-        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri.Host.TrimEnd('.') : null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || uri.Scheme is not ("http" or "https"))
+        {
+            return null;
+        }
+        return new ProbeEdge(uri.Host.TrimEnd('.'), hasScheme || !uri.IsDefaultPort ? uri.Port : null, hasScheme ? uri.Scheme == Uri.UriSchemeHttps : null);
     }
 }
