@@ -228,8 +228,21 @@ public sealed class PowerDnsProcess : IAsyncDisposable
         {
             // Exited meanwhile.
         }
+        var pid = process.Id;
         process.Dispose();
-        File.Delete(Path.Combine(Directory, PidFile));
+        // Only its own: a server started on the folder since (after this one was taken for a leftover) keeps its file.
+        var pidFile = Path.Combine(Directory, PidFile);
+        try
+        {
+            if (File.Exists(pidFile) && (await File.ReadAllTextAsync(pidFile)).Trim() == pid.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                File.Delete(pidFile);
+            }
+        }
+        catch (IOException)
+        {
+            // Being rewritten by a new server: its file.
+        }
     }
 
     /// <summary>A TCP port free on loopback now.</summary>
