@@ -107,9 +107,7 @@ public sealed class EdgeProber
         using var caller = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
         timing.StartedAt = clock.GetUtcNow();
         timing.Start = clock.GetTimestamp();
-        int? status = null;
-        long? bytes = null;
-        string? cache = null;
+        var response = new ProbeResponse();
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         Stream? stream = null;
         try
@@ -118,23 +116,22 @@ public sealed class EdgeProber
             var request = ProbeHttp.Request(target.Domain, target.Path, rule?.Rule.Headers);
             stream = await ConnectAsync(host, port, tls, target.Domain, timing, timeout.Token);
             await stream.WriteAsync(request, timeout.Token);
-            var response = await ProbeHttp.ReadAsync(stream, buffer, () => timing.FirstByte = clock.GetTimestamp(), timeout.Token);
+            await ProbeHttp.ReadAsync(stream, buffer, () => timing.FirstByte = clock.GetTimestamp(), response, timeout.Token);
             timing.End = clock.GetTimestamp();
-            (status, bytes, cache) = (response.Status, response.Bytes, response.CacheStatus);
             // As Route 53 health checks: only 2xx and 3xx are a served probe object.
-            var failed = status >= 400;
-            return Measurement(timing, failed ? ProbeOutcome.Error : ProbeOutcome.Ok, status, bytes, cache, failed ? $"HTTP {status}" : null);
+            var failed = response.Status >= 400;
+            return Measurement(timing, failed ? ProbeOutcome.Error : ProbeOutcome.Ok, response, failed ? $"HTTP {response.Status}" : null);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             timing.End = clock.GetTimestamp();
-            return Measurement(timing, ProbeOutcome.Error, status, bytes, cache,
+            return Measurement(timing, ProbeOutcome.Error, response,
                 $"timed out after {options.ProbeTimeout.TotalMilliseconds:0} ms ({timing.Phase})");
         }
         catch (Exception e) when (e is HttpRequestException or IOException or SocketException or DnsResponseException or AuthenticationException or ArgumentException)
         {
             timing.End = clock.GetTimestamp();
-            return Measurement(timing, ProbeOutcome.Error, status, bytes, cache, $"{timing.Phase}: {Innermost(e).Message}");
+            return Measurement(timing, ProbeOutcome.Error, response, $"{timing.Phase}: {Innermost(e).Message}");
         }
         finally
         {
@@ -228,10 +225,10 @@ public sealed class EdgeProber
             ?? throw new HttpRequestException($"{host} has no A or AAAA record ({answer.Header.ResponseCode})");
     }
 
-    private ProbeMeasurement Measurement(Timing t, ProbeOutcome outcome, int? status, long? bytes, string? cache, string? error) => new(
+    private ProbeMeasurement Measurement(Timing t, ProbeOutcome outcome, ProbeResponse r, string? error) => new(
         t.StartedAt, outcome,
         Span(t.DnsStart, t.DnsEnd), Span(t.ConnectStart, t.ConnectEnd), Span(t.ConnectEnd, t.TlsEnd),
-        Span(t.Start, t.FirstByte), Span(t.Start, t.End), status, bytes, cache, error is { Length: > 1000 } ? error[..1000] : error);
+        Span(t.Start, t.FirstByte), Span(t.Start, t.End), r.Status, r.Status is null ? null : r.Bytes, r.CacheStatus, error is { Length: > 1000 } ? error[..1000] : error);
 
     private double? Span(long start, long end) => start == 0 || end == 0 ? null : Math.Round(clock.GetElapsedTime(start, end).TotalMilliseconds, 3);
 

@@ -4,9 +4,18 @@ using System.Text;
 
 namespace Poppy.Portal.Core.Features.Benchmarks;
 
-/// <summary>What a probe read from the edge.</summary>
-/// <param name="Bytes">The body's length as sent (chunk framing not counted).</param>
-public readonly record struct ProbeResponse(int Status, long Bytes, string? CacheStatus);
+/// <summary>What a probe read from the edge so far (a failure in the body keeps the status and the bytes before it).</summary>
+public sealed class ProbeResponse
+{
+    /// <summary>The final answer's status, once its status line was read.</summary>
+    public int? Status { get; set; }
+
+    /// <summary>Body bytes read (chunk framing not counted).</summary>
+    public long Bytes { get; set; }
+
+    /// <summary>hit, miss or null (<see cref="EdgeProber.CacheStatusOf"/>), once the headers were read.</summary>
+    public string? CacheStatus { get; set; }
+}
 
 /// <summary>
 /// The one HTTP/1.1 exchange a probe makes, written and read here on the connection <see cref="EdgeProber"/> opened and
@@ -51,11 +60,12 @@ public static class ProbeHttp
 
     /// <summary>
     /// Reads the response to the end of its body. <paramref name="firstByte"/> is called when its first bytes arrive
-    /// (before they are parsed). Interim 1xx answers are skipped.
+    /// (before they are parsed). Interim 1xx answers are skipped. What was read is in <paramref name="response"/>, also
+    /// when this throws.
     /// </summary>
     /// <exception cref="IOException">The connection closed before the response or its body was complete.</exception>
     /// <exception cref="HttpRequestException">The answer is not HTTP/1.x.</exception>
-    public static async Task<ProbeResponse> ReadAsync(Stream stream, byte[] buffer, Action firstByte, CancellationToken cancellationToken)
+    public static async Task ReadAsync(Stream stream, byte[] buffer, Action firstByte, ProbeResponse response, CancellationToken cancellationToken)
     {
         var reader = new Reader(stream, buffer);
         if (!await reader.FillAsync(cancellationToken))
@@ -115,35 +125,34 @@ public static class ProbeHttp
                 continue; // 100 Continue, 103 Early Hints: the answer follows
             }
 
-            var cache = EdgeProber.CacheStatusOf(xCache, age);
+            response.Status = status;
+            response.CacheStatus = EdgeProber.CacheStatusOf(xCache, age);
             if (status is 204 or 304 || (status is >= 100 and < 200))
             {
-                return new ProbeResponse(status, 0, cache);
+                return;
             }
-            long bytes;
             if (chunked)
             {
-                bytes = await ReadChunkedAsync(reader, cancellationToken);
+                await ReadChunkedAsync(reader, response, cancellationToken);
             }
             else if (contentLength is { } length)
             {
-                bytes = await reader.SkipAsync(length, cancellationToken);
-                if (bytes < length)
+                await reader.SkipAsync(length, response, cancellationToken);
+                if (response.Bytes < length)
                 {
-                    throw new IOException($"The edge closed the connection after {bytes} of {length} body bytes.");
+                    throw new IOException($"The edge closed the connection after {response.Bytes} of {length} body bytes.");
                 }
             }
             else
             {
-                bytes = await reader.SkipAsync(long.MaxValue, cancellationToken); // up to the close
+                await reader.SkipAsync(long.MaxValue, response, cancellationToken); // up to the close
             }
-            return new ProbeResponse(status, bytes, cache);
+            return;
         }
     }
 
-    private static async Task<long> ReadChunkedAsync(Reader reader, CancellationToken cancellationToken)
+    private static async Task ReadChunkedAsync(Reader reader, ProbeResponse response, CancellationToken cancellationToken)
     {
-        long total = 0;
         while (true)
         {
             var sizeLine = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("The edge closed the connection inside a chunked body.");
@@ -159,10 +168,9 @@ public static class ProbeHttp
                 while (await reader.ReadLineAsync(cancellationToken) is { Length: > 0 })
                 {
                 }
-                return total;
+                return;
             }
-            var read = await reader.SkipAsync(size, cancellationToken);
-            total += read;
+            var read = await reader.SkipAsync(size, response, cancellationToken);
             if (read < size || await reader.ReadLineAsync(cancellationToken) is not { Length: 0 })
             {
                 throw new IOException("The edge closed the connection inside a chunk.");
@@ -253,8 +261,8 @@ public static class ProbeHttp
             }
         }
 
-        /// <summary>Drops up to <paramref name="count"/> bytes; how many there were before the close.</summary>
-        public async ValueTask<long> SkipAsync(long count, CancellationToken cancellationToken)
+        /// <summary>Drops up to <paramref name="count"/> bytes, counted in the response; how many there were before the close.</summary>
+        public async ValueTask<long> SkipAsync(long count, ProbeResponse response, CancellationToken cancellationToken)
         {
             long skipped = 0;
             while (skipped < count)
@@ -270,6 +278,7 @@ public static class ProbeHttp
                 var take = (int)Math.Min(end - start, count - skipped);
                 start += take;
                 skipped += take;
+                response.Bytes += take;
             }
             return skipped;
         }
