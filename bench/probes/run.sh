@@ -113,4 +113,16 @@ echo "$wrk_line connections=$CONCURRENCY"
 echo "$wrk_close_line"
 engine_rate=$(echo "$engine" | sed -n 's/.*engine_probes_per_s=\([0-9]*\).*/\1/p')
 python3 -c "print(f'engine_share_of_wrk={100 * $engine_rate / $wrk_rate:.1f}%  (goal >= 20%)  engine_share_of_wrk_connection_close={100 * $engine_rate / $wrk_close_rate:.1f}%')"
+# The same shares by CPU time per request (client + edge), which the other sessions' load moves far less than the rates:
+# what the rates would be if this run had the two cores to itself.
+python3 - "$engine" "$wrk_line" "$wrk_close_line" <<'PY'
+import re, sys
+def cost(text, client, edge):
+    return float(re.search(client + r'=([0-9.]+)', text).group(1)) + float(re.search(edge + r'=([0-9.]+)', text).group(1))
+engine = cost(sys.argv[1], 'engine_cpu_us_per_probe', 'edge_cpu_us_per_probe')
+keep = cost(sys.argv[2], 'wrk_cpu_us_per_request', 'wrk_edge_cpu_us_per_request')
+close = cost(sys.argv[3], 'wrk_connection_close_cpu_us_per_request', 'wrk_connection_close_edge_cpu_us_per_request')
+print(f'cpu_us_per_request engine={engine:.1f} wrk={keep:.1f} wrk_connection_close={close:.1f}  '
+      f'engine_share_of_wrk_by_cpu={100 * keep / engine:.1f}%  engine_share_of_wrk_connection_close_by_cpu={100 * close / engine:.1f}%')
+PY
 echo "cpus=$(nproc) load_before_run=$(cut -d' ' -f1-3 /proc/loadavg)"
