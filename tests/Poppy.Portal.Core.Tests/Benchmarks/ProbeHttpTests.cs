@@ -95,6 +95,23 @@ public sealed class ProbeHttpTests : IAsyncLifetime
         Assert.Contains(requests, r => r.StartsWith("GET /a%20b/%C3%A9 HTTP/1.1\r\n", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_connect_to_header_no_request_can_carry_is_an_error_sample_before_any_connection()
+    {
+        var options = new BenchmarkOptions { ProbeTimeout = TimeSpan.FromSeconds(5) };
+        options.ConnectTo.Add(new EdgeConnectTo
+        {
+            Provider = "fastly", Address = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}", Headers = { ["X-Bad"] = "a\r\nInjected: 1" },
+        });
+        var before = requests.Count;
+
+        var m = await new EdgeProber(Options.Create(options), TimeProvider.System).ProbeAsync(Target("/length"), default);
+
+        Assert.Equal((ProbeOutcome.Error, "request: The probe header 'X-Bad' has a character a request header cannot carry. (Parameter 'headers')"), (m.Outcome, m.Error));
+        Assert.Null(m.ConnectMs);
+        Assert.Equal(before, requests.Count);
+    }
+
     private EdgeProber Prober()
     {
         var options = new BenchmarkOptions { ProbeTimeout = TimeSpan.FromSeconds(5) };

@@ -113,6 +113,7 @@ public sealed class EdgeProber
         try
         {
             // A new connection per probe, opened and timed here (DNS, connect, TLS); then one HTTP/1.1 exchange on it.
+            timing.Phase = "request";
             var request = ProbeHttp.Request(target.Domain, target.Path, rule?.Rule.Headers);
             stream = await ConnectAsync(host, port, tls, target.Domain, timing, timeout.Token);
             await stream.WriteAsync(request, timeout.Token);
