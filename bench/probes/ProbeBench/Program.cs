@@ -14,6 +14,8 @@ var domain = args[1];
 var seconds = int.Parse(args[2]);
 var concurrency = int.Parse(args[3]);
 var timingProbes = int.Parse(args[4]);
+// Optional: the simulators' process id, to tell what the edge spent per probe (CPU time from /proc/PID/stat).
+int? edgePid = args.Length > 5 ? int.Parse(args[5]) : null;
 
 var options = new BenchmarkOptions { MaxConcurrentProbes = concurrency, ProbeTimeout = TimeSpan.FromSeconds(5) };
 options.ConnectTo.Add(new EdgeConnectTo { Provider = "fastly", Address = simulators.GetLeftPart(UriPartial.Authority), Headers = { ["X-Simulator-Edge"] = "fastly" } });
@@ -29,8 +31,16 @@ if (first.Outcome != ProbeOutcome.Ok)
 
 // Warm-up, then the measured run.
 await RunAsync(TimeSpan.FromSeconds(2));
+var edgeBefore = EdgeCpu();
+var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var gcBefore = GC.GetTotalAllocatedBytes();
 var (count, errors, elapsed) = await RunAsync(TimeSpan.FromSeconds(seconds));
+var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+var allocated = GC.GetTotalAllocatedBytes() - gcBefore;
 Console.WriteLine($"engine_probes={count} engine_errors={errors} engine_seconds={elapsed.TotalSeconds:0.00} engine_probes_per_s={count / elapsed.TotalSeconds:0} concurrency={concurrency}");
+// What a probe costs the prober's process, whatever else the machine runs: CPU time and bytes allocated per probe.
+Console.WriteLine($"engine_cpu_us_per_probe={cpu.TotalMicroseconds / count:0.0} engine_alloc_bytes_per_probe={allocated / count}"
+    + (edgePid is null ? "" : $" edge_cpu_us_per_probe={(EdgeCpu() - edgeBefore).TotalMicroseconds / count:0.0}"));
 
 using var http = new HttpClient { BaseAddress = simulators };
 var baseline = await TotalsAsync(timingProbes);
@@ -77,6 +87,18 @@ async Task<List<double>> TotalsAsync(int n)
         }
     }
     return totals;
+}
+
+// utime + stime of the simulators' process, in clock ticks (100 per second on Linux).
+TimeSpan EdgeCpu()
+{
+    if (edgePid is not { } pid)
+    {
+        return TimeSpan.Zero;
+    }
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0);
 }
 
 static double Percentile(List<double> values, double p)

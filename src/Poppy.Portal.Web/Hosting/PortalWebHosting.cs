@@ -22,6 +22,7 @@ using Poppy.Portal.Web.Components.Account;
 using Poppy.Portal.Web.Components.Circuits;
 using Poppy.Portal.Web.Features.ApiTokens;
 using Poppy.Portal.Web.Features.Dashboard;
+using Poppy.Portal.Web.Features.Dns;
 using Poppy.Portal.Web.Features.Flavors;
 using Poppy.Portal.Web.Features.Projects;
 using Poppy.Portal.Web.Features.Providers;
@@ -103,6 +104,11 @@ public static class PortalWebHosting
         // One instance: a hosted service, and what the Providers page asks whether the local node runs.
         services.AddSingleton<DevelopmentCacheNode>();
         services.AddHostedService(sp => sp.GetRequiredService<DevelopmentCacheNode>());
+        // One instance: a hosted service, and what the DNS page asks about the local PowerDNS (Status).
+        services.AddOptions<DevelopmentPowerDnsOptions>().Bind(builder.Configuration.GetSection(DevelopmentPowerDnsOptions.Section))
+            .ValidateSettings(DevelopmentPowerDnsOptions.Section, DevelopmentPowerDnsOptions.Check);
+        services.AddSingleton<DevelopmentPowerDns>();
+        services.AddHostedService(sp => sp.GetRequiredService<DevelopmentPowerDns>());
         services.AddSingleton<RequestTimings>();
         return builder;
     }

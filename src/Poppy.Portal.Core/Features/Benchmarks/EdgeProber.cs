@@ -31,7 +31,7 @@ public sealed record ProbeMeasurement(
 /// <summary>
 /// Requests a probe object from an edge on a new connection and times each phase: name resolution (DnsClient, where the
 /// edge is a name), TCP connect, TLS handshake (done here on an <see cref="SslStream"/>, so it is timed on its own),
-/// first byte (response headers) and last byte. At most <see cref="BenchmarkOptions.MaxConcurrentProbes"/> probes run
+/// first byte of the answer and last byte of the body (the HTTP/1.1 exchange is <see cref="ProbeHttp"/>). At most <see cref="BenchmarkOptions.MaxConcurrentProbes"/> probes run
 /// at once in the process; the rest wait their turn. Timestamps come from the injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed class EdgeProber
@@ -54,24 +54,24 @@ public sealed class EdgeProber
         lookup.Timeout = this.options.ProbeTimeout;
         lookup.Retries = 0;
         dns = new LookupClient(lookup);
+        // Checked at start (BenchmarkOptions.Check); a rule whose address is no URL never matches.
+        configuredRules = [.. this.options.ConnectTo.Where(c => c.AddressUri is not null).Select(c => (c, c.AddressUri!))];
     }
 
-    private EdgeConnectTo[] addedRules = [];
+    private readonly (EdgeConnectTo Rule, Uri Uri)[] configuredRules;
+    private (EdgeConnectTo Rule, Uri Uri)[] addedRules = [];
 
     /// <summary>
     /// A connect-to rule known only at run time (the Development simulators' port), tried after the configured ones.
     /// </summary>
     public void AddConnectTo(EdgeConnectTo rule)
     {
-        if (rule.AddressUri is null)
-        {
-            throw new ArgumentException($"'{rule.Address}' is not an absolute http(s) URL.", nameof(rule));
-        }
-        EdgeConnectTo[] before, after;
+        var uri = rule.AddressUri ?? throw new ArgumentException($"'{rule.Address}' is not an absolute http(s) URL.", nameof(rule));
+        (EdgeConnectTo, Uri)[] before, after;
         do
         {
             before = Volatile.Read(ref addedRules);
-            after = [.. before, rule];
+            after = [.. before, (rule, uri)];
         }
         while (Interlocked.CompareExchange(ref addedRules, after, before) != before);
     }
@@ -103,82 +103,74 @@ public sealed class EdgeProber
 
     private async Task<ProbeMeasurement> MeasureAsync(ProbeTarget target, CancellationToken cancellationToken)
     {
-        var rule = options.ConnectTo.Concat(Volatile.Read(ref addedRules)).FirstOrDefault(c => c.Matches(target.Provider, target.EdgeHost));
-        var connectTo = rule?.AddressUri;
+        var rule = RuleFor(target);
+        var connectTo = rule?.Uri;
         var host = connectTo?.Host ?? target.EdgeHost;
         var tls = connectTo is not null ? connectTo.Scheme == Uri.UriSchemeHttps : target.EdgeTls ?? target.Https;
         var port = connectTo?.Port ?? target.EdgePort ?? (tls ? 443 : 80);
         var timing = new Timing();
 
-        // A handler per probe: every probe measures a new connection, and no pooled connection of one edge can carry
-        // another edge's request (a pool is keyed by the request's host, which is the service's domain for all of them).
-        using var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectCallback = (_, token) => ConnectAsync(host, port, tls, target.Domain, timing, token),
-        };
-        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
-        // TLS, when wanted, is done in ConnectCallback; the handler then speaks plain HTTP over that stream.
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{target.Domain}{target.Path}"));
-        request.Headers.Host = target.Domain;
-        request.Headers.ConnectionClose = true;
-        request.Headers.UserAgent.ParseAdd("PoppyPortal-Probe/1.0");
-        // Akamai tells its cache status (X-Cache) only to requests that ask for it; other vendors ignore the pragma.
-        request.Headers.Pragma.ParseAdd("akamai-x-cache-on");
-        foreach (var (name, value) in rule?.Headers ?? [])
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
+        // One timer per probe (the injected clock's); the caller's token cancels it too, and which of the two fired is
+        // told by the caller's token.
         using var timeout = new CancellationTokenSource(options.ProbeTimeout, clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var caller = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
         timing.StartedAt = clock.GetUtcNow();
         timing.Start = clock.GetTimestamp();
-        int? status = null;
-        long bytes = 0;
-        string? cache = null;
+        var response = new ProbeResponse();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        Stream? stream = null;
         try
         {
-            using var response = await invoker.SendAsync(request, linked.Token);
-            timing.FirstByte = clock.GetTimestamp();
-            status = (int)response.StatusCode;
-            cache = CacheStatusOf(response);
-            await using (var body = await response.Content.ReadAsStreamAsync(linked.Token))
-            {
-                var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-                try
-                {
-                    int read;
-                    while ((read = await body.ReadAsync(buffer, linked.Token)) > 0)
-                    {
-                        bytes += read;
-                    }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
+            // A new connection per probe, opened and timed here (DNS, connect, TLS); then one HTTP/1.1 exchange on it.
+            timing.Phase = "request";
+            var request = ProbeHttp.Request(target.Domain, target.Path, rule?.Rule.Headers);
+            stream = await ConnectAsync(host, port, tls, target.Domain, timing, timeout.Token);
+            await stream.WriteAsync(request, timeout.Token);
+            await ProbeHttp.ReadAsync(stream, buffer, () => timing.FirstByte = clock.GetTimestamp(), response, timeout.Token);
             timing.End = clock.GetTimestamp();
             // As Route 53 health checks: only 2xx and 3xx are a served probe object.
-            var failed = status >= 400;
-            return Measurement(timing, failed ? ProbeOutcome.Error : ProbeOutcome.Ok, status, bytes, cache, failed ? $"HTTP {status}" : null);
+            var failed = response.Status >= 400;
+            return Measurement(timing, failed ? ProbeOutcome.Error : ProbeOutcome.Ok, response, failed ? $"HTTP {response.Status}" : null);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             timing.End = clock.GetTimestamp();
-            return Measurement(timing, ProbeOutcome.Error, status, status is null ? null : bytes, cache,
+            return Measurement(timing, ProbeOutcome.Error, response,
                 $"timed out after {options.ProbeTimeout.TotalMilliseconds:0} ms ({timing.Phase})");
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or SocketException or DnsResponseException or AuthenticationException)
+        catch (Exception e) when (e is HttpRequestException or IOException or SocketException or DnsResponseException or AuthenticationException or ArgumentException)
         {
             timing.End = clock.GetTimestamp();
-            return Measurement(timing, ProbeOutcome.Error, status, status is null ? null : bytes, cache, $"{timing.Phase}: {Innermost(e).Message}");
+            return Measurement(timing, ProbeOutcome.Error, response, $"{timing.Phase}: {Innermost(e).Message}");
         }
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync();
+            }
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The first connect-to rule for the target (configured ones, then added ones), with its parsed address.</summary>
+    private (EdgeConnectTo Rule, Uri Uri)? RuleFor(ProbeTarget target)
+    {
+        foreach (var rule in configuredRules)
+        {
+            if (rule.Rule.Matches(target.Provider, target.EdgeHost))
+            {
+                return rule;
+            }
+        }
+        foreach (var rule in Volatile.Read(ref addedRules))
+        {
+            if (rule.Rule.Matches(target.Provider, target.EdgeHost))
+            {
+                return rule;
+            }
+        }
+        return null;
     }
 
     private async ValueTask<Stream> ConnectAsync(string host, int port, bool tls, string domain, Timing timing, CancellationToken cancellationToken)
@@ -243,10 +235,10 @@ public sealed class EdgeProber
             ?? throw new HttpRequestException($"{host} has no A or AAAA record ({answer.Header.ResponseCode})");
     }
 
-    private ProbeMeasurement Measurement(Timing t, ProbeOutcome outcome, int? status, long? bytes, string? cache, string? error) => new(
+    private ProbeMeasurement Measurement(Timing t, ProbeOutcome outcome, ProbeResponse r, string? error) => new(
         t.StartedAt, outcome,
         Span(t.DnsStart, t.DnsEnd), Span(t.ConnectStart, t.ConnectEnd), Span(t.ConnectEnd, t.TlsEnd),
-        Span(t.Start, t.FirstByte), Span(t.Start, t.End), status, bytes, cache, error is { Length: > 1000 } ? error[..1000] : error);
+        Span(t.Start, t.FirstByte), Span(t.Start, t.End), r.Status, r.Status is null ? null : r.Bytes, r.CacheStatus, error is { Length: > 1000 } ? error[..1000] : error);
 
     private double? Span(long start, long end) => start == 0 || end == 0 ? null : Math.Round(clock.GetElapsedTime(start, end).TotalMilliseconds, 3);
 
@@ -254,9 +246,9 @@ public sealed class EdgeProber
     /// From <c>X-Cache</c> (Fastly "MISS, HIT": the last is the edge's own; CloudFront "Hit from cloudfront"; Akamai
     /// "TCP_HIT"), else a positive <c>Age</c> means the object came from a cache.
     /// </summary>
-    internal static string? CacheStatusOf(HttpResponseMessage response)
+    internal static string? CacheStatusOf(string? xCache, string? age)
     {
-        if (response.Headers.TryGetValues("X-Cache", out var values) && values.LastOrDefault()?.Split(',').Last().Trim() is { Length: > 0 } last)
+        if (xCache?.Split(',').Last().Trim() is { Length: > 0 } last)
         {
             if (last.Contains("HIT", StringComparison.OrdinalIgnoreCase))
             {
@@ -267,7 +259,9 @@ public sealed class EdgeProber
                 return "miss";
             }
         }
-        return response.Headers.Age is { } age ? (age > TimeSpan.Zero ? "hit" : "miss") : null;
+        return long.TryParse(age, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? (seconds > 0 ? "hit" : "miss")
+            : null;
     }
 
     private static Exception Innermost(Exception e) => e.InnerException is { } inner && e is HttpRequestException ? Innermost(inner) : e;

@@ -128,6 +128,8 @@ public sealed class ProbeRound(
         }));
         if (samples.Length > 0)
         {
+            // One batched insert of new rows that nothing changes afterwards: no change detection over them.
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
             db.AddRange(samples);
             await db.SaveChangesAsync(cancellationToken);
         }
