@@ -55,6 +55,7 @@ public static class PortalCoreServiceCollectionExtensions
             .ValidateSettings(ServiceOptions.Section, ServiceOptions.Check);
         services.AddScoped<ProviderAccountDirectory>();
         services.AddScoped<DnsAccountDirectory>();
+        services.AddScoped<DnsConnectionTester>();
         services.AddScoped<ProviderConnectionTester>();
         services.AddScoped<FlavorCatalog>();
         services.AddScoped<FlavorLimitations>();

@@ -161,8 +161,6 @@ public static class PortalWebHosting
         app.MapDashboardEndpoints();
         app.MapPoppyApi();
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
-        app.MapProviderEndpoints();
-        app.MapFlavorEndpoints();
         app.MapServiceProgressEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -99,6 +99,7 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
         new("flavors.list", Right.SignedIn, async c => (await c.Get<FlavorCatalog>().ListAsync(default)).Count > 0),
         new("flavors.find", Right.SignedIn, async c => await c.Get<FlavorCatalog>().FindAsync(ServiceTestData.Flavor, default) is not null),
         new("flavors.create", Right.GlobalAdmin, async c => !(await c.Get<FlavorCatalog>().CreateAsync(new FlavorSpec("x", []), default)).Succeeded),
+        new("flavors.update", Right.GlobalAdmin, async c => (await c.Get<FlavorCatalog>().UpdateAsync("no-such-flavor", new FlavorSpec("x", []), default)).IsNotFound),
         new("flavors.delete", Right.GlobalAdmin, async c => (await c.Get<FlavorCatalog>().DeleteAsync("no-such-flavor", default)).IsNotFound),
 
         // Provider accounts (ProviderAccountDirectory)
@@ -134,6 +135,7 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
         new("dns-accounts.update", Right.GlobalAdmin, async c =>
             (await c.Get<DnsAccountDirectory>().UpdateAsync(Guid.NewGuid(), new DnsAccountSpec(null, DnsProviderKind.PowerDns, null, null, null, null), default)).IsNotFound),
         new("dns-accounts.delete", Right.GlobalAdmin, async c => (await c.Get<DnsAccountDirectory>().DeleteAsync(Guid.NewGuid(), default)).IsNotFound),
+        new("dns-accounts.test-connection", Right.GlobalAdmin, async c => (await c.Get<DnsConnectionTester>().TestAsync(Guid.NewGuid(), default)).IsNotFound),
 
         // Users (UserAdministration)
         new("users.list", Right.GlobalAdmin, async c => (await c.Get<UserAdministration>().ListAsync(default)).Count > 0),

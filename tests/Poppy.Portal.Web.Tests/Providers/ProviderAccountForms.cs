@@ -1,11 +1,10 @@
-using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Providers;
 
 namespace Poppy.Portal.Web.Tests.Providers;
 
-/// <summary>Creates provider accounts the way an administrator does: through the account form.</summary>
+/// <summary>Sample provider accounts of each kind, and reading back what was stored.</summary>
 internal static class ProviderAccountForms
 {
     /// <summary>Credentials of each kind; every secret is long, distinct and easy to search for in markup and rows.</summary>
@@ -42,26 +41,15 @@ internal static class ProviderAccountForms
         ? [CacheTierToken]
         : ProviderCredentialFields.For(kind).Where(f => f.IsSecret).Select(f => SampleCredentials(kind)[f.Key]);
 
-    public static Dictionary<string, string> FormFields(string name, ProviderKind kind, string endpoint, IDictionary<string, string> credentials)
-    {
-        var fields = new Dictionary<string, string> { ["Input.Name"] = name, ["Input.Kind"] = kind.ToString(), ["Input.ApiEndpoint"] = endpoint };
-        foreach (var (key, value) in credentials)
-        {
-            fields[$"Input.Credentials[{key}]"] = value;
-        }
-        return fields;
-    }
-
-    /// <summary>Posts the new-account form and returns the created account's id (the page redirects to it).</summary>
-    public static async Task<Guid> CreateAccountAsync(this PortalClient admin, string name, ProviderKind kind, string endpoint = "http://127.0.0.1:18080/",
+    /// <summary>Creates an account through <see cref="ProviderAccountDirectory"/> (as the system) and returns its id.</summary>
+    public static async Task<Guid> CreateAccountAsync(this PortalFactory portal, string name, ProviderKind kind, string endpoint = "http://127.0.0.1:9/",
         IDictionary<string, string>? credentials = null)
     {
-        using var response = await admin.SubmitFormAsync("/providers/new", FormFields(name, kind, endpoint, credentials ?? SampleCredentials(kind)), "save-account");
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect,
-            $"Creating {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        var path = new Uri(new Uri("http://localhost"), response.Headers.Location!).AbsolutePath;
-        Assert.StartsWith("/providers/", path);
-        return Guid.Parse(path["/providers/".Length..]);
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
+        var created = await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().CreateAsync(new ProviderAccountSpec(name, kind, endpoint,
+            (credentials ?? SampleCredentials(kind)).ToDictionary(c => c.Key, c => (string?)c.Value)), CancellationToken.None);
+        Assert.True(created.Succeeded, string.Join("; ", created.Errors));
+        return created.Value!.Id;
     }
 
     public static async Task<IReadOnlyDictionary<string, string>?> CredentialsAsync(this PortalFactory portal, Guid accountId)
@@ -74,5 +62,11 @@ internal static class ProviderAccountForms
     {
         await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().FindAsync(accountId, CancellationToken.None);
+    }
+
+    public static async Task<IReadOnlyList<ProviderAccountSummary>> ListAccountsAsync(this PortalFactory portal)
+    {
+        await using var scope = portal.Services.CreateAsyncScope(Actor.System());
+        return await scope.ServiceProvider.GetRequiredService<ProviderAccountDirectory>().ListAsync(CancellationToken.None);
     }
 }

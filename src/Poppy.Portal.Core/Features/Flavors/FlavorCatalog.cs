@@ -103,6 +103,54 @@ public sealed class FlavorCatalog(PortalDbContext db, AccessPolicy access, Audit
     }
 
     /// <summary>
+    /// Changes a flavor's providers (their order too) and its <c>unsupported_settings</c>, with the checks of
+    /// <see cref="CreateAsync"/>; the id stays (services name it). Services are not touched now: their next change is
+    /// provisioned to the new providers and removed from those that left (ProviderOperationRunner).
+    /// </summary>
+    public async Task<ChangeResult<FlavorDetails>> UpdateAsync(string id, FlavorSpec spec, CancellationToken cancellationToken)
+    {
+        access.RequireGlobalAdmin();
+        var flavor = await Flavors.Include(f => f.Providers).ThenInclude(p => p.ProviderAccount)
+            .SingleOrDefaultAsync(f => f.Id == id, cancellationToken);
+        if (flavor is null)
+        {
+            return ChangeResult.NotFound;
+        }
+        var accounts = await db.Set<ProviderAccount>().AsNoTracking()
+            .ToDictionaryAsync(a => a.Name, a => a.Id, StringComparer.Ordinal, cancellationToken);
+        var changed = spec with { Id = id };
+        var errors = FlavorRules.Check(changed, accounts.ContainsKey);
+        if (errors.Count > 0)
+        {
+            return ChangeResult.Invalid(errors);
+        }
+
+        var before = Snapshot(SpecOf(flavor));
+        // Rows are keyed by position: the ones kept are changed in place, so no key is removed and added in one save.
+        var rows = flavor.Providers.OrderBy(p => p.Position).ToList();
+        var wanted = changed.Providers!;
+        for (var position = 0; position < wanted.Count; position++)
+        {
+            var row = position < rows.Count ? rows[position] : null;
+            if (row is null)
+            {
+                row = new FlavorProvider { FlavorId = id, Position = position };
+                flavor.Providers.Add(row);
+            }
+            row.ProviderAccountId = accounts[wanted[position]!.Provider!];
+            row.ProviderUrl = wanted[position]!.Links![0]!.Href!;
+        }
+        db.RemoveRange(rows.Skip(wanted.Count));
+        flavor.UnsupportedSettings = UnsupportedSettingsPolicies.Parse(changed.UnsupportedSettings) ?? flavor.UnsupportedSettings;
+        auditLog.Record(null, AuditEntityTypes.Flavor, id, "update", $"Updated flavor {id}", before, Snapshot(changed with
+        {
+            UnsupportedSettings = flavor.UnsupportedSettings.WireName(),
+        }));
+        await db.SaveChangesAsync(cancellationToken);
+        return ChangeResult.Success((await FindAsync(id, cancellationToken))!);
+    }
+
+    /// <summary>
     /// Deletes a flavor that no live service uses (<see cref="ChangeResult.IsConflict"/> while one does, with how many;
     /// <see cref="ChangeResult.NotFound"/> for an id that does not exist). Archived services keep naming it, so the row
     /// stays, marked deleted and hidden; its providers go, so the accounts it listed can be deleted.
@@ -123,14 +171,16 @@ public sealed class FlavorCatalog(PortalDbContext db, AccessPolicy access, Audit
                 + "to another flavor or delete them first.");
         }
 
-        var before = Snapshot(new FlavorSpec(flavor.Id, flavor.Providers.OrderBy(p => p.Position)
-            .Select(p => FlavorProviderSpec.WithProviderUrl(p.ProviderAccount.Name, p.ProviderUrl)).ToList(), flavor.UnsupportedSettings.WireName()));
+        var before = Snapshot(SpecOf(flavor));
         db.RemoveRange(flavor.Providers);
         flavor.DeletedAt = clock.GetUtcNow();
         auditLog.Record(null, AuditEntityTypes.Flavor, id, "delete", $"Deleted flavor {id}", before: before);
         await db.SaveChangesAsync(cancellationToken);
         return ChangeResult.Ok;
     }
+
+    private static FlavorSpec SpecOf(Flavor flavor) => new(flavor.Id, flavor.Providers.OrderBy(p => p.Position)
+        .Select(p => FlavorProviderSpec.WithProviderUrl(p.ProviderAccount.Name, p.ProviderUrl)).ToList(), flavor.UnsupportedSettings.WireName());
 
     private static ValidationError IdTakenError(string id) => new("id", $"A flavor with id '{id}' already exists.");
 

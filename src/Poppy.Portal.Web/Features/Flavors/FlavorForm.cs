@@ -2,49 +2,52 @@ using Poppy.Portal.Core.Features.Flavors;
 
 namespace Poppy.Portal.Web.Features.Flavors;
 
-/// <summary>The new-flavor form: posted as Input.Id, Input.Providers[i].Provider / .ProviderUrl and Input.UnsupportedSettings.</summary>
+/// <summary>What the flavor form holds while it is edited: the id, the provider rows in order and the policy.</summary>
 public sealed class FlavorForm
 {
-    /// <summary>More rows than any real flavor needs; caps what a crafted fragment request can make us render.</summary>
+    /// <summary>More rows than any real flavor needs.</summary>
     public const int MaxRows = 50;
 
     public string? Id { get; set; }
 
-    /// <summary>The form mapper sets null when no row is posted (the last one was removed).</summary>
-    public List<FlavorProviderRow> Providers { get; set => field = value ?? []; } = [];
+    public List<FlavorProviderRow> Providers { get; set; } = [];
+
+    /// <summary>"warn" or "refuse": what a service gets when a vendor of the flavor cannot express one of its settings.</summary>
+    public string UnsupportedSettings { get; set; } = UnsupportedSettingsPolicy.Warn.WireName();
 
     /// <summary>A blank form starts with one row to fill in.</summary>
     public static FlavorForm WithOneRow() => new() { Providers = [new()] };
 
-    /// <summary>"warn" or "refuse": what a service gets when a vendor of the flavor cannot express one of its settings.</summary>
-    public string UnsupportedSettings { get; set; } = UnsupportedSettingsPolicy.Warn.WireName();
+    /// <summary>An existing flavor, to change.</summary>
+    public static FlavorForm From(FlavorDetails flavor) => new()
+    {
+        Id = flavor.Id,
+        Providers = flavor.Providers.Select(p => new FlavorProviderRow { Provider = p.Provider, ProviderUrl = p.ProviderUrl }).ToList(),
+        UnsupportedSettings = flavor.UnsupportedSettings.WireName(),
+    };
 
     public FlavorSpec ToSpec() => new(
         Id?.Trim(),
         Providers.Select(p => FlavorProviderSpec.WithProviderUrl(p.Provider?.Trim(), p.ProviderUrl?.Trim())).ToList(),
         UnsupportedSettings);
 
-    /// <summary>The add/remove buttons of the provider rows, from a no-JavaScript post or the htmx fragment alike.</summary>
-    /// <returns>Whether a row was added or removed (the post is then not a create).</returns>
-    public static bool ApplyRowCommand(List<FlavorProviderRow> rows, bool add, int? remove)
+    public void Add()
     {
-        if (remove is { } index)
+        if (Providers.Count < MaxRows)
         {
-            if (index >= 0 && index < rows.Count)
-            {
-                rows.RemoveAt(index);
-            }
-            return true;
+            Providers.Add(new FlavorProviderRow());
         }
-        if (add)
+    }
+
+    /// <summary>Moves row <paramref name="index"/> one place up (-1) or down (+1); the order is the flavor's priority.</summary>
+    public void Move(int index, int by)
+    {
+        var target = index + by;
+        if (index < 0 || index >= Providers.Count || target < 0 || target >= Providers.Count)
         {
-            if (rows.Count < MaxRows)
-            {
-                rows.Add(new FlavorProviderRow());
-            }
-            return true;
+            return;
         }
-        return false;
+        (Providers[index], Providers[target]) = (Providers[target], Providers[index]);
     }
 }
 
