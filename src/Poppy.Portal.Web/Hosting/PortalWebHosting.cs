@@ -109,6 +109,7 @@ public static class PortalWebHosting
             .ValidateSettings(DevelopmentPowerDnsOptions.Section, DevelopmentPowerDnsOptions.Check);
         services.AddSingleton<DevelopmentPowerDns>();
         services.AddHostedService(sp => sp.GetRequiredService<DevelopmentPowerDns>());
+        services.AddSingleton<ILocalDnsServerStatus>(sp => sp.GetRequiredService<DevelopmentPowerDns>());
         services.AddSingleton<RequestTimings>();
         return builder;
     }

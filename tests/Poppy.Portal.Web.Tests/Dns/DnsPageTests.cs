@@ -186,7 +186,11 @@ public sealed class DnsPageLocalServerTests : AccountPageTest
     /// <summary>What the development PowerDNS reports (its status object is another change's); plain data for the page.</summary>
     private sealed class LocalServer : ILocalDnsServerStatus
     {
+        public bool Managed => true;
+
         public bool Running { get; set; }
+
+        public string? Problem => null;
 
         public Uri? ApiUrl => Running ? new Uri("http://127.0.0.1:18181/api/v1/") : null;
 

@@ -90,7 +90,7 @@ public sealed record LocalPowerDnsStatus(
 /// </summary>
 public sealed partial class DevelopmentPowerDns(
     IServiceScopeFactory scopes, IOptions<DevelopmentPowerDnsOptions> settings, IHostEnvironment environment, ILogger<DevelopmentPowerDns> logger)
-    : IHostedService, IAsyncDisposable
+    : IHostedService, IAsyncDisposable, ILocalDnsServerStatus
 {
     public const string AccountName = "pdns-local";
 
@@ -102,6 +102,20 @@ public sealed partial class DevelopmentPowerDns(
     public PowerDnsProcess? Server { get; private set; }
 
     public LocalPowerDnsStatus Status => status;
+
+    bool ILocalDnsServerStatus.Managed => status.State != LocalPowerDnsState.Disabled;
+
+    bool ILocalDnsServerStatus.Running => status.IsRunning;
+
+    string? ILocalDnsServerStatus.Problem => status.Problem;
+
+    Uri? ILocalDnsServerStatus.ApiUrl => status.ApiUrl;
+
+    string? ILocalDnsServerStatus.DnsAddress => status.DnsAddress;
+
+    string? ILocalDnsServerStatus.Zone => status.Zone;
+
+    string ILocalDnsServerStatus.InstallHint => status.InstallCommand;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -7,7 +7,13 @@ namespace Poppy.Portal.Web.Features.Dns;
 /// </summary>
 public interface ILocalDnsServerStatus
 {
+    /// <summary>Whether this portal manages a local server at all (Development, enabled); nothing is shown otherwise.</summary>
+    bool Managed { get; }
+
     bool Running { get; }
+
+    /// <summary>Why an installed server is not running (it did not start, or its account could not be added); null otherwise.</summary>
+    string? Problem { get; }
 
     /// <summary>The API base the portal's account uses, e.g. <c>http://127.0.0.1:PORT/api/v1/</c>; null when not running.</summary>
     Uri? ApiUrl { get; }
