@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Configuration;
+using Poppy.Portal.Core.Jobs;
 
 namespace Poppy.Portal.Core.Features.Steering;
 
@@ -15,6 +16,13 @@ public static class SteeringRegistration
             .ValidateSettings(SteeringOptions.Section, SteeringOptions.Check);
         services.AddSingleton<DnsRecordWriter>();
         services.AddScoped<ServiceDnsStep>();
+        services.AddScoped<SteeringSwitcher>();
+        services.AddScoped<SteeringService>();
+        services.AddSingleton<SteeringRound>();
+        if (JobOptions.Read(configuration).Enabled)
+        {
+            services.AddHostedService<SteeringSchedule>();
+        }
         return services;
     }
 }
