@@ -33,8 +33,8 @@ public sealed record SteeringThresholds
     /// <summary>... in this many rounds in a row before <c>fastest</c> switches to it.</summary>
     [JsonPropertyName("fastest_rounds")] public int FastestRounds { get; init; } = 3;
 
-    /// <summary>A provider's p95 counts once it has this many successful probes in the window.</summary>
-    [JsonPropertyName("fastest_min_samples")] public int FastestMinSamples { get; init; } = 5;
+    /// <summary>A provider's p95 counts once it has this many successful probes in the window (fewer make a p95 that is mostly noise).</summary>
+    [JsonPropertyName("fastest_min_samples")] public int FastestMinSamples { get; init; } = 20;
 
     public static SteeringThresholds Default { get; } = new();
 
@@ -86,7 +86,8 @@ public sealed record ProviderHealthReport(
 /// <summary>
 /// Health gating from a provider's recent probes, oldest first: a provider starts healthy, becomes unhealthy after K
 /// failed probes in a row, and healthy again after M good ones in a row; an error rate over the window above the
-/// threshold makes it unhealthy as well, unless its last M probes were good. No probes: unknown.
+/// threshold makes it unhealthy as well, unless its last M probes were good. No probes, or a last probe that failed
+/// (fewer than K in a row): unknown, which no switch goes to and no switch leaves for.
 /// </summary>
 public static class ProviderHealth
 {
@@ -127,7 +128,10 @@ public static class ProviderHealth
         {
             return (HealthState.Unhealthy, $"error rate {rate:P0} over {thresholds.ErrorRateWindowSeconds} s is above {thresholds.ErrorRate:P0}", rate);
         }
-        return (HealthState.Healthy, successes > 0 ? $"{successes} good probes in a row" : "recovering", rate);
+        // Not down yet, but its last probe failed: no switch goes to it, and none leaves it for this alone.
+        return failures > 0
+            ? (HealthState.Unknown, $"last probe failed ({failures} of {thresholds.FailuresToUnhealthy} before unhealthy)", rate)
+            : (HealthState.Healthy, $"{successes} good probes in a row", rate);
     }
 }
 
@@ -220,6 +224,11 @@ public static class SteeringDecider
                 {
                     return Stay($"{first.Name} is the first healthy provider in priority order");
                 }
+                if (!activeDown && Position(s, active!) < Position(s, first))
+                {
+                    // The active provider comes first and is not down (a probe failed, but fewer than K): stay.
+                    return Stay($"{active!.Name} comes first in priority order ({active.HealthReason})");
+                }
                 return Switch(first, activeDown ? Away(active, first) : $"{first.Name} comes first in priority order and is healthy again");
             }
         }
@@ -228,6 +237,8 @@ public static class SteeringDecider
 
         SteeringDecision Switch(SteeringCandidate to, string reason) => new(to.ProviderAccountId, reason, null, 0, false, false, clear);
     }
+
+    private static int Position(SteeringSituation s, SteeringCandidate c) => s.Candidates.ToList().IndexOf(c);
 
     private static string Away(SteeringCandidate? active, SteeringCandidate to) =>
         active is null ? $"to {to.Name}: the active provider is no longer one of the service's providers"
