@@ -20,14 +20,39 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
 {
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(10);
 
-    public void Dispose() => fixture.ResetFaults();
+    private TimeSpan advanced;
 
-    /// <summary>One probe interval passes: the clock moves, every edge is probed, a steering round decides.</summary>
-    private async Task<SteeringRoundResult> StepAsync()
+    /// <summary>
+    /// Faults off, and the portal's clock back where it was: Quartz runs provisioning on the real clock, so a clock left
+    /// ahead would delay the next test's deployment by as much.
+    /// </summary>
+    public void Dispose()
+    {
+        fixture.ResetFaults();
+        fixture.Portal.Clock.Advance(-advanced);
+    }
+
+    private Guid service;
+
+    /// <summary>
+    /// One probe interval passes: the clock moves, every edge is probed, a steering round decides. Returns how many times
+    /// this test's service switched in the round (the fixture's other services are steered by the same rounds).
+    /// </summary>
+    private async Task<int> StepAsync()
     {
         fixture.Portal.Clock.Advance(ProbeInterval);
+        advanced += ProbeInterval;
         await fixture.ProbeAsync();
-        return await fixture.SteerAsync();
+        var before = await EventCountAsync(SteeringEventKind.Switch);
+        await fixture.SteerAsync();
+        return await EventCountAsync(SteeringEventKind.Switch) - before;
+    }
+
+    private async Task<int> EventCountAsync(SteeringEventKind kind)
+    {
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System("test"));
+        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<SteeringEvent>()
+            .CountAsync(e => e.ServiceId == service && e.Kind == kind);
     }
 
     private async Task<JsonObject> SteeringAsync(Guid id) => (await fixture.Admin.GetFromJsonAsync<JsonObject>($"/v1.0/services/{id}/steering"))!;
@@ -35,6 +60,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
     private async Task<(Guid Id, ServiceDnsRecord Record)> FailoverServiceAsync(string mode = "enforce")
     {
         var (id, _) = await fixture.DeployedServiceAsync();
+        service = id;
         var record = Assert.Single(await fixture.WaitForRecordsAsync(id, r => r.Count == 1 && r[0].State == DnsRecordState.Live, "live"));
         // CloudFront's edge refuses these domains (no certificate): it is left out of the order.
         using var put = await fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering",
@@ -42,7 +68,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(0, (await StepAsync()).Switched);
+            Assert.Equal(0, await StepAsync());
         }
         return (id, record);
     }
@@ -58,7 +84,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
 
         fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
         var steps = 0;
-        while ((await StepAsync()).Switched == 0)
+        while (await StepAsync() == 0)
         {
             Assert.True(++steps < 2, "no switch within two probe intervals");
         }
@@ -92,9 +118,9 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
 
         // Recovery: back to the first provider once it answered M (3) probes in a row, not before.
         fixture.ResetFaults();
-        Assert.Equal(0, (await StepAsync()).Switched);
-        Assert.Equal(0, (await StepAsync()).Switched);
-        Assert.Equal(1, (await StepAsync()).Switched);
+        Assert.Equal(0, await StepAsync());
+        Assert.Equal(0, await StepAsync());
+        Assert.Equal(1, await StepAsync());
         Assert.Equal("sim-fastly", Assert.Single(await fixture.RecordsAsync(id)).ProviderName);
         Assert.Equal(record.Target, await fixture.AnswerAsync(record.Name));
         Assert.False((await SteeringAsync(id))["failover_in_effect"]!.GetValue<bool>());
@@ -105,15 +131,16 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
     {
         var (id, record) = await FailoverServiceAsync();
         fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
-        fixture.Portal.Clock.Advance(ProbeInterval);
-        await fixture.ProbeAsync();
-        fixture.Portal.Clock.Advance(ProbeInterval);
-        await fixture.ProbeAsync();
-        // Two nodes run the same round at once: one decides, the other finds the round taken.
+        for (var i = 0; i < 2; i++)
+        {
+            fixture.Portal.Clock.Advance(ProbeInterval);
+            advanced += ProbeInterval;
+            await fixture.ProbeAsync();
+        }
+        // Two nodes run the same round at once: each service is decided by one of them; a repeated firing decides nothing.
         var number = fixture.LastRound + 1000;
         var results = await Task.WhenAll(fixture.SteerAsync(number), fixture.SteerAsync(number));
-        Assert.Equal(1, results.Count(r => r.Decided > 0 && r.Switched > 0));
-        Assert.Equal(1, results.Sum(r => r.Switched));
+        Assert.True(results.Sum(r => r.Switched) >= 1);
         Assert.Equal(0, (await fixture.SteerAsync(number)).Decided);
         await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System("test"));
         var events = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<SteeringEvent>().AsNoTracking()
@@ -133,7 +160,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
         for (var i = 0; i < 4; i++)
         {
-            Assert.Equal(0, (await StepAsync()).Switched);
+            Assert.Equal(0, await StepAsync());
         }
         Assert.Equal(record.Target, await fixture.AnswerAsync(record.Name));
         var view = await SteeringAsync(id);
@@ -151,13 +178,11 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         {
             vendor.Faults.Set(new FaultProfile { Outage = true });
         }
-        var results = new List<SteeringRoundResult>();
         for (var i = 0; i < 4; i++)
         {
-            results.Add(await StepAsync());
+            Assert.Equal(0, await StepAsync());
         }
-        Assert.Equal(0, results.Sum(r => r.Switched));
-        Assert.Equal(1, results.Sum(r => r.Alerts));
+        Assert.Equal(1, await EventCountAsync(SteeringEventKind.Alert));
         Assert.Equal(record.Target, await fixture.AnswerAsync(record.Name));
         var view = await SteeringAsync(id);
         Assert.True(view["alert"]!.GetValue<bool>());
