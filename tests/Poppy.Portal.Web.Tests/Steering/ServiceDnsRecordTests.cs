@@ -79,6 +79,30 @@ public sealed class ServiceDnsRecordTests(SteeringPortal fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_domain_whose_name_another_service_holds_gets_no_record_and_says_why()
+    {
+        var unique = Guid.NewGuid().ToString("N");
+        var (first, firstDomain) = await DeployedWithDomainAsync($"www.t{unique}-x.example.com");
+        var (second, secondDomain) = await DeployedWithDomainAsync($"www-t{unique}.x.example.com");
+        var kept = Assert.Single(await fixture.WaitForRecordsAsync(first, r => r.Count == 1 && r[0].State == DnsRecordState.Live, "live"));
+        var refused = Assert.Single(await fixture.WaitForRecordsAsync(second, r => r.Count == 1 && r[0].LastError is not null, "refused"));
+        Assert.Equal(kept.Name, refused.Name);
+        Assert.Equal(DnsRecordState.Pending, refused.State);
+        Assert.Contains(first.ToString(), refused.LastError);
+        Assert.Equal(kept.Target, await fixture.AnswerAsync(kept.Name));
+        Assert.NotEqual(firstDomain, secondDomain);
+    }
+
+    private async Task<(Guid Id, string Domain)> DeployedWithDomainAsync(string domain)
+    {
+        var document = Poppy.Portal.Web.Tests.Api.ApiFixture.NewService(domain);
+        document["origins"] = new JsonArray(new JsonObject { ["origin"] = SteeringPortal.OriginHost, ["port"] = 80, ["ssl"] = false });
+        var id = await Poppy.Portal.Web.Tests.Api.ApiFixture.CreateAsync(fixture.Admin, document);
+        await fixture.WaitForStatusAsync(id, "deployed");
+        return (id, domain);
+    }
+
+    [Fact]
     public async Task A_DNS_outage_does_not_fail_the_deployment_the_error_stays_visible_and_the_step_retries_until_it_succeeds()
     {
         fixture.DnsSimulators.Route53.Faults.Set(new FaultProfile { Outage = true });

@@ -34,7 +34,7 @@ public sealed partial class ServiceProvisioner(
             {
                 return next;
             }
-            await Task.Delay(next.Value - now, clock, cancellationToken);
+            await Task.Delay(next.Value > now ? next.Value - now : TimeSpan.Zero, clock, cancellationToken);
         }
     }
 
@@ -62,13 +62,14 @@ public sealed partial class ServiceProvisioner(
             LogDnsStepFailed(e, serviceId);
             dnsNext = clock.GetUtcNow() + TimeSpan.FromSeconds(5);
         }
-        if (dnsNext is { } at)
+        var due = dnsNext is null ? next : next is null || dnsNext < next ? dnsNext : next;
+        if (due is null)
         {
-            var soonest = clock.GetUtcNow() + MinimumGap;
-            at = at > soonest ? at : soonest;
-            return next is null || at < next ? at : next;
+            return null;
         }
-        return next;
+        // The DNS step took time: what was due soon may be due already. The same short gap as for operations.
+        var soonest = clock.GetUtcNow() + MinimumGap;
+        return due > soonest ? due : soonest;
     }
 
     private async Task<DateTimeOffset?> RunOperationsAsync(Guid serviceId, CancellationToken cancellationToken)

@@ -137,6 +137,14 @@ public sealed partial class ServiceDnsStep(DnsRecordWriter writer, TimeProvider 
                 }
                 continue;
             }
+            if (record.State == DnsRecordState.Pending && await NameTakenAsync(db, record, cancellationToken) is { } owner)
+            {
+                // a-b.example.com and a.b-example.com share a name (as in Poppy): the first service keeps it.
+                Failed(record, $"The name {record.Name} is already the steering name of service {owner}'s domain; this domain gets none while it is.",
+                    now + TimeSpan.FromMinutes(5), now);
+                await db.SaveChangesAsync(cancellationToken);
+                continue;
+            }
             try
             {
                 if (record.State == DnsRecordState.Removing)
@@ -164,6 +172,12 @@ public sealed partial class ServiceDnsStep(DnsRecordWriter writer, TimeProvider 
             await db.SaveChangesAsync(cancellationToken);
         }
     }
+
+    /// <summary>The other service whose record has this name in the same account, if one has.</summary>
+    private static async Task<Guid?> NameTakenAsync(PortalDbContext db, ServiceDnsRecord record, CancellationToken cancellationToken) =>
+        await db.Set<ServiceDnsRecord>().AsNoTracking()
+            .Where(r => r.DnsAccountId == record.DnsAccountId && r.Name == record.Name && r.ServiceId != record.ServiceId && r.Id < record.Id)
+            .Select(r => (Guid?)r.ServiceId).FirstOrDefaultAsync(cancellationToken);
 
     private static void Failed(ServiceDnsRecord record, string message, DateTimeOffset retryAt, DateTimeOffset now)
     {
