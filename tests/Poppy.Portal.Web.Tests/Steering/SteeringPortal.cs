@@ -24,7 +24,7 @@ namespace Poppy.Portal.Web.Tests.Steering;
 /// Probe and steering rounds are run by the tests on the portal's clock (their scheduled jobs are off). The services'
 /// origin is a real loopback server.
 /// </summary>
-public sealed class SteeringPortal : ProvisioningPortal
+public class SteeringPortal : ProvisioningPortal
 {
     public const string PowerDnsAccount = "pdns-test";
     public const string Route53Account = "r53-test";
@@ -67,9 +67,19 @@ public sealed class SteeringPortal : ProvisioningPortal
         Assert.True(flavor.IsSuccessStatusCode, await flavor.Content.ReadAsStringAsync());
     }
 
-    protected override Task<PortalFactory> CreatePortalAsync()
+    protected override async Task<PortalFactory> CreatePortalAsync()
     {
-        var portal = new PortalFactory();
+        var portal = new PortalFactory(null, await PostgresConnectionStringAsync());
+        ApplySettings(portal);
+        return portal;
+    }
+
+    /// <summary>A PostgreSQL database to run on instead of SQLite (a subclass's), or null.</summary>
+    protected virtual Task<string?> PostgresConnectionStringAsync() => Task.FromResult<string?>(null);
+
+    /// <summary>The DNS and steering settings of every node of the fixture.</summary>
+    protected void ApplySettings(PortalFactory portal)
+    {
         portal.Settings["Portal:Benchmarks:Enabled"] = "false";
         portal.Settings["Portal:Benchmarks:ProbeTimeout"] = "00:00:02";
         portal.Settings["Portal:Steering:Enabled"] = "false";
@@ -77,7 +87,6 @@ public sealed class SteeringPortal : ProvisioningPortal
         portal.Settings[$"Portal:Dns:FlavorAccounts:{Route53Flavor}"] = Route53Account;
         portal.Settings[$"Portal:Dns:Nameservers:{PowerDnsAccount}"] = $"127.0.0.1:{PowerDns.DnsPort}";
         portal.Settings["Portal:Dns:RetryDelay"] = "00:00:00.200";
-        return Task.FromResult(portal);
     }
 
     public override async Task DisposeAsync()
@@ -89,6 +98,10 @@ public sealed class SteeringPortal : ProvisioningPortal
     }
 
     public T Get<T>() where T : notnull => Portal.Services.GetRequiredService<T>();
+
+    /// <summary>A steering round of <paramref name="number"/> on another portal process of the same database.</summary>
+    public static Task<SteeringRoundResult> SteerAsync(PortalFactory node, long number) =>
+        node.Services.GetRequiredService<SteeringRound>().RunAsync(number, default);
 
     /// <summary>A deployed service of <paramref name="flavor"/> with one domain, whose origin is the test's server.</summary>
     public async Task<(Guid Id, string Domain)> DeployedServiceAsync(string flavor = Flavor)
