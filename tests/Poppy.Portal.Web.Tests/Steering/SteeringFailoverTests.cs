@@ -102,7 +102,10 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
             (switched["kind"]!.GetValue<string>(), switched["from"]!.GetValue<string>(), switched["to"]!.GetValue<string>(),
              switched["actor"]!.GetValue<string>(), switched["confirmed"]!.GetValue<string>()));
         Assert.Contains("sim-fastly is unhealthy", switched["reason"]!.GetValue<string>());
-        Assert.NotNull(switched["figures"]!["providers"]);
+        var fastlyFigures = switched["figures"]!["providers"]!.AsArray().Single(p => p!["provider"]!.GetValue<string>() == "sim-fastly")!;
+        Assert.Equal("unhealthy", fastlyFigures["health"]!.GetValue<string>());
+        Assert.True(fastlyFigures["samples"]!.GetValue<int>() >= 2);
+        Assert.True(fastlyFigures["error_rate"]!.GetValue<double>() > 0);
 
         // The banner query and the audit log see it too.
         await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System("test")))

@@ -136,7 +136,9 @@ public static class ProviderHealth
 }
 
 /// <summary>One provider steering may point at, in the service's priority order, with what the round measured.</summary>
-public sealed record SteeringCandidate(Guid ProviderAccountId, string Name, HealthState Health, string HealthReason, double? P95Ms, int LatencySamples);
+/// <param name="Samples">Probes of the lookback that health read; <paramref name="ErrorRate"/> over the error-rate window.</param>
+public sealed record SteeringCandidate(Guid ProviderAccountId, string Name, HealthState Health, string HealthReason, double? P95Ms, int LatencySamples,
+    int Samples = 0, double? ErrorRate = null);
 
 /// <summary>Everything a decision reads: the policy, the candidates (priority order) and what steering remembers.</summary>
 public sealed record SteeringSituation(

@@ -147,13 +147,13 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
         {
             var probes = samples.Where(s => s.ProviderAccountId == p.ProviderAccountId)
                 .Select(s => new ProbeResult(s.At, s.Outcome == ProbeOutcome.Ok, s.TotalMs)).ToList();
-            var (state, reason, _) = ProviderHealth.Evaluate(probes, thresholds, now);
+            var (state, reason, rate) = ProviderHealth.Evaluate(probes, thresholds, now);
             var latency = new LatencyHistogram();
             foreach (var probe in probes.Where(x => x.Ok && x.At >= fastestFrom && x.TotalMs is not null))
             {
                 latency.Record(probe.TotalMs!.Value);
             }
-            return new SteeringCandidate(p.ProviderAccountId, p.ProviderName, state, reason, latency.Percentile(95), (int)latency.Count);
+            return new SteeringCandidate(p.ProviderAccountId, p.ProviderName, state, reason, latency.Percentile(95), (int)latency.Count, probes.Count, rate);
         }).ToList();
     }
 
@@ -169,12 +169,12 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
         return flavor.Concat(service.Providers.Select(p => p.ProviderAccountId).Order()).Distinct().ToList();
     }
 
-    private static ProviderHealthReport Report(SteeringCandidate c) => new(c.ProviderAccountId, c.Name, c.Health, c.HealthReason, 0, null, c.P95Ms, c.LatencySamples);
+    private static ProviderHealthReport Report(SteeringCandidate c) => new(c.ProviderAccountId, c.Name, c.Health, c.HealthReason, c.Samples, c.ErrorRate, c.P95Ms, c.LatencySamples);
 
     private static object Figures(IReadOnlyList<SteeringCandidate> candidates, SteeringThresholds thresholds, ServiceSteering steering) => new
     {
         policy = steering.Policy.WireName(),
-        providers = candidates.Select(c => new { provider = c.Name, health = c.Health.ToString().ToLowerInvariant(), reason = c.HealthReason, p95_ms = c.P95Ms, latency_samples = c.LatencySamples }),
+        providers = candidates.Select(c => new { provider = c.Name, health = c.Health.ToString().ToLowerInvariant(), reason = c.HealthReason, samples = c.Samples, error_rate = c.ErrorRate, p95_ms = c.P95Ms, latency_samples = c.LatencySamples }),
         thresholds,
     };
 
