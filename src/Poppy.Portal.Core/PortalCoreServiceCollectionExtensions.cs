@@ -15,6 +15,7 @@ using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Core.Features.Setup;
+using Poppy.Portal.Core.Features.Steering;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Core.Jobs;
 
@@ -64,6 +65,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddPortalJobs(configuration, contentRoot);
         services.AddProvisioning(configuration);
         services.AddBenchmarks(configuration);
+        services.AddSteering(configuration);
         return services;
     }
 }

@@ -7,6 +7,7 @@ using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Steering;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Hosting;
 
@@ -44,6 +45,7 @@ public static class PoppyApiEndpoints
         services.MapDelete("/{id}/assets", PurgeAsync).Resolves(ApiNeeds.Project | ApiNeeds.ServiceId)
             .WithSummary("Purges a URL (url=) or everything (all=true), hard (default) or soft.");
         services.MapBenchmarkApi();
+        services.MapSteeringApi();
 
         // Admins here; the operations check again (a token restricted to a project acts only in it).
         var admin = api.MapGroup("/admin").RequireAuthorization(policy => policy.RequireRole(PortalRoles.Admin));
@@ -134,7 +136,7 @@ public static class PoppyApiEndpoints
     }
 
     private static async Task<Results<FileContentHttpResult, JsonHttpResult<ApiMessage>>> ListServicesAsync(ApiRequest api, HttpContext context,
-        ServiceCatalog catalog, CancellationToken cancellationToken)
+        ServiceCatalog catalog, SteeringService steering, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
         var limit = ServiceLimits.DefaultServicesPerPage;
@@ -154,16 +156,18 @@ public static class PoppyApiEndpoints
         var page = await catalog.ListPageAsync(api.Project.Id, marker, limit, cancellationToken);
         var apiBase = ApiBase(context.Request);
         var next = page.Count == limit ? $"{apiBase}/services?marker={page[^1].Id}&limit={limit}" : null;
-        return ServiceRepresentation.Page(page, api.Project.Name, apiBase, next);
+        var names = await steering.NamesAsync(api.Project.Id, page.Select(s => s.Id).ToList(), cancellationToken);
+        return ServiceRepresentation.Page(page, api.Project.Name, apiBase, next, names);
     }
 
     private static async Task<Results<FileContentHttpResult, JsonHttpResult<ApiMessage>>> GetServiceAsync(ApiRequest api, HttpRequest request,
-        ServiceCatalog catalog, CancellationToken cancellationToken)
+        ServiceCatalog catalog, SteeringService steering, CancellationToken cancellationToken)
     {
         var service = await catalog.FindAsync(api.Project.Id, api.ServiceId, cancellationToken);
         return service is null
             ? ApiResults.Message(StatusCodes.Status404NotFound, $"service {api.ServiceId} could not be found")
-            : ServiceRepresentation.Single(service, api.Project.Name, ApiBase(request));
+            : ServiceRepresentation.Single(service, api.Project.Name, ApiBase(request),
+                await steering.NamesAsync(api.Project.Id, [service.Id], cancellationToken));
     }
 
     private static async Task<Results<Accepted, JsonHttpResult<ApiMessage>, JsonHttpResult<ApiErrors>>> CreateServiceAsync(ApiRequest api, HttpRequest request,

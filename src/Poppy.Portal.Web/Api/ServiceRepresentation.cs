@@ -2,12 +2,13 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Steering;
 
 namespace Poppy.Portal.Web.Api;
 
 /// <summary>
 /// A service as Poppy's API returns it: the document plus id, project_id, status, errors and links (self, flavor, one
-/// access_url per domain with a provider URL), and certificate_status on https domains. Also lists each provider's
+/// access_url per domain with a provider URL, and one without a provider for the domain's steering name), and certificate_status on https domains. Also lists each provider's
 /// state under "providers" (Poppy kept provider_details internal; operators need to see them), and under "warnings",
 /// shaped like "errors", every setting a provider could not express.
 /// Written with <see cref="Utf8JsonWriter"/> straight from the stored document, which is already in the wire shape:
@@ -15,10 +16,14 @@ namespace Poppy.Portal.Web.Api;
 /// </summary>
 public static class ServiceRepresentation
 {
-    public static FileContentHttpResult Single(CdnService service, string projectName, string apiBase) =>
-        Json(writer => Write(writer, service, projectName, apiBase));
+    /// <param name="steeringNames">The steering names of the services' domains (<see cref="SteeringService.NamesAsync"/>):
+    /// each is an access_url without a provider, the name customers point their domain at.</param>
+    public static FileContentHttpResult Single(CdnService service, string projectName, string apiBase,
+        IReadOnlyDictionary<Guid, IReadOnlyList<SteeringName>>? steeringNames = null) =>
+        Json(writer => Write(writer, service, projectName, apiBase, steeringNames));
 
-    public static FileContentHttpResult Page(IReadOnlyList<CdnService> services, string projectName, string apiBase, string? nextLink) =>
+    public static FileContentHttpResult Page(IReadOnlyList<CdnService> services, string projectName, string apiBase, string? nextLink,
+        IReadOnlyDictionary<Guid, IReadOnlyList<SteeringName>>? steeringNames = null) =>
         Json(writer =>
         {
             writer.WriteStartObject();
@@ -34,7 +39,7 @@ public static class ServiceRepresentation
             writer.WriteStartArray("services");
             foreach (var service in services)
             {
-                Write(writer, service, projectName, apiBase);
+                Write(writer, service, projectName, apiBase, steeringNames);
             }
             writer.WriteEndArray();
             writer.WriteEndObject();
@@ -50,7 +55,8 @@ public static class ServiceRepresentation
         return TypedResults.Bytes(buffer.WrittenMemory, "application/json");
     }
 
-    private static void Write(Utf8JsonWriter writer, CdnService service, string projectName, string apiBase)
+    private static void Write(Utf8JsonWriter writer, CdnService service, string projectName, string apiBase,
+        IReadOnlyDictionary<Guid, IReadOnlyList<SteeringName>>? steeringNames)
     {
         writer.WriteStartObject();
         writer.WriteString("id", service.Id);
@@ -97,6 +103,15 @@ public static class ServiceRepresentation
         writer.WriteStartArray("links");
         WriteLink(writer, $"{apiBase}/services/{service.Id}", "self");
         WriteLink(writer, $"{apiBase}/flavors/{service.FlavorId}", "flavor");
+        foreach (var name in steeringNames?.GetValueOrDefault(service.Id) ?? [])
+        {
+            // The steering name: it follows the provider steering chose, so it names none.
+            writer.WriteStartObject();
+            writer.WriteString("href", name.Name);
+            writer.WriteString("rel", "access_url");
+            writer.WriteString("domain", name.Domain);
+            writer.WriteEndObject();
+        }
         foreach (var provider in service.Providers)
         {
             foreach (var url in AccessUrlJson.Read(provider.AccessUrls))

@@ -14,6 +14,7 @@ using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Providers;
 using Poppy.Portal.Core.Features.Provisioning;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Steering;
 using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Tests.ApiTokens;
 using Poppy.Portal.Web.Tests.Services;
@@ -84,6 +85,14 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
         new("probe-settings.get", Right.Read, async c => await c.Get<ProbeSettingsService>().GetAsync(c.ProjectId, c.ServiceId, default) is not null),
         new("probe-settings.set", Right.Change, async c =>
             (await c.Get<ProbeSettingsService>().SetAsync(c.ProjectId, Guid.NewGuid(), new ProbeSettings(TimeSpan.FromSeconds(10), "/", true), default)).IsNotFound),
+
+        // Steering (SteeringService)
+        new("steering.get", Right.Read, async c => await c.Get<SteeringService>().GetAsync(c.ProjectId, c.ServiceId, default) is not null),
+        new("steering.update", Right.Change, async c =>
+            (await c.Get<SteeringService>().UpdateAsync(c.ProjectId, Guid.NewGuid(), new SteeringChange(null, "dry_run", null, null, null), default)).IsNotFound),
+        new("steering.events", Right.Read, async c => (await c.Get<SteeringService>().EventsAsync(c.ProjectId, c.ServiceId, 10, default)) is not null),
+        new("steering.failovers", Right.Read, async c => (await c.Get<SteeringService>().FailoversInEffectAsync(c.ProjectId, default)) is not null),
+        new("steering.names", Right.Read, async c => (await c.Get<SteeringService>().NamesAsync(c.ProjectId, [c.ServiceId], default)) is not null),
 
         // Audit (AuditQuery)
         new("audit.list", Right.Read, async c => (await c.Get<AuditQuery>().ListAsync(new AuditFilter { ProjectId = c.ProjectId }, default)).Entries.Count > 0),

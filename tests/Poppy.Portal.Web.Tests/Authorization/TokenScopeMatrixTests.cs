@@ -46,6 +46,9 @@ public sealed class TokenScopeMatrixTests(TokenScopeMatrixTests.World world) : I
         new("DELETE", "/v1.0/services/{id}", (w, t) => w.Api(HttpMethod.Delete, $"/v1.0/services/{w.BetaService}", t, "beta"), Refusal),
         new("DELETE", "/v1.0/services/{id}/assets", (w, t) => w.Api(HttpMethod.Delete, $"/v1.0/services/{w.BetaService}/assets?all=true", t, "beta"), Refusal),
         new("GET", "/v1.0/services/{id}/benchmarks", (w, t) => w.Api(HttpMethod.Get, $"/v1.0/services/{w.BetaService}/benchmarks?window=24h", t, "beta"), Refusal),
+        new("GET", "/v1.0/services/{id}/steering", (w, t) => w.Api(HttpMethod.Get, $"/v1.0/services/{w.BetaService}/steering", t, "beta"), Refusal),
+        new("PUT", "/v1.0/services/{id}/steering", (w, t) => w.Api(HttpMethod.Put, $"/v1.0/services/{w.BetaService}/steering", t, "beta",
+            """{"mode": "dry_run"}"""), Refusal),
         // Poppy API: admin routes about beta.
         new("GET", "/v1.0/admin/limits/{project}", (w, t) => w.Api(HttpMethod.Get, "/v1.0/admin/limits/beta", t, "alpha"), Refusal),
         new("PUT", "/v1.0/admin/limits/{project}", (w, t) => w.Api(HttpMethod.Put, "/v1.0/admin/limits/beta", t, "alpha", """{"limit": 1}"""), Refusal),

@@ -49,6 +49,10 @@ public sealed partial class ProvisioningRecovery(
         var services = await db.Set<ProvisioningOperation>()
             .Where(o => ProvisioningOperation.PendingStates.Contains(o.State) && (o.NextAttemptAt ?? o.UpdatedAt) < overdue)
             .Select(o => o.ServiceId).Distinct().ToListAsync(cancellationToken);
+        // DNS records of the provisioning step that are overdue (their run was lost) bring their service's job back too.
+        services = services.Union(await db.Set<Steering.ServiceDnsRecord>()
+            .Where(r => r.State != Steering.DnsRecordState.Live && (r.NextAttemptAt ?? r.UpdatedAt) < overdue)
+            .Select(r => r.ServiceId).Distinct().ToListAsync(cancellationToken)).ToList();
         var scheduled = 0;
         foreach (var serviceId in services)
         {

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Steering;
 
 namespace Poppy.Portal.Core.Features.Provisioning;
 
@@ -9,11 +11,13 @@ namespace Poppy.Portal.Core.Features.Provisioning;
 /// account's resilience pipeline, records the outcome on the operation and the provider's state, and derives the
 /// service's status. A run is safe to repeat at any point: drivers find their vendor resource by the service id.
 /// </summary>
-public sealed class ServiceProvisioner(
+public sealed partial class ServiceProvisioner(
     PortalDbContext db,
     ProviderOperationRunner runner,
+    ServiceDnsStep dnsStep,
     ProvisioningEvents events,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<ServiceProvisioner> logger)
 {
     /// <summary>
     /// Works on the due operations of <paramref name="serviceId"/>; returns when the next run is due, if any. Work due
@@ -30,7 +34,7 @@ public sealed class ServiceProvisioner(
             {
                 return next;
             }
-            await Task.Delay(next.Value - now, clock, cancellationToken);
+            await Task.Delay(next.Value > now ? next.Value - now : TimeSpan.Zero, clock, cancellationToken);
         }
     }
 
@@ -40,7 +44,35 @@ public sealed class ServiceProvisioner(
     /// <summary>How long one run may keep its job worker busy before it hands the rest to a later run.</summary>
     private static readonly TimeSpan RunTimeLimit = TimeSpan.FromSeconds(60);
 
+    /// <summary>The due provider operations, then the service's DNS records (which follow what the providers did).</summary>
     private async Task<DateTimeOffset?> RunDueAsync(Guid serviceId, CancellationToken cancellationToken)
+    {
+        var next = await RunOperationsAsync(serviceId, cancellationToken);
+        DateTimeOffset? dnsNext;
+        try
+        {
+            db.ChangeTracker.Clear();
+            dnsNext = await dnsStep.RunAsync(db, serviceId, cancellationToken);
+            events.Changed();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The records' own failures are kept on them; this is the database failing. The CDN work is not undone by
+            // it, and the next run (or the recovery sweep) takes the records up again.
+            LogDnsStepFailed(e, serviceId);
+            dnsNext = clock.GetUtcNow() + TimeSpan.FromSeconds(5);
+        }
+        var due = dnsNext is null ? next : next is null || dnsNext < next ? dnsNext : next;
+        if (due is null)
+        {
+            return null;
+        }
+        // The DNS step took time: what was due soon may be due already. The same short gap as for operations.
+        var soonest = clock.GetUtcNow() + MinimumGap;
+        return due > soonest ? due : soonest;
+    }
+
+    private async Task<DateTimeOffset?> RunOperationsAsync(Guid serviceId, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         var pending = await PendingAsync(serviceId, cancellationToken);
@@ -87,6 +119,9 @@ public sealed class ServiceProvisioner(
         var soonest = clock.GetUtcNow() + MinimumGap;
         return next > soonest ? next : soonest;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The DNS step of service {ServiceId} failed; it runs again shortly")]
+    private partial void LogDnsStepFailed(Exception exception, Guid serviceId);
 
     private static readonly TimeSpan MinimumGap = TimeSpan.FromMilliseconds(500);
 

@@ -1,3 +1,4 @@
+using Poppy.Portal.Core.Features.Steering;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -89,7 +90,7 @@ public sealed record LocalPowerDnsStatus(
 /// it and says how to install it (<see cref="Status"/>, the log).
 /// </summary>
 public sealed partial class DevelopmentPowerDns(
-    IServiceScopeFactory scopes, IOptions<DevelopmentPowerDnsOptions> settings, IHostEnvironment environment, ILogger<DevelopmentPowerDns> logger)
+    IServiceScopeFactory scopes, IOptions<DevelopmentPowerDnsOptions> settings, IOptions<ServiceDnsOptions> steeringDns, IHostEnvironment environment, ILogger<DevelopmentPowerDns> logger)
     : IHostedService, IAsyncDisposable, ILocalDnsServerStatus
 {
     public const string AccountName = "pdns-local";
@@ -158,6 +159,8 @@ public sealed partial class DevelopmentPowerDns(
             await Server.EnsureZoneAsync(zone, cancellationToken);
             await SeedAccountAsync(Server, zone, cancellationToken);
             status = new(LocalPowerDnsState.Running, Server.ApiBaseUrl, $"127.0.0.1:{Server.DnsPort}", zone, AccountName, null, PowerDnsProcess.InstallCommand);
+            // Steering confirms each switch by asking the account's authoritative server; its port is only known now.
+            steeringDns.Value.Nameservers[AccountName] = status.DnsAddress!;
             LogStarted(Server.DnsPort, Server.ApiBaseUrl, zone, AccountName, directory);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
