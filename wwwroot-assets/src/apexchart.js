@@ -1,10 +1,11 @@
 // ES module behind the Blazor <ApexChart> component (Components/Charts/ApexChart.razor), built by ../build.mjs into
 // wwwroot/dist/apexchart.js and imported once per component through IJSObjectReference:
 //
-//   render(element, config, dotnetRef?) -> handle (a number)   draws a chart into element
+//   render(element, config) -> handle (a number)              draws a chart into element
 //   update(handle, series, config?)                           replaces the series (and axis/annotation options) in place
 //   setTheme(handle, mode, colors)                            light/dark and the palette, in place
 //   dispose(handle)                                           destroys the chart, removes its listeners
+//   download(fileName, text, type?)                           saves text as a file (CSV export of a chart)
 //
 // config: { type: 'line'|'area'|'bar', height, xType: 'datetime'|'category', unit, yTitle, label,
 //           markers: [{ x (epoch ms), label }], mode: 'light'|'dark', colors: ['#rrggbb', ...] }
@@ -23,18 +24,18 @@ import 'apexcharts/features/keyboard';
 
 const TYPES = new Set(['line', 'area', 'bar']);
 
-/** @type {Map<number, {chart: any, config: any, element: Element, dotnetRef: any}>} */
+/** @type {Map<number, {chart: any, config: any, element: Element}>} */
 const charts = new Map();
 let nextHandle = 1;
 
-export function render(element, config, dotnetRef) {
+export function render(element, config) {
   const c = normalize(config);
   const holder = document.createElement('div');
   holder.className = 'apexchart-canvas';
   element.replaceChildren(holder);
   const chart = new ApexCharts(holder, options(c));
   const handle = nextHandle++;
-  charts.set(handle, { chart, config: c, element, dotnetRef: dotnetRef ?? null });
+  charts.set(handle, { chart, config: c, element });
   element.setAttribute('data-chart-state', 'loading');
   chart.render().then(
     () => { if (charts.get(handle)?.chart === chart) element.setAttribute('data-chart-state', 'ready'); },
@@ -171,4 +172,18 @@ function formatValue(v, unit) {
   if (v === null || v === undefined || Number.isNaN(v)) return '';
   const n = Number.isInteger(v) ? v.toLocaleString() : Number(v).toLocaleString(undefined, { maximumFractionDigits: 2 });
   return unit ? `${n} ${unit}` : n;
+}
+
+/** Saves text as a file (e.g. the CSV of what a chart shows) without a round trip to the server. */
+export function download(fileName, text, type) {
+  const blob = new Blob([text], { type: type || 'text/csv;charset=utf-8' });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.style.display = 'none';
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
