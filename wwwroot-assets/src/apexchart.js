@@ -24,18 +24,18 @@ import 'apexcharts/features/keyboard';
 
 const TYPES = new Set(['line', 'area', 'bar']);
 
-/** @type {Map<number, {chart: any, config: any, element: Element}>} */
+/** @type {Map<number, {chart: any, config: any, element: Element, optionsKey: string}>} */
 const charts = new Map();
 let nextHandle = 1;
 
 export function render(element, config) {
-  const c = normalize(config);
+  const c = { ...normalize(config), element };
   const holder = document.createElement('div');
   holder.className = 'apexchart-canvas';
   element.replaceChildren(holder);
   const chart = new ApexCharts(holder, options(c));
   const handle = nextHandle++;
-  charts.set(handle, { chart, config: c, element });
+  charts.set(handle, { chart, config: c, element, optionsKey: JSON.stringify(axisOptions(c, c.initialSeries)) });
   element.setAttribute('data-chart-state', 'loading');
   chart.render().then(
     () => { if (charts.get(handle)?.chart === chart) element.setAttribute('data-chart-state', 'ready'); },
@@ -51,11 +51,16 @@ export function render(element, config) {
 export async function update(handle, series, config) {
   const state = charts.get(handle);
   if (!state) return;
-  if (config) state.config = normalize(config);
+  if (config) state.config = { ...normalize(config), element: state.element };
   const c = state.config;
-  await state.chart.updateOptions(
-    { xaxis: xaxis(c, series), markers: markers(series), annotations: annotations(c), yaxis: yaxis(c), chart: { height: c.height } },
-    false, false, false);
+  // Options that follow from the data (axis range, point markers) or the config; applied only when they changed,
+  // so a refresh with the same shape only animates the series.
+  const next = axisOptions(c, series);
+  const key = JSON.stringify(next);
+  if (key !== state.optionsKey) {
+    await state.chart.updateOptions(next, false, false, false);
+    state.optionsKey = key;
+  }
   await state.chart.updateSeries(clean(series), true);
   state.element.setAttribute('data-chart-state', 'ready');
 }
@@ -109,6 +114,8 @@ function options(c) {
       zoom: { enabled: false },
       animations: { enabled: true },
       injectStyleSheet: false,
+      // For screenshots and browser tests: the draw-in animation is over.
+      events: { animationEnd: () => c.element?.setAttribute('data-chart-animation', 'ended') },
     },
     theme: { mode: c.mode },
     colors: c.colors,
@@ -127,9 +134,13 @@ function options(c) {
   };
 }
 
+function axisOptions(c, series) {
+  return { xaxis: xaxis(c, series), markers: markers(series), annotations: annotations(c), yaxis: yaxis(c), chart: { height: c.height } };
+}
+
 function yaxis(c) {
   return {
-    title: c.yTitle ? { text: c.yTitle } : undefined,
+    title: { text: c.yTitle || undefined },
     labels: { formatter: (v) => formatValue(v, c.unit) },
     min: 0,
   };
@@ -163,7 +174,7 @@ function annotations(c) {
         x: Number(m.x),
         strokeDashArray: 4,
         borderColor: '#775dd0',
-        label: m.label ? { text: String(m.label), orientation: 'horizontal', style: { color: '#fff', background: '#775dd0' } } : undefined,
+        label: { text: m.label ? String(m.label) : undefined, orientation: 'horizontal', style: { color: '#fff', background: '#775dd0' } },
       })),
   };
 }
