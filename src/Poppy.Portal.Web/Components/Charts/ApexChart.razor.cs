@@ -58,10 +58,19 @@ public sealed partial class ApexChart
         {
             if (firstRender)
             {
+                // What is drawn is what was current when the call started; parameters that change meanwhile are sent
+                // as an update just below.
+                var (series, markers, shape, dark) = (Series, Markers, Shape, Dark);
+                var config = Config(withSeries: true);
                 module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
-                handle = await module.InvokeAsync<int>("render", element, Config(withSeries: true));
-                Remember();
-                return;
+                handle = await module.InvokeAsync<int>("render", element, config);
+                (renderedSeries, renderedMarkers, renderedShape, renderedDark) = (series, markers, shape, dark);
+                if (disposed)
+                {
+                    // The component went away while the chart was being drawn: take the chart with it.
+                    await DisposeAsync();
+                    return;
+                }
             }
             if (module is null || handle is null)
             {
@@ -69,13 +78,20 @@ public sealed partial class ApexChart
             }
             if (!ReferenceEquals(Series, renderedSeries) || !ReferenceEquals(Markers, renderedMarkers) || Shape != renderedShape)
             {
-                await module.InvokeVoidAsync("update", handle, Series.Select(Json).ToList(), Config(withSeries: false));
-                Remember();
+                var (series, markers, shape, dark) = (Series, Markers, Shape, Dark);
+                await module.InvokeVoidAsync("update", handle, series.Select(Json).ToList(), Config(withSeries: false));
+                (renderedSeries, renderedMarkers, renderedShape) = (series, markers, shape);
+                if (dark != renderedDark)
+                {
+                    await module.InvokeVoidAsync("setTheme", handle, dark ? "dark" : "light", ApexPalette.For(dark));
+                    renderedDark = dark;
+                }
             }
             else if (Dark != renderedDark)
             {
-                await module.InvokeVoidAsync("setTheme", handle, Dark ? "dark" : "light", ApexPalette.For(Dark));
-                renderedDark = Dark;
+                var dark = Dark;
+                await module.InvokeVoidAsync("setTheme", handle, dark ? "dark" : "light", ApexPalette.For(dark));
+                renderedDark = dark;
             }
         }
         catch (JSDisconnectedException)
@@ -85,14 +101,6 @@ public sealed partial class ApexChart
         catch (TaskCanceledException)
         {
         }
-    }
-
-    private void Remember()
-    {
-        renderedSeries = Series;
-        renderedMarkers = Markers;
-        renderedShape = Shape;
-        renderedDark = Dark;
     }
 
     private object Config(bool withSeries) => new

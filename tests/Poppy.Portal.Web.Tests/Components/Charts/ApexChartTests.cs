@@ -124,6 +124,35 @@ public sealed class ApexChartTests : BunitContext
     }
 }
 
+/// <summary>Parameters that change while the browser is still drawing the first chart reach it as an update.</summary>
+public sealed class ApexChartSlowRenderTests : BunitContext
+{
+    [Fact]
+    public void Series_given_during_the_first_render_are_sent_as_an_update_once_it_is_drawn()
+    {
+        JSInterop.Mode = JSRuntimeMode.Strict;
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        var module = JSInterop.SetupModule(ApexChart.ModulePath);
+        var render = module.Setup<int>("render", _ => true);
+        module.SetupVoid("update", _ => true).SetVoidResult();
+        module.SetupVoid("dispose", _ => true).SetVoidResult();
+        var chart = Render<ApexChart>(p => p.Add(c => c.Series, [new ApexSeries("p50", [ApexPoint.Category("a", 1)])]).Add(c => c.CategoryAxis, true));
+
+        chart.Render(p => p.Add(c => c.Series, [new ApexSeries("p50", [ApexPoint.Category("a", 1), ApexPoint.Category("b", 2)])]));
+        Assert.Empty(module.Invocations["update"]);
+        render.SetResult(7);
+
+        chart.WaitForAssertion(() =>
+        {
+            var update = Assert.Single(module.Invocations["update"]);
+            Assert.Equal(7, update.Arguments[0]);
+            var points = JsonSerializer.SerializeToElement(update.Arguments[1], JsonSerializerOptions.Web)[0].GetProperty("data");
+            Assert.Equal(2, points.GetArrayLength());
+        });
+        Assert.Single(module.Invocations["render"]);
+    }
+}
+
 /// <summary>A circuit that is gone when the component is disposed: disposal must not fail.</summary>
 public sealed class ApexChartDisconnectedTests : BunitContext
 {
