@@ -1,4 +1,4 @@
-// Bundles src/app.js and src/app.css into ../src/Poppy.Portal.Web/wwwroot/dist/ with esbuild.
+// Bundles src/app.js, src/app.css and src/apexchart.js (the ES module of the Blazor ApexChart component) into ../src/Poppy.Portal.Web/wwwroot/dist/ with esbuild.
 // Usage: npm run build                        (minified, with source maps)
 //        npm run build -- --outdir=<folder>   (Assets.targets passes the web project's wwwroot/dist)
 // Output is written without a window where app.js/app.css are missing (concurrent MSBuild
@@ -23,7 +23,7 @@ if (path.basename(outdir) !== 'dist') {
 const started = Date.now();
 const result = await esbuild.build({
   absWorkingDir: here,
-  entryPoints: ['src/app.js', 'src/app.css'],
+  entryPoints: ['src/app.js', 'src/app.css', 'src/apexchart.js'],
   outbase: 'src',
   outdir,
   bundle: true,

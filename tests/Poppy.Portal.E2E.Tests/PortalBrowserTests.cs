@@ -47,7 +47,7 @@ public sealed partial class PortalBrowserTests(PortalProcess portal, ChromiumBro
         await Expect(page.Locator("[data-testid=current-project]")).ToHaveTextAsync(SecondProject);
         await Expect(page.Locator(".page-pretitle")).ToHaveTextAsync($"Project {SecondProject}");
 
-        // The request-timings chart is drawn by ApexCharts from /ui/dashboard/request-timings.
+        // The request-timings chart is drawn by ApexCharts through the ApexChart component (dist/apexchart.js).
         await WaitForChartAsync(page, diagnostics);
         // Desktop: the sidebar is open and its toggler hidden (i.e. Tabler's CSS is applied).
         await Expect(page.Locator(".navbar-toggler")).ToBeHiddenAsync();
@@ -109,17 +109,17 @@ public sealed partial class PortalBrowserTests(PortalProcess portal, ChromiumBro
 
     private static async Task WaitForChartAsync(IPage page, BrowserDiagnostics diagnostics)
     {
-        var chart = page.Locator("#request-timings-chart");
+        var chart = page.Locator("[data-testid=request-timings-chart]");
         await chart.Locator("svg").First.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 15_000 });
         await Expect(chart).ToHaveAttributeAsync("data-chart-state", "ready", new() { Timeout = 15_000 });
         await Expect(chart.Locator("svg.apexcharts-svg")).ToBeVisibleAsync();
-        // Both series of /ui/dashboard/request-timings made it into the chart (its legend names them).
+        // Both series the dashboard sends through the ApexChart component made it into the chart (its legend names them).
         await Expect(chart.Locator(".apexcharts-legend-text")).ToHaveTextAsync(["p50", "p95"]);
         try
         {
             // Let ApexCharts finish its draw-in animation so the screenshot shows the finished chart.
             await page.WaitForFunctionAsync(
-                "() => [...(window.PoppyCharts?.charts?.values() ?? [])].every(s => s.chart?.w?.globals?.animationEnded !== false)",
+                "() => document.querySelector('[data-testid=request-timings-chart]')?.getAttribute('data-chart-animation') === 'ended'",
                 null, new() { Timeout = 5_000 });
         }
         catch (TimeoutException)

@@ -20,9 +20,6 @@ import 'htmx.org/dist/ext/hx-sse.js';
 // content htmx swaps in later (Bootstrap listens on document).
 import * as tabler from '@tabler/core';
 
-import { initCharts } from './charts.js';
-
 window.htmx = htmx; // already done by htmx.esm.js; kept explicit for readers and tests
 window.bootstrap = tabler.bootstrap; // Bootstrap's API (Modal, Toast, ...) for code outside this bundle
 
-initCharts();

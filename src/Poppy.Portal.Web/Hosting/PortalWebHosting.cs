@@ -159,7 +159,6 @@ public static class PortalWebHosting
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapProjectEndpoints();
-        app.MapDashboardEndpoints();
         app.MapPoppyApi();
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
         app.MapServiceProgressEndpoints();

@@ -19,7 +19,8 @@ public enum TokenHeader
 internal static class ApiTokenTestKit
 {
     public const string TokensPage = "/account/tokens";
-    public const string DataEndpoint = "/ui/dashboard/request-timings";
+    /// <summary>A GET any signed-in caller may make (the dashboard's old chart data endpoint went with the htmx pages).</summary>
+    public const string DataEndpoint = "/v1.0/flavors/";
 
     /// <summary>Submits the page's create form; returns the response page and the token it shows.</summary>
     public static async Task<(IDocument Page, string Token)> CreateOnPageAsync(

@@ -8,6 +8,7 @@ using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.ApiTokens;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Benchmarks;
+using Poppy.Portal.Core.Features.Dashboard;
 using Poppy.Portal.Core.Features.Dns;
 using Poppy.Portal.Core.Features.Flavors;
 using Poppy.Portal.Core.Features.Projects;
@@ -82,6 +83,9 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
 
         // Benchmarks (BenchmarkQuery, ProbeSettingsService)
         new("benchmarks.get", Right.Read, async c => await c.Get<BenchmarkQuery>().GetAsync(c.ProjectId, c.ServiceId, BenchmarkWindow.OneDay, default) is not null),
+        new("benchmarks.get-project", Right.Read, async c => (await c.Get<BenchmarkQuery>().GetProjectAsync(c.ProjectId, BenchmarkWindow.OneDay, default)).Services.Count > 0),
+        // Dashboard (DashboardQuery)
+        new("dashboard.get", Right.Read, async c => (await c.Get<DashboardQuery>().GetAsync(c.ProjectId, default)).Services > 0),
         new("probe-settings.get", Right.Read, async c => await c.Get<ProbeSettingsService>().GetAsync(c.ProjectId, c.ServiceId, default) is not null),
         new("probe-settings.set", Right.Change, async c =>
             (await c.Get<ProbeSettingsService>().SetAsync(c.ProjectId, Guid.NewGuid(), new ProbeSettings(TimeSpan.FromSeconds(10), "/", true), default)).IsNotFound),

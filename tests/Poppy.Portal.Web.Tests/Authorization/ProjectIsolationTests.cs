@@ -35,7 +35,7 @@ public sealed class ProjectIsolationTests : PortalTest
 
         Assert.Equal(PortalFactory.FirstProject, page.QuerySelector("[data-testid=current-project]")?.TextContent.Trim());
         Assert.Empty(page.QuerySelectorAll("[data-project=beta]"));
-        Assert.Equal("1", page.QuerySelector("[data-testid=project-count]")?.TextContent.Trim());
+        Assert.Contains($"Services in {PortalFactory.FirstProject}", page.QuerySelector("[data-testid=services-card]")?.TextContent);
     }
 
     [Fact]

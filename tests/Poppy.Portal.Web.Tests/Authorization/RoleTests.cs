@@ -117,7 +117,7 @@ public sealed class RoleTests : PortalTest
         using var anonymous = Portal.CreatePortalClient();
 
         using var page = await anonymous.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/users") { Headers = { { "Accept", "text/html" } } });
-        using var data = await anonymous.Http.GetAsync("/ui/dashboard/request-timings");
+        using var data = await anonymous.Http.GetAsync("/v1.0/flavors/");
 
         Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
         Assert.StartsWith("/account/login", page.Headers.Location?.AbsolutePath);

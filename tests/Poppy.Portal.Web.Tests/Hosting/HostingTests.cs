@@ -121,22 +121,6 @@ public sealed class HostingTests : PortalTest
     }
 
     [Fact]
-    public async Task The_dashboard_chart_data_has_the_portals_own_timings()
-    {
-        using var admin = await Portal.CreateAdminClientAsync();
-        await admin.GetPageAsync("/");
-
-        using var response = await admin.Http.GetAsync("/ui/dashboard/request-timings");
-        using var chart = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var series = chart.RootElement.GetProperty("series");
-        Assert.Equal(["p50", "p95"], series.EnumerateArray().Select(s => s.GetProperty("name").GetString()));
-        Assert.True(series[1].GetProperty("data").GetArrayLength() >= 1);
-        Assert.True(series[1].GetProperty("data")[0].GetDouble() > 0);
-    }
-
-    [Fact]
     public void Local_urls_are_told_apart_from_other_sites()
     {
         Assert.True(LocalUrl.IsLocal("/services?x=1"));

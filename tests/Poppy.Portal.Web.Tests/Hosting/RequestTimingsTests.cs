@@ -39,16 +39,4 @@ public sealed class RequestTimingsTests
         Assert.Equal(1, minute.Requests);
         Assert.Equal(9, minute.P50Milliseconds);
     }
-
-    [Fact]
-    public void The_chart_shape_matches_what_the_front_end_reads()
-    {
-        var chart = DashboardEndpoints.RequestTimingsChart([new MinuteTiming(clock.GetUtcNow(), 3, 1.234, 5.678)]);
-
-        Assert.Equal("area", chart.Type);
-        Assert.Equal("ms", chart.Unit);
-        Assert.Equal(["2026-11-23T10:00:30Z"], chart.Categories);
-        Assert.Equal([1.2], chart.Series[0].Data);
-        Assert.Equal([5.7], chart.Series[1].Data);
-    }
 }

@@ -30,6 +30,14 @@ public sealed record ProviderBenchmark(
 /// <summary>A service's benchmarks over [From, Until): closed rollup buckets only, so the last minute (or hour) is not in it yet.</summary>
 public sealed record ServiceBenchmarks(Guid ServiceId, BenchmarkWindow Window, DateTimeOffset From, DateTimeOffset Until, IReadOnlyList<ProviderBenchmark> Providers);
 
+/// <summary>A service of the project, to choose on the benchmarks board.</summary>
+public sealed record BenchmarkedService(Guid Id, string Name);
+
+/// <summary>A project's benchmarks over [From, Until): per provider over all its live services.</summary>
+public sealed record ProjectBenchmarks(
+    Guid ProjectId, BenchmarkWindow Window, DateTimeOffset From, DateTimeOffset Until, IReadOnlyList<ProviderBenchmark> Providers,
+    IReadOnlyList<BenchmarkedService> Services);
+
 /// <summary>
 /// Reads a service's benchmarks for a window from the rollups: per provider, the window's percentiles from the sum of
 /// its buckets' histograms, availability and cache-hit ratio, and a series at the window's step. Members of the
@@ -50,17 +58,54 @@ public sealed class BenchmarkQuery(PortalDbContext db, AccessPolicy access, Time
             return null;
         }
 
+        var (from, until) = Bounds(window);
+        var rows = await RowsAsync(db.Set<BenchmarkRollup>().Where(r => r.ServiceId == serviceId), window, from, until, cancellationToken);
+        var result = PerProvider(service.Providers.Select(p => (p.ProviderAccountId, p.ProviderName)), rows, window);
+        return new ServiceBenchmarks(serviceId, window, from, until, result);
+    }
+
+    /// <summary>
+    /// The project's provider board: per provider, its figures over all the project's live services (percentiles from
+    /// their summed histograms), and the services to choose from for a per-service view.
+    /// </summary>
+    public async Task<ProjectBenchmarks> GetProjectAsync(Guid projectId, BenchmarkWindow window, CancellationToken cancellationToken)
+    {
+        await access.RequireProjectAsync(projectId, ProjectRight.Read, cancellationToken);
+        var services = await db.Set<CdnService>().AsNoTracking()
+            .Where(s => s.ProjectId == projectId && s.ArchivedAt == null)
+            .OrderBy(s => s.Name)
+            .Select(s => new { s.Id, s.Name, Providers = s.Providers.Select(p => new { p.ProviderAccountId, p.ProviderName }).ToList() })
+            .ToListAsync(cancellationToken);
+        var ids = services.Select(s => s.Id).ToList();
+
+        var (from, until) = Bounds(window);
+        var rows = await RowsAsync(db.Set<BenchmarkRollup>().Where(r => ids.Contains(r.ServiceId)), window, from, until, cancellationToken);
+        var providers = PerProvider(services.SelectMany(s => s.Providers.Select(p => (p.ProviderAccountId, p.ProviderName))), rows, window);
+        return new ProjectBenchmarks(projectId, window, from, until, providers, [.. services.Select(s => new BenchmarkedService(s.Id, s.Name))]);
+    }
+
+    private (DateTimeOffset From, DateTimeOffset Until) Bounds(BenchmarkWindow window)
+    {
         var until = RollupBuilder.Floor(clock.GetUtcNow(), RollupBuilder.SizeOf(window.Source));
-        var from = until - window.Length;
-        var rows = await db.Set<BenchmarkRollup>().AsNoTracking()
-            .Where(r => r.ServiceId == serviceId && r.Resolution == window.Source && r.BucketStart >= from && r.BucketStart < until)
-            .Select(r => new { r.ProviderAccountId, r.ProviderName, r.BucketStart, r.Count, r.Errors, r.Skipped, r.CacheHits, r.Histogram })
+        return (until - window.Length, until);
+    }
+
+    private sealed record RollupRow(Guid ProviderAccountId, string ProviderName, DateTimeOffset BucketStart, int Count, int Errors, int Skipped, int CacheHits, byte[] Histogram);
+
+    private static async Task<List<RollupRow>> RowsAsync(
+        IQueryable<BenchmarkRollup> rollups, BenchmarkWindow window, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken) =>
+        await rollups.AsNoTracking()
+            .Where(r => r.Resolution == window.Source && r.BucketStart >= from && r.BucketStart < until)
+            .Select(r => new RollupRow(r.ProviderAccountId, r.ProviderName, r.BucketStart, r.Count, r.Errors, r.Skipped, r.CacheHits, r.Histogram))
             .ToListAsync(cancellationToken);
 
-        var providers = service.Providers.Select(p => (p.ProviderAccountId, p.ProviderName))
+    /// <summary>Per provider (the given ones, and any that has rows): totals, percentiles and the series at the window's step.</summary>
+    private static List<ProviderBenchmark> PerProvider(IEnumerable<(Guid AccountId, string Name)> known, List<RollupRow> rows, BenchmarkWindow window)
+    {
+        var providers = known
             .Concat(rows.Select(r => (r.ProviderAccountId, r.ProviderName)))
-            .DistinctBy(p => p.ProviderAccountId)
-            .OrderBy(p => p.ProviderName, StringComparer.Ordinal)
+            .DistinctBy(p => p.Item1)
+            .OrderBy(p => p.Item2, StringComparer.Ordinal)
             .ToList();
 
         var result = new List<ProviderBenchmark>();
@@ -86,6 +131,6 @@ public sealed class BenchmarkQuery(PortalDbContext db, AccessPolicy access, Time
                 count - errors == 0 ? null : Math.Round((double)hits / (count - errors), 4),
                 series));
         }
-        return new ServiceBenchmarks(serviceId, window, from, until, result);
+        return result;
     }
 }

@@ -21,6 +21,7 @@ public static class ProvisioningRegistration
         services.AddScoped<ServiceProvisioner>();
         services.AddScoped<ProviderOperationRunner>();
         services.AddScoped<ProvisioningOperations>();
+        services.AddScoped<Dashboard.DashboardQuery>();
         services.AddSingleton<ProvisioningRecovery>();
         if (JobOptions.Read(configuration).Enabled)
         {
