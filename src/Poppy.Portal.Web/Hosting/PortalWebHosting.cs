@@ -158,7 +158,6 @@ public static class PortalWebHosting
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapAccountEndpoints();
-        app.MapProjectEndpoints();
         app.MapPoppyApi();
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
         app.MapServiceProgressEndpoints();

@@ -186,7 +186,6 @@ public sealed class ApiTokenAuthenticationTests : PortalTest
         var page = PortalClient.Parse(await dashboard.Content.ReadAsStringAsync());
         // Without the restriction the first project (alpha) would be current.
         Assert.Equal("beta", page.QuerySelector("[data-testid=current-project]")?.TextContent.Trim());
-        Assert.Equal(["beta"], page.QuerySelectorAll("#project-switcher [data-project]").Select(b => b.GetAttribute("data-project")));
     }
 
     [Fact]

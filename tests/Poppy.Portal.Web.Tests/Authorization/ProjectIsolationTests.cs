@@ -1,9 +1,13 @@
-using System.Net;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Users;
 
 namespace Poppy.Portal.Web.Tests.Authorization;
 
-/// <summary>A user sees and works in their own projects only, whatever they send.</summary>
+/// <summary>A user sees and works in their own projects only, whatever they ask for (UserPreferences, the switcher's service).</summary>
 public sealed class ProjectIsolationTests : PortalTest
 {
     private Guid beta;
@@ -13,65 +17,65 @@ public sealed class ProjectIsolationTests : PortalTest
     [Fact]
     public async Task A_member_of_one_project_cannot_switch_to_another()
     {
-        using var member = await SignedInMemberOfAlphaAsync();
+        var member = await MemberAsync("alpha-only@test.local", PortalFactory.FirstProject);
 
-        using var response = await member.PostWithTokenAsync("/ui/projects/switch", new Dictionary<string, string> { ["projectId"] = beta.ToString() });
-        var dashboard = await member.GetPageAsync("/");
+        await Assert.ThrowsAsync<AccessDeniedException>(() => AsAsync(member, p => p.SetCurrentProjectAsync(beta, CancellationToken.None)));
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal(PortalFactory.FirstProject, dashboard.QuerySelector("[data-testid=current-project]")?.TextContent.Trim());
+        var working = await AsAsync(member, p => p.GetAsync(CancellationToken.None));
+        Assert.Equal(PortalFactory.FirstProject, working.Current?.Name);
+        Assert.Equal([PortalFactory.FirstProject], working.Available.Select(p => p.Name));
     }
 
     [Fact]
-    public async Task A_forged_project_cookie_falls_back_to_a_project_the_user_belongs_to()
+    public async Task A_member_of_two_projects_switches_between_them_and_the_page_follows()
     {
-        using var member = await SignedInMemberOfAlphaAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
-        request.Headers.Add("Cookie", $"Poppy.Project={beta}");
-        request.Headers.Accept.ParseAdd("text/html");
+        var member = await MemberAsync("both@test.local", PortalFactory.FirstProject, "beta");
 
-        using var response = await member.Http.SendAsync(request);
-        var page = PortalClient.Parse(await response.Content.ReadAsStringAsync());
+        await AsAsync(member, p => p.SetCurrentProjectAsync(beta, CancellationToken.None));
 
-        Assert.Equal(PortalFactory.FirstProject, page.QuerySelector("[data-testid=current-project]")?.TextContent.Trim());
-        Assert.Empty(page.QuerySelectorAll("[data-project=beta]"));
-        Assert.Contains($"Services in {PortalFactory.FirstProject}", page.QuerySelector("[data-testid=services-card]")?.TextContent);
+        Assert.Equal("beta", (await AsAsync(member, p => p.GetAsync(CancellationToken.None))).Current?.Name);
+        using var client = Portal.CreatePortalClient();
+        await client.SignInOrFailAsync("both@test.local", member.Password);
+        var dashboard = await client.GetPageAsync("/");
+        Assert.Equal("beta", dashboard.QuerySelector("[data-testid=current-project]")?.TextContent.Trim());
     }
 
     [Fact]
-    public async Task The_switcher_offers_members_their_projects_and_admins_every_project()
+    public async Task A_remembered_project_the_user_left_falls_back_to_one_they_belong_to()
     {
-        using var member = await SignedInMemberOfAlphaAsync();
-        using var admin = await Portal.CreateAdminClientAsync();
+        var member = await MemberAsync("left@test.local", PortalFactory.FirstProject);
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System()))
+        {
+            // As if they had chosen beta while still a member.
+            await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Users.Where(u => u.Id == member.Actor.UserId)
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.CurrentProjectId, beta));
+        }
 
-        var memberPage = await member.GetPageAsync("/");
-        var adminPage = await admin.GetPageAsync("/");
+        var working = await AsAsync(member, p => p.GetAsync(CancellationToken.None));
 
-        Assert.Equal(["alpha"], memberPage.QuerySelectorAll("[data-project]").Select(e => e.GetAttribute("data-project")));
-        Assert.Equal(["alpha", "beta"], adminPage.QuerySelectorAll("[data-project]").Select(e => e.GetAttribute("data-project")));
+        Assert.Equal(PortalFactory.FirstProject, working.Current?.Name);
+        Assert.DoesNotContain(working.Available, p => p.Id == beta);
     }
 
-    [Fact]
-    public async Task A_member_of_two_projects_switches_between_them()
+    private sealed record Member(Actor Actor, string Password);
+
+    private async Task<Member> MemberAsync(string email, params string[] projects)
     {
-        var password = await Portal.CreateUserAsync("both@test.local", PortalRoles.Viewer, PortalFactory.FirstProject, "beta");
-        using var member = Portal.CreatePortalClient();
-        await member.SignInOrFailAsync("both@test.local", password);
-
-        using var response = await member.PostWithTokenAsync("/ui/projects/switch",
-            new Dictionary<string, string> { ["projectId"] = beta.ToString(), ["returnUrl"] = "/services" });
-        var page = await member.GetPageAsync("/");
-
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/services", response.Headers.Location?.OriginalString);
-        Assert.Equal("beta", page.QuerySelector("[data-testid=current-project]")?.TextContent.Trim());
+        var password = await Portal.CreateUserAsync(email, PortalRoles.Operator, projects);
+        await using var scope = Portal.Services.CreateAsyncScope(Actor.System());
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().FindByEmailAsync(email);
+        return new Member(Actor.User(user!.Id, email, PortalRoles.Operator), password);
     }
 
-    private async Task<PortalClient> SignedInMemberOfAlphaAsync()
+    private async Task<T> AsAsync<T>(Member member, Func<UserPreferences, Task<T>> call)
     {
-        var password = await Portal.CreateUserAsync("alpha-only@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
-        var client = Portal.CreatePortalClient();
-        await client.SignInOrFailAsync("alpha-only@test.local", password);
-        return client;
+        await using var scope = Portal.Services.CreateAsyncScope(member.Actor);
+        return await call(scope.ServiceProvider.GetRequiredService<UserPreferences>());
+    }
+
+    private async Task AsAsync(Member member, Func<UserPreferences, Task> call)
+    {
+        await using var scope = Portal.Services.CreateAsyncScope(member.Actor);
+        await call(scope.ServiceProvider.GetRequiredService<UserPreferences>());
     }
 }

@@ -50,6 +50,27 @@ public sealed class MainLayoutTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task The_switcher_offers_members_their_projects_and_admins_every_project()
+    {
+        await Portal.CreateProjectAsync("beta");
+        var admin = RenderLayout();
+        await admin.Find("[data-testid=project-switcher] button").ClickAsync(new());
+
+        Assert.Equal(["alpha", "beta"], admin.FindAll("[data-project]").Select(e => e.GetAttribute("data-project")));
+    }
+
+    [Fact]
+    public async Task A_member_is_offered_only_their_projects()
+    {
+        await Portal.CreateProjectAsync("beta");
+        await SignInAsNewUserAsync(PortalRoles.Operator);
+        var member = RenderLayout();
+        await member.Find("[data-testid=project-switcher] button").ClickAsync(new());
+
+        Assert.Equal(["alpha"], member.FindAll("[data-project]").Select(e => e.GetAttribute("data-project")));
+    }
+
+    [Fact]
     public async Task The_colour_scheme_is_remembered_per_user()
     {
         var layout = RenderLayout();
