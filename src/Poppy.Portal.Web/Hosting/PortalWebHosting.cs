@@ -157,7 +157,6 @@ public static class PortalWebHosting
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
         app.MapProviderEndpoints();
         app.MapFlavorEndpoints();
-        app.MapServiceProgressEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
