@@ -48,14 +48,14 @@ public sealed class JobsPageTests : LivePageTest
         // Active (the default): nothing of ours is open, and theirs (beta) never shows.
         var page = await OpenAsync("/jobs");
         var active = page;
-        active.WaitForAssertion(() => Assert.Equal("Nothing in progress", active.Find("[data-testid=empty-state] .empty-title").TextContent));
+        active.WaitForAssertion(() => Assert.Equal("Nothing in progress", active.Find("[data-testid=empty-state] .empty-title").TextContent), Patience);
         Assert.Contains("queues one operation per provider", active.Find("[data-testid=empty-state]").TextContent);
         Assert.Equal(("0", "1"), (Count(active, "active"), Count(active, "failed")));
 
         // All: one group for the change that created Ours, both providers in it, with the change's duration.
         Navigation.NavigateTo("/jobs?filter=all");
         var all = page;
-        all.WaitForAssertion(() => Assert.Equal(["Ours/sim-akamai/succeeded", "Ours/sim-fastly/failed"], Operations(all)));
+        all.WaitForAssertion(() => Assert.Equal(["Ours/sim-akamai/succeeded", "Ours/sim-fastly/failed"], Operations(all)), Patience);
         var group = all.Find("[data-testid=jobs-table] [data-group]");
         Assert.Equal(("Ours", "create", "failed"), (group.GetAttribute("data-service"), group.GetAttribute("data-kind"), group.GetAttribute("data-state")));
         Assert.Equal("took 3 s", group.QuerySelector("[data-testid=group-duration]")!.TextContent);
@@ -65,7 +65,7 @@ public sealed class JobsPageTests : LivePageTest
         // Failed: the failed one, its error, and Retry.
         Navigation.NavigateTo("/jobs?filter=failed");
         var failed = page;
-        failed.WaitForAssertion(() => Assert.Equal(["Ours/sim-fastly/failed"], Operations(failed)));
+        failed.WaitForAssertion(() => Assert.Equal(["Ours/sim-fastly/failed"], Operations(failed)), Patience);
         Assert.Contains("403 Forbidden: bad API token", failed.Find("[data-provider=sim-fastly] [data-testid=operation-error]").TextContent);
         Assert.NotNull(failed.Find("[data-provider=sim-fastly] [data-testid=retry]"));
     }
@@ -83,18 +83,18 @@ public sealed class JobsPageTests : LivePageTest
 
         // An administrator sees both projects: the create of Ours (cancelled by the status override), its purge, the create of Theirs.
         var all = await OpenAsync("/jobs?filter=all");
-        all.WaitForAssertion(() => Assert.Equal(3, all.FindAll("[data-testid=jobs-table] [data-group]").Count));
+        all.WaitForAssertion(() => Assert.Equal(3, all.FindAll("[data-testid=jobs-table] [data-group]").Count), Patience);
         var groups = all.FindAll("[data-testid=jobs-table] [data-group]").Select(g => $"{g.GetAttribute("data-service")}:{g.GetAttribute("data-kind")}:{g.QuerySelectorAll("[data-operation][data-provider]").Length}").ToList();
         Assert.Equal(["Theirs:create:2", "Ours:purge:2", "Ours:create:2"], groups);
 
         Navigation.NavigateTo("/jobs?filter=all&provider=sim-akamai");
-        all.WaitForAssertion(() => Assert.Equal(3, all.FindAll("[data-operation][data-provider]").Count));
+        all.WaitForAssertion(() => Assert.Equal(3, all.FindAll("[data-operation][data-provider]").Count), Patience);
         Assert.Equal(3, all.FindAll("[data-group]").Count);
         Assert.All(all.FindAll("[data-operation][data-provider]"), o => Assert.Equal("sim-akamai", o.GetAttribute("data-provider")));
 
         Navigation.NavigateTo($"/jobs?filter=all&project={beta}");
         var onlyBeta = all;
-        onlyBeta.WaitForAssertion(() => Assert.Equal(["Theirs"], onlyBeta.FindAll("[data-group]").Select(g => g.GetAttribute("data-service"))));
+        onlyBeta.WaitForAssertion(() => Assert.Equal(["Theirs"], onlyBeta.FindAll("[data-group]").Select(g => g.GetAttribute("data-service"))), Patience);
         Assert.Equal("2", Count(onlyBeta, "active"));
 
         // The filters go into the URL, so the view can be shared.
@@ -103,7 +103,7 @@ public sealed class JobsPageTests : LivePageTest
         Assert.Equal("/jobs", uri.AbsolutePath);
         Assert.Contains("filter=failed", uri.Query);
         Assert.Contains($"project={beta}", uri.Query);
-        onlyBeta.WaitForAssertion(() => Assert.Equal("No failed operations", onlyBeta.Find("[data-testid=empty-state] .empty-title").TextContent));
+        onlyBeta.WaitForAssertion(() => Assert.Equal("No failed operations", onlyBeta.Find("[data-testid=empty-state] .empty-title").TextContent), Patience);
         Assert.Contains("Clear the project and provider filters", onlyBeta.Find("[data-testid=empty-state]").TextContent);
     }
 
@@ -118,7 +118,7 @@ public sealed class JobsPageTests : LivePageTest
 
         var page = await OpenAsync("/jobs?filter=failed");
 
-        page.WaitForAssertion(() => Assert.Equal(["Deleted/sim-fastly/failed", "Live/sim-fastly/failed"], Operations(page)));
+        page.WaitForAssertion(() => Assert.Equal(["Deleted/sim-fastly/failed", "Live/sim-fastly/failed"], Operations(page)), Patience);
         Assert.NotNull(page.Find("[data-service=Live][data-operation] [data-testid=retry]"));
         Assert.Null(page.Find("[data-service=Deleted][data-operation][data-provider]").QuerySelector("[data-testid=retry]"));
         // The services refuse it too.
@@ -137,7 +137,7 @@ public sealed class JobsPageTests : LivePageTest
 
         var page = await OpenAsync("/jobs?filter=failed");
 
-        page.WaitForAssertion(() => Assert.Equal(["Shop/sim-fastly/failed"], Operations(page)));
+        page.WaitForAssertion(() => Assert.Equal(["Shop/sim-fastly/failed"], Operations(page)), Patience);
         Assert.Empty(page.FindAll("[data-testid=retry]"));
     }
 
@@ -147,13 +147,13 @@ public sealed class JobsPageTests : LivePageTest
         var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));
         await Portal.FailAsync(id, "sim-fastly", "403 Forbidden: bad API token");
         var page = await OpenAsync("/jobs?filter=all");
-        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-provider=sim-fastly] [data-testid=retry]")));
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-provider=sim-fastly] [data-testid=retry]")), Patience);
 
         await page.Find("[data-provider=sim-fastly] [data-testid=retry]").ClickAsync(new());
 
         WaitForSnackbar("was queued again");
         Assert.All(await Portal.OperationsAsync(id), o => Assert.Equal(OperationState.Queued, o.State));
-        page.WaitForAssertion(() => Assert.Equal(["Shop/sim-akamai/queued", "Shop/sim-fastly/queued"], Operations(page)));
+        page.WaitForAssertion(() => Assert.Equal(["Shop/sim-akamai/queued", "Shop/sim-fastly/queued"], Operations(page)), Patience);
         Assert.Equal("open", page.Find("[data-testid=group-duration]").TextContent);
         Assert.NotNull(page.Find("[data-testid=live]"));
 
@@ -162,7 +162,7 @@ public sealed class JobsPageTests : LivePageTest
             s => s.Status = ProviderStatus.Deployed);
         await Portal.ChangeOperationAsync(id, "sim-akamai", o => { o.Start(OperationStep.Applying, o.CreatedAt); o.Succeed(o.CreatedAt.AddSeconds(4)); },
             s => s.Status = ProviderStatus.Deployed);
-        page.WaitForAssertion(() => Assert.Equal(["Shop/sim-akamai/succeeded", "Shop/sim-fastly/succeeded"], Operations(page)), TimeSpan.FromSeconds(1.5));
+        page.WaitForAssertion(() => Assert.Equal(["Shop/sim-akamai/succeeded", "Shop/sim-fastly/succeeded"], Operations(page)), Patience);
         Assert.Equal("took 4 s", page.Find("[data-testid=group-duration]").TextContent);
         Assert.Empty(page.FindAll("[data-testid=live]"));
     }
