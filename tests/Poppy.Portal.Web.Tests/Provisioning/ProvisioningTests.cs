@@ -396,7 +396,7 @@ public sealed class ProvisioningTests(ProvisioningPortal fixture) : IClassFixtur
         };
         foreach (var role in new[] { PortalRoles.Operator, PortalRoles.Viewer })
         {
-            var email = $"abandon-{role.ToLowerInvariant()}@test.local";
+            var email = $"abandon-page-{role.ToLowerInvariant()}@test.local";
             var password = await fixture.Portal.CreateUserAsync(email, role, PortalFactory.FirstProject);
             using var client = await fixture.Portal.ApiClientAsync(email, password, PortalFactory.FirstProject);
             using var refused = await client.PostAsJsonAsync("/v1.0/admin/services/abandon", body);

@@ -178,6 +178,9 @@ public sealed class ServiceDetailPageTests : LivePageTest
         page.Find("[data-testid=purge-path] input").Input("/a path");
         await page.Find("[data-testid=purge]").ClickAsync(new());
         page.WaitForAssertion(() => Assert.Contains("url must be an ASCII path", page.Find("[data-testid=purge-form]").TextContent), Patience);
+        page.Find("[data-testid=purge-path] input").Input("/../www.victim.example.com/page.html");
+        await page.Find("[data-testid=purge]").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Contains("no '.' or '..' segments", page.Find("[data-testid=purge-form]").TextContent), Patience);
         Assert.Equal(0, await Portal.PurgeCountAsync(id));
 
         // Empty: everything, but only after a confirmation; cancelling purges nothing.
