@@ -17,6 +17,7 @@ public sealed class ApiTokensPageTests : PortalComponentTest
     {
         // Small enough for a test to reach (read when the portal starts, on the first sign-in).
         Portal.Settings["Portal:RateLimits:ApiTokens:PermitLimit"] = "3";
+        Services.AddSingleton(_ => Portal.Services.GetRequiredService<ApiTokenChangeLimiter>());
     }
 
     private async Task<PageWithProviders<ApiTokensPage>> RenderAsync() => this.RenderWithProviders<ApiTokensPage>(await WorkingAsync());
@@ -29,7 +30,7 @@ public sealed class ApiTokensPageTests : PortalComponentTest
     /// <summary>Submits the new-token form; the task ends when the page is done (after the token dialog was closed).</summary>
     private static Task CreateAsync(IRenderedComponent<ApiTokensPage> page, string name)
     {
-        page.Find("[data-testid=token-name] input").Change(name);
+        page.Find("input[data-testid=token-name], [data-testid=token-name] input").Change(name);
         return page.Find("[data-testid=new-token-form] form").SubmitAsync();
     }
 
@@ -45,9 +46,9 @@ public sealed class ApiTokensPageTests : PortalComponentTest
         var creating = CreateAsync(rendered.Page, "ci deploy");
 
         var dialog = rendered.Dialogs.WaitForElement("[data-testid=new-token-dialog]", TimeSpan.FromSeconds(10));
-        var plainText = rendered.Dialogs.Find("[data-testid=new-token] input").GetAttribute("value")!;
+        var plainText = rendered.Dialogs.Find("input[data-testid=new-token], [data-testid=new-token] input").GetAttribute("value")!;
         Assert.StartsWith("ppy_", plainText);
-        Assert.Contains("ci deploy", dialog.TextContent);
+        Assert.Contains("Copy the token ci deploy now", rendered.Dialogs.Markup);
         await rendered.Dialogs.Find("[data-testid=copy-token]").ClickAsync(new());
         Assert.Equal(plainText, module.VerifyInvoke("copyText").Arguments.Single());
         Assert.Contains("Token copied to the clipboard.", Snackbars);
@@ -102,7 +103,7 @@ public sealed class ApiTokensPageTests : PortalComponentTest
         var page = (await RenderAsync()).Page;
         Assert.NotNull(page.Find("[data-testid=empty-state]"));
 
-        await page.Find("[data-testid=show-all-tokens] input").ChangeAsync(new() { Value = true });
+        await page.Find("input[data-testid=show-all-tokens], [data-testid=show-all-tokens] input").ChangeAsync(new() { Value = true });
 
         var row = page.WaitForElement("[data-testid=tokens-table] tbody tr");
         Assert.Contains("other@test.local", row.TextContent);

@@ -55,21 +55,21 @@ public sealed class AdminPagesTests : PortalComponentTest
         await Portal.CreateProjectAsync("beta");
         var page = (await RenderAsync<UsersPage>()).Page;
 
-        page.Find("[data-testid=user-email] input").Change("new@test.local");
-        page.Find("[data-testid=user-name] input").Change("New Person");
-        await page.Find("[data-role=Operator] input").ChangeAsync(new() { Value = PortalRoles.Operator });
+        page.Find("input[data-testid=user-email], [data-testid=user-email] input").Change("new@test.local");
+        page.Find("input[data-testid=user-name], [data-testid=user-name] input").Change("New Person");
+        await page.Find("input[data-role=Operator], [data-role=Operator] input").ClickAsync(new());
         await page.Find($"[data-project={PortalFactory.FirstProject}]").ClickAsync(new());
         await page.Find("[data-project=beta]").ClickAsync(new());
         // Too weak for the identity rules: the service refuses it after the form's own validation passed.
-        page.Find("[data-testid=user-password] input").Change("short");
+        page.Find("input[data-testid=user-password], [data-testid=user-password] input").Change("short");
         await page.Find("form").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=form-errors]")));
         Assert.Equal([PortalFactory.FirstProject, "beta"], SelectedProjects(page));
-        Assert.Equal("new@test.local", page.Find("[data-testid=user-email] input").GetAttribute("value"));
+        Assert.Equal("new@test.local", page.Find("input[data-testid=user-email], [data-testid=user-email] input").GetAttribute("value"));
         Assert.DoesNotContain(await AsSystemAsync<UserAdministration, IReadOnlyList<UserSummary>>(u => u.ListAsync(default)), u => u.Email == "new@test.local");
 
-        page.Find("[data-testid=user-password] input").Change(Password);
+        page.Find("input[data-testid=user-password], [data-testid=user-password] input").Change(Password);
         await page.Find("form").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Contains(page.FindAll("[data-testid=users-table] tbody tr"), r => r.TextContent.Contains("new@test.local")));
@@ -86,7 +86,7 @@ public sealed class AdminPagesTests : PortalComponentTest
         var page = (await RenderAsync<UsersPage>()).Page;
 
         await page.Find($"[data-project={PortalFactory.FirstProject}]").ClickAsync(new());
-        page.Find("[data-testid=user-email] input").Change("not an address");
+        page.Find("input[data-testid=user-email], [data-testid=user-email] input").Change("not an address");
         await page.Find("form").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Contains("Enter a valid email address.", page.Markup));
@@ -164,7 +164,7 @@ public sealed class AdminPagesTests : PortalComponentTest
         var id = (await StoredUserAsync("viewer@test.local")).Id;
         var page = (await RenderAsync<UserPage>(p => p.Add(x => x.Id, id))).Page;
 
-        await page.Find("[data-role=Operator] input").ChangeAsync(new() { Value = PortalRoles.Operator });
+        await page.Find("input[data-role=Operator], [data-role=Operator] input").ClickAsync(new());
         await page.Find("[data-project=beta]").ClickAsync(new());
         await page.Find("[data-testid=save-user]").ClickAsync(new());
 
@@ -180,8 +180,8 @@ public sealed class AdminPagesTests : PortalComponentTest
         Assert.Equal("1", page.FindAll("[data-testid=projects-table] tbody tr").Single(r => r.TextContent.Contains(PortalFactory.FirstProject))
             .QuerySelector("[data-testid=member-count]")!.TextContent.Trim());
 
-        page.Find("[data-testid=project-name] input").Change("beta");
-        page.Find("[data-testid=project-description] textarea").Change("Second tenant");
+        page.Find("input[data-testid=project-name], [data-testid=project-name] input").Change("beta");
+        page.Find("textarea[data-testid=project-description], [data-testid=project-description] textarea").Change("Second tenant");
         await page.Find("form").SubmitAsync();
 
         page.WaitForAssertion(() => Assert.Contains(page.FindAll("[data-testid=projects-table] tbody tr"), r => r.TextContent.Contains("Second tenant")));

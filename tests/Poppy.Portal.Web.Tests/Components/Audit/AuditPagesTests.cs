@@ -58,16 +58,17 @@ public sealed class AuditPagesTests : PortalComponentTest
     {
         await SeedThreeEntriesAsync(await Portal.CreateProjectAsync("beta"));
         var page = await RenderAtAsync<AuditPage>("/audit?type=service");
-        Assert.Equal("service", page.Find("[data-testid=filter-type] input").GetAttribute("value"));
+        Assert.Equal("1 active", page.Find("[data-testid=active-filters]").TextContent.Trim());
 
-        page.Find("[data-testid=filter-actor] input").Change("ann");
+        page.Find("input[data-testid=filter-actor], [data-testid=filter-actor] input").Change("ann");
         await page.Find("[data-testid=audit-filter]").SubmitAsync();
 
         var uri = new Uri(Navigation.Uri);
         Assert.Equal("/audit", uri.AbsolutePath);
         Assert.Equal(new AuditListQuery { EntityType = "service", Actor = "ann" }, AuditListQuery.Parse(Navigation.Uri));
         page.WaitForAssertion(() => Assert.Equal(["shop-create"], Summaries(page)));
-        Assert.Equal("ann", page.Find("[data-testid=filter-actor] input").GetAttribute("value"));
+        Assert.Equal("ann", page.Find("input[data-testid=filter-actor], [data-testid=filter-actor] input").GetAttribute("value"));
+        Assert.Equal("2 active", page.Find("[data-testid=active-filters]").TextContent.Trim());
     }
 
     [Fact]
