@@ -190,6 +190,20 @@ public sealed class AdminPagesTests : PortalComponentTest
     }
 
     [Theory]
+    [InlineData("no spaces!", "Name: 1–64 characters")]
+    [InlineData(PortalFactory.FirstProject, "already exists")]
+    public async Task A_bad_or_taken_project_name_says_what_is_wrong_and_keeps_the_form(string name, string message)
+    {
+        var page = (await RenderAsync<ProjectsPage>()).Page;
+
+        page.Find("input[data-testid=project-name], [data-testid=project-name] input").Change(name);
+        await page.Find("form").SubmitAsync();
+
+        page.WaitForAssertion(() => Assert.Contains(message, page.Find("[data-testid=form-errors]").TextContent));
+        Assert.Equal(name, page.Find("input[data-testid=project-name], [data-testid=project-name] input").GetAttribute("value"));
+    }
+
+    [Theory]
     [InlineData(PortalRoles.Viewer)]
     [InlineData(PortalRoles.Operator)]
     public async Task A_non_admin_gets_the_access_denied_panel_on_every_admin_page(string role)
