@@ -158,6 +158,7 @@ public static class PortalWebHosting
         app.MapProviderEndpoints();
         app.MapFlavorEndpoints();
         app.MapServiceProgressEndpoints();
+        app.MapServiceExportEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
