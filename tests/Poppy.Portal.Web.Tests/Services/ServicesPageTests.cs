@@ -113,12 +113,14 @@ public sealed class ServicesPageTests : ServicePageTest
             await page.Find($"[data-service={name}]").Closest("tr")!.QuerySelector("input[type=checkbox]")!.ChangeAsync(new() { Value = true });
         }
         page.WaitForAssertion(() => Assert.Equal("2 selected", page.Find("[data-testid=selected-count]").TextContent.Trim()), Patience);
-        await page.Find("[data-testid=bulk-delete]").ClickAsync(new());
+        // The click waits for the dialog's answer: answer it before awaiting the click.
+        var clickDelete = page.Find("[data-testid=bulk-delete]").ClickAsync(new());
 
         DialogProvider.WaitForAssertion(() => Assert.Contains("Delete 2 services?", DialogProvider.Markup, StringComparison.Ordinal), Patience);
         // Nothing happens before the user confirms.
         Assert.Equal(ServiceStatus.CreateInProgress, (await Portal.FindServiceAsync(ids[29]))!.Status);
         await DialogProvider.FindAll(".mud-dialog button").First(b => b.TextContent.Trim() == "Delete").ClickAsync(new());
+        await clickDelete;
 
         page.WaitForAssertion(() => Assert.Contains("2 of 2 services deleting.", Snackbars()), Patience);
         Assert.Equal(ServiceStatus.DeleteInProgress, (await Portal.FindServiceAsync(ids[29]))!.Status);
@@ -137,9 +139,11 @@ public sealed class ServicesPageTests : ServicePageTest
         {
             await page.Find($"[data-service={name}]").Closest("tr")!.QuerySelector("input[type=checkbox]")!.ChangeAsync(new() { Value = true });
         }
-        await page.Find("[data-testid=bulk-purge]").ClickAsync(new());
+        // The click waits for the dialog's answer: answer it before awaiting the click.
+        var clickPurge = page.Find("[data-testid=bulk-purge]").ClickAsync(new());
         DialogProvider.WaitForAssertion(() => Assert.Contains("Purge 2 services?", DialogProvider.Markup, StringComparison.Ordinal), Patience);
         await DialogProvider.FindAll(".mud-dialog button").First(b => b.TextContent.Trim() == "Purge").ClickAsync(new());
+        await clickPurge;
 
         page.WaitForAssertion(() => Assert.Contains(Snackbars(), s => s.StartsWith("1 of 2 services purge requested.", StringComparison.Ordinal)
             && s.Contains("svc-04: ", StringComparison.Ordinal) && s.Contains("only a deployed service can be purged", StringComparison.Ordinal)), Patience);
