@@ -39,7 +39,6 @@ public sealed class SteeringComponentTests : AccountPageTest
     public SteeringComponentTests()
     {
         Services.AddSingleton<TimeProvider>(Portal.Clock);
-        Services.AddSingleton(_ => Portal.Services.GetRequiredService<SteeringEvents>());
         Services.AddSingleton(_ => Portal.Services.GetRequiredService<RequestTimings>());
         chart = JSInterop.SetupModule(ApexChart.ModulePath);
         chart.Setup<int>("render", _ => true).SetResult(1);
@@ -253,6 +252,44 @@ public sealed class SteeringComponentTests : AccountPageTest
             Assert.Equal(2, panel.FindAll("[data-testid=event-move]").Count);
             Assert.Equal("true", panel.Find("[data-provider=fastly-main]").GetAttribute("data-active"));
         }, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_steering_round_in_this_process_tells_the_open_panel_at_once()
+    {
+        await SeedSteeredServiceAsync();
+        var panel = await OpenAsync<SteeringPanel>(p => p.Add(x => x.ServiceId, serviceId).Add(x => x.RefreshEvery, TimeSpan.FromHours(1)));
+        panel.WaitForAssertion(() => Assert.Equal(2, panel.FindAll("[data-testid=steering-provider]").Count));
+        var raised = new List<Guid>();
+        var events = Portal.Services.GetRequiredService<SteeringEvents>();
+        void Seen(Guid id)
+        {
+            lock (raised)
+            {
+                raised.Add(id);
+            }
+        }
+        events.Changed += Seen;
+        // Ten minutes on, nothing probed the providers: the round decides again (new health, new decision time).
+        Portal.Clock.Advance(TimeSpan.FromMinutes(10));
+        try
+        {
+            var result = await Portal.Services.GetRequiredService<SteeringRound>()
+                .RunAsync(SteeringRound.RoundAt(Portal.Clock.GetUtcNow(), TimeSpan.FromSeconds(2)), default);
+            Assert.Equal(1, result.Decided);
+        }
+        finally
+        {
+            events.Changed -= Seen;
+        }
+
+        lock (raised)
+        {
+            Assert.Contains(serviceId, raised);
+        }
+        var decidedAt = (await ViewAsync())!.DecidedAt!.Value;
+        panel.WaitForAssertion(() => Assert.Contains(decidedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+            panel.Find("[data-testid=steering-decided]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
