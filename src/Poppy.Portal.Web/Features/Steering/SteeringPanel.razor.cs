@@ -54,14 +54,17 @@ public sealed partial class SteeringPanel
     private string? pinned;
     private SteeringThresholds thresholds = SteeringThresholds.Default;
     private Dictionary<string, string> errors = [];
+    private Guid? formFor;
     private string? generalError;
 
     protected override async Task OnParametersSetAsync()
     {
         await LoadAsync();
-        if (view is not null)
+        // A parent's re-render sets the parameters again: the form keeps what the user is typing unless the service changed.
+        if (view is not null && formFor != ServiceId)
         {
             ResetForm();
+            formFor = ServiceId;
         }
     }
 
