@@ -10,5 +10,21 @@ public sealed class SteeringEvents
     /// <summary>Raised with the service's id; handlers run on the raising thread and must not block.</summary>
     public event Action<Guid>? Changed;
 
-    public void Raise(Guid serviceId) => Changed?.Invoke(serviceId);
+    public void Raise(Guid serviceId)
+    {
+        foreach (var handler in Changed?.GetInvocationList().Cast<Action<Guid>>() ?? [])
+        {
+            try
+            {
+                handler(serviceId);
+            }
+            catch (ObjectDisposedException)
+            {
+                // A view closing while it is told: the change is already stored, which is what steering answers for.
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
 }
