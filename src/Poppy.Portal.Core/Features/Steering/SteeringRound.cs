@@ -48,6 +48,8 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
             try
             {
                 var outcome = await DecideAsync(scope.ServiceProvider, db, id, round, cancellationToken);
+                // Health and the decision time changed even without an event: open panels re-read.
+                scope.ServiceProvider.GetRequiredService<SteeringEvents>().Raise(id);
                 decided++;
                 switched += outcome == SteeringEventKind.Switch ? 1 : 0;
                 would += outcome == SteeringEventKind.WouldSwitch ? 1 : 0;
