@@ -58,7 +58,7 @@ pids+=($!)
 # The simulators in their own process, with their demo edge latencies (Fastly 12+0-6 ms, Akamai 15+0-8, MaxCDN 35+0-25).
 sims_port=$(free_port)
 sims="http://127.0.0.1:$sims_port/"
-(cd "$work/sims" && exec dotnet Poppy.Portal.Simulators.dll --port "$sims_port" --deploy-delay-ms 1000 >"$work/sims.log" 2>&1) &
+(cd "$work/sims" && exec dotnet Poppy.Portal.Simulators.dll --port "$sims_port" --deploy-delay-ms 1000 --origin "failover-origin.bench.test=http://127.0.0.1:$origin_port" >"$work/sims.log" 2>&1) &
 pids+=($!)
 wait_for "${sims}_inventory" "the simulators" "$work/sims.log"
 
@@ -79,7 +79,7 @@ token=$(cd "$work/app" && dotnet Poppy.Portal.Web.dll token create --user admin@
 
 echo "real time: $TRIALS outages of the Fastly edge, probes every ${PROBE_INTERVAL_S} s, steering rounds every 2 s" >&2
 set +e
-(cd "$work/bench" && dotnet FailoverBench.dll realtime "$base" "$token" bench "$sims" 127.0.0.1 "$origin_port" "$TRIALS")
+(cd "$work/bench" && dotnet FailoverBench.dll realtime "$base" "$token" bench "$sims" failover-origin.bench.test 80 "$TRIALS")
 status=$?
 set -e
 [ $status -eq 0 ] || { echo "--- portal log" >&2; tail -40 "$work/host.log" >&2; }

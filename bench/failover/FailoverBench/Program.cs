@@ -154,6 +154,9 @@ static async Task Until(Func<Task<bool>> done, TimeSpan limit, string what)
 // LatencyHistogram p95 over the fastest window) and asks SteeringDecider.Decide, carrying its state between rounds.
 static int Decider(string[] a)
 {
+    // MEDIAN_GUARD=0 feeds the candidates without their median, as SteeringRound did before the guard (before/after).
+    var medianGuard = Environment.GetEnvironmentVariable("MEDIAN_GUARD") != "0";
+    // MEDIAN_GUARD=0 leaves the median out of the candidates, as the decider was fed before the guard (for before/after).
     var (rounds, seed, errorRate) = (int.Parse(a[0]), int.Parse(a[1]), double.Parse(a[2], System.Globalization.CultureInfo.InvariantCulture));
     var probeInterval = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("PROBE_INTERVAL_S") ?? "5"));
     var tailShare = double.Parse(Environment.GetEnvironmentVariable("TAIL_SHARE") ?? "0.05", System.Globalization.CultureInfo.InvariantCulture);
@@ -203,7 +206,8 @@ static int Decider(string[] a)
                 {
                     latency.Record(probe.TotalMs!.Value);
                 }
-                return new SteeringCandidate(ids[p], provider.Name, state, reason, latency.Percentile(95), (int)latency.Count, probes[p].Count, rate);
+                return new SteeringCandidate(ids[p], provider.Name, state, reason, latency.Percentile(95), (int)latency.Count, probes[p].Count, rate,
+                    medianGuard ? latency.Percentile(50) : null);
             }).ToList();
             var decision = SteeringDecider.Decide(new SteeringSituation(policy, thresholds, candidates, active, null, challenger, challengerRounds, alert));
             challenger = decision.Challenger;
@@ -221,6 +225,6 @@ static int Decider(string[] a)
         Console.WriteLine($"decider scenario=\"{label}\" rounds={rounds} probes={probesMade} transient_errors={errors} "
             + $"rounds_with_a_challenger={challenges} false_switches={switches}");
     }
-    Console.WriteLine($"decider_false_switches_total={total} rounds_per_scenario={rounds} seed={seed} transient_error_rate={errorRate} tail_share={tailShare} probe_interval_s={probeInterval.TotalSeconds}");
+    Console.WriteLine($"decider_false_switches_total={total} rounds_per_scenario={rounds} seed={seed} transient_error_rate={errorRate} tail_share={tailShare} median_guard={medianGuard} probe_interval_s={probeInterval.TotalSeconds}");
     return 0;
 }
