@@ -28,6 +28,7 @@ base="http://127.0.0.1:$port"
 export ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="$base" Portal__PublicBaseUrl="$base"
 export Database__Provider=Sqlite Database__ConnectionString="Data Source=$work/bench.db"
 export Portal__FirstAdmin__Email=admin@bench.local Portal__FirstAdmin__Password='Bench-Admin-2026!' Portal__FirstAdmin__Project=bench
+export Portal__Services__DefaultServiceLimit=$((SERVICES + 10))
 export Portal__Jobs__Enabled=false Portal__Benchmarks__Enabled=false Portal__Steering__Enabled=false Logging__LogLevel__Default=Warning
 (cd "$work/app" && exec dotnet Poppy.Portal.Web.dll >"$work/host.log" 2>&1) &
 pid=$!
