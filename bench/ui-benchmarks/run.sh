@@ -34,7 +34,7 @@ export Portal__Jobs__Enabled=false Portal__Benchmarks__Enabled=false Portal__Ste
 pid=$!
 for _ in $(seq 1 240); do curl -fs -o /dev/null "$base/v1.0/ping" && break; sleep 0.5; done
 curl -fs -o /dev/null "$base/v1.0/ping" || { echo "portal did not start"; cat "$work/host.log"; exit 1; }
-token=$(cd "$work/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --project bench --name bench)
+token=$(cd "$work/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --name bench)  # unrestricted: adding the flavor is a global admin operation
 
 set +e
 (cd "$work/bench" && dotnet PageBench.dll "$base" "$token" bench "$work/bench.db" "$SERVICES" "$DAYS" "$SAMPLES")
