@@ -155,7 +155,8 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
             {
                 latency.Record(probe.TotalMs!.Value);
             }
-            return new SteeringCandidate(p.ProviderAccountId, p.ProviderName, state, reason, latency.Percentile(95), (int)latency.Count, probes.Count, rate);
+            return new SteeringCandidate(p.ProviderAccountId, p.ProviderName, state, reason, latency.Percentile(95), (int)latency.Count, probes.Count, rate,
+                latency.Percentile(50));
         }).ToList();
     }
 
