@@ -16,7 +16,9 @@ db.close()
 def call(conn, method, path, body=None):
     conn.request(method, path, json.dumps(body) if body is not None else None, headers)
     response = conn.getresponse()
-    response.read()
+    body = response.read()
+    if response.status >= 400:
+        print(f"{method} {path}: {response.status} {body[:500]!r}", file=sys.stderr)
     return response.status
 
 conn = http.client.HTTPConnection(host, int(port))

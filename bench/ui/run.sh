@@ -33,7 +33,7 @@ pid=$!
 for _ in $(seq 1 120); do curl -fs -o /dev/null "$base/v1.0/ping" && break; sleep 0.5; done
 curl -fs -o /dev/null "$base/v1.0/ping" || { echo "portal did not start"; cat "$work/host.log"; exit 1; }
 
-token=$(cd "$work/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --project bench --name bench)
+token=$(cd "$work/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --name bench)
 python3 bench/api/seed.py "$base" "$token" "$work/bench.db" "$SERVICES"
 
 echo "bench/ui: $SERVICES services, Release build, SQLite, loopback, headless Chromium on the same $(nproc)-core machine"

@@ -21,7 +21,10 @@ public sealed class DatabaseSetupTests(PostgresServer postgres) : IClassFixture<
         var users = await admin.GetPageAsync("/admin/users");
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Contains(PortalFactory.AdminEmail, users.QuerySelector("[data-testid=users-table]")!.TextContent);
+        var table = users.QuerySelector("[data-testid=users-table]");
+        Assert.True(table is not null, "No users table; the page said: " + string.Join(" | ",
+            users.QuerySelectorAll("h1, [data-testid=access-denied], [data-testid=error-panel], [data-testid=not-found]").Select(e => e.TextContent.Trim())));
+        Assert.Contains(PortalFactory.AdminEmail, table.TextContent);
         await using var scope = portal.Services.CreateAsyncScope(Actor.System());
         Assert.True(scope.ServiceProvider.GetRequiredService<PortalDbContext>().Database.IsNpgsql());
     }
