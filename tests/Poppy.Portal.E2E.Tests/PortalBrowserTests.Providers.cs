@@ -83,6 +83,7 @@ public sealed partial class PortalBrowserTests
         await form.GetByTestId("add-row").ClickAsync();
         await Expect(rows).ToHaveCountAsync(2);
         await SelectAsync(page, rows.Nth(1).GetByTestId("provider-account"), account);
+        await rows.Nth(1).GetByTestId("provider-url").FillAsync("api.fastly.com");
         await form.GetByTestId("add-row").ClickAsync();
         await Expect(rows).ToHaveCountAsync(3);
         await rows.Nth(2).GetByTestId("remove-row").ClickAsync();
