@@ -160,7 +160,6 @@ public static class PortalWebHosting
         app.MapAccountEndpoints();
         app.MapPoppyApi();
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
-        app.MapServiceProgressEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

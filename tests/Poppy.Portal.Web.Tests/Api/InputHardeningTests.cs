@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Services;
 using Poppy.Portal.Web.Tests.Services;
 
@@ -205,16 +207,18 @@ public sealed class InputHardeningTests(ApiFixture fixture) : IClassFixture<ApiF
     }
 
     [Fact]
-    public async Task The_portal_purge_form_refuses_a_traversal_as_the_api_does()
+    public async Task The_catalogs_purge_that_the_portal_page_calls_refuses_a_traversal_as_the_api_does()
     {
         var id = await DeployedServiceAsync();
-        using var admin = await fixture.Portal.CreateAdminClientAsync();
+        var projectId = await fixture.Portal.ProjectIdAsync(PortalFactory.FirstProject);
 
-        using var response = await admin.SubmitFormAsync($"/services/{id}",
-            new Dictionary<string, string> { ["Purge.Url"] = "/../www.victim.example.com/page.html", ["Purge.Mode"] = "hard" }, "purge-service");
+        // The service page checks the path first (ServiceDetailPageTests); the catalog refuses it from any caller.
+        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System());
+        var result = await scope.ServiceProvider.GetRequiredService<ServiceCatalog>()
+            .PurgeAsync(projectId, id, "/../www.victim.example.com/page.html", hard: true, CancellationToken.None);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("no '.' or '..' segments", PortalClient.Parse(await response.Content.ReadAsStringAsync()).QuerySelector(".alert-danger")!.TextContent);
+        Assert.False(result.Succeeded);
+        Assert.Contains("no '.' or '..' segments", Assert.Single(result.Errors).Message);
         Assert.Equal(0, await fixture.Portal.PurgeCountAsync(id));
     }
 

@@ -75,6 +75,8 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
         new("provisioning.find-operation", Right.Read, async c => await c.Get<ProvisioningOperations>().FindAsync(c.OperationId, default) is not null),
         new("provisioning.list", Right.Read, async c =>
             (await c.Get<ProvisioningOperations>().ListAsync(JobListFilter.All, 500, default)).Any(o => o.ProjectId == c.ProjectId)),
+        new("provisioning.jobs", Right.Read, async c =>
+            (await c.Get<ProvisioningOperations>().JobsAsync(new JobQuery(JobListFilter.All, Limit: 500), default)).Groups.Any(g => g.First.ProjectId == c.ProjectId)),
         new("provisioning.retry", Right.Change, async c => (await c.Get<ProvisioningOperations>().RetryAsync(c.ProjectId, long.MaxValue, default)).IsNotFound),
         new("provisioning.abandon", Right.Administer, async c =>
             (await c.Get<ProvisioningOperations>().AbandonAsync(c.ProjectId, long.MaxValue, "matrix", default)).Result.IsNotFound),

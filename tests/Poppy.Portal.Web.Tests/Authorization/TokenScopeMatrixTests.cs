@@ -59,7 +59,6 @@ public sealed class TokenScopeMatrixTests(TokenScopeMatrixTests.World world) : I
             """{"id": "scoped-flavor", "providers": [{"provider": "fastly", "links": [{"href": "www.fastly.com", "rel": "provider_url"}]}]}"""), Refusal),
         new("DELETE", "/v1.0/flavors/{id}", (w, t) => w.Api(HttpMethod.Delete, $"/v1.0/flavors/{ApiFixture.Flavor}", t, "alpha"), Refusal),
         // Portal routes a token may read: they must show nothing of beta.
-        new("GET", "/services/{id:guid}/progress/events", (w, t) => w.Api(HttpMethod.Get, $"/services/{w.BetaService}/progress/events", t, null), Refusal),
         new("GET", "/services/{Id:guid}", (w, t) => w.Page($"/services/{w.BetaService}", t), Refusal),
         new("GET", "/services/{Id:guid}/edit", (w, t) => w.Page($"/services/{w.BetaService}/edit", t), Refusal),
         new("GET", "/audit/{Id:long}", (w, t) => w.Page($"/audit/{w.BetaAuditEntry}", t), Refusal),
@@ -68,10 +67,6 @@ public sealed class TokenScopeMatrixTests(TokenScopeMatrixTests.World world) : I
         new("GET", "/services", (w, t) => w.Page("/services", t), PageWithout(x => "svc-beta", w)),
         new("POST", "/v1.0/admin/services/abandon", (w, t) => w.Api(HttpMethod.Post, "/v1.0/admin/services/abandon", t, "alpha",
             $$"""{"project_id": "beta", "service_id": "{{w.BetaService}}", "provider": "sim-fastly", "reason": "scope"}"""), Refusal),
-        new("POST", "/jobs/operations/{operationId:long}/abandon", (w, t) => w.Api(HttpMethod.Post, $"/jobs/operations/{w.BetaOperation}/abandon", t, null, ""),
-            (response, _) => (int)response.StatusCode is >= 400 and < 500),
-        new("POST", "/jobs/operations/{operationId:long}/retry", (w, t) => w.Api(HttpMethod.Post, $"/jobs/operations/{w.BetaOperation}/retry", t, null, ""),
-            (response, _) => (int)response.StatusCode is >= 400 and < 500),
     ];
 
     /// <summary>Routes with nothing of a project in them (or only the caller's own account), listed so the matrix is complete.</summary>

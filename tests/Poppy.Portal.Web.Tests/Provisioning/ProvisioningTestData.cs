@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
@@ -49,51 +48,4 @@ public static class ProvisioningTestData
             s.Status = ProviderStatus.Failed;
             s.ErrorMessage = "Create failed: " + error;
         });
-
-    /// <summary>Reads Server-Sent Events from a response stream, one event (type, data) at a time.</summary>
-    public sealed class EventReader(Stream stream)
-    {
-        private readonly StreamReader reader = new(stream, Encoding.UTF8);
-
-        /// <summary>The next event, or null when the stream ended.</summary>
-        public async Task<(string? Type, string Data)?> NextAsync(CancellationToken cancellationToken)
-        {
-            string? type = null;
-            var data = new StringBuilder();
-            var any = false;
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
-            {
-                if (line.Length == 0)
-                {
-                    if (any)
-                    {
-                        return (type, data.ToString());
-                    }
-                    continue;
-                }
-                if (line.StartsWith(':'))
-                {
-                    continue;
-                }
-                var colon = line.IndexOf(':');
-                var field = colon < 0 ? line : line[..colon];
-                var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
-                if (field == "event")
-                {
-                    type = value;
-                    any = true;
-                }
-                else if (field == "data")
-                {
-                    if (data.Length > 0)
-                    {
-                        data.Append('\n');
-                    }
-                    data.Append(value);
-                    any = true;
-                }
-            }
-            return null;
-        }
-    }
 }

@@ -6,7 +6,7 @@ using Poppy.Portal.Web.Tests.Provisioning;
 
 namespace Poppy.Portal.Web.Tests.Services;
 
-/// <summary>Detail page actions (set status, edit, delete, purge), who may use them, and project isolation.</summary>
+/// <summary>Editing a service through its form, who may, and project isolation (the service page's actions: ServiceDetailPageTests).</summary>
 public sealed class ServiceLifecycleTests : PortalTest
 {
     private const string Action = "Input.Action";
@@ -18,13 +18,6 @@ public sealed class ServiceLifecycleTests : PortalTest
     {
         var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));
         using var admin = await Portal.CreateAdminClientAsync();
-
-        var detail = await admin.GetPageAsync($"/services/{id}");
-        var edit = detail.QuerySelector("[data-testid=service-actions] button")!;
-        Assert.Equal("Edit", edit.TextContent.Trim());
-        Assert.True(edit.HasAttribute("disabled"));
-        Assert.Contains("create_in_progress; it can be edited once it is deployed or has failed", detail.QuerySelector("[data-testid=edit-blocked]")!.TextContent);
-        Assert.Null(detail.QuerySelector($"a[href='/services/{id}/edit']"));
 
         var editPage = await admin.GetPageAsync($"/services/{id}/edit");
         Assert.Contains("create_in_progress", editPage.QuerySelector("[data-testid=edit-blocked]")!.TextContent);
@@ -46,12 +39,8 @@ public sealed class ServiceLifecycleTests : PortalTest
         var id = await Portal.CreateServiceAsync(spec);
         using var admin = await Portal.CreateAdminClientAsync();
 
-        using var setStatus = await admin.SubmitFormAsync($"/services/{id}", new Dictionary<string, string> { ["NewStatus.Status"] = "deployed" }, "set-status");
-        Assert.Equal(HttpStatusCode.Redirect, setStatus.StatusCode);
-        Assert.Equal(ServiceStatus.Deployed, (await Portal.FindServiceAsync(id))!.Status);
-        var detail = await admin.GetPageAsync($"/services/{id}?status-set=1");
-        Assert.Contains("Status set to deployed", detail.QuerySelector("[data-testid=notice]")!.TextContent);
-        Assert.NotNull(detail.QuerySelector($"a[href='/services/{id}/edit']"));
+        // The service page's set-status (ServiceDetailPageTests) calls this.
+        await Portal.SetServiceStatusAsync(id, ProviderStatus.Deployed);
 
         var form = BrowserForm.From(await admin.GetPageAsync($"/services/{id}/edit"), "#service-form");
         Assert.Equal("3600", form["Input.Caching[0].Ttl"]);
@@ -87,56 +76,6 @@ public sealed class ServiceLifecycleTests : PortalTest
         var after = (await Portal.FindServiceAsync(id))!;
         Assert.Equal((ServiceStatus.Deployed, stored.Document, stored.Version), (after.Status, after.Document, after.Version));
         Assert.Equal(operations, (await Portal.OperationsAsync(id)).Count);
-        var detail = await admin.GetPageAsync($"/services/{id}?unchanged=1");
-        Assert.Contains("Nothing changed", detail.QuerySelector("[data-testid=notice]")!.TextContent);
-    }
-
-    [Fact]
-    public async Task Delete_asks_for_confirmation_then_marks_the_service_delete_in_progress()
-    {
-        var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));
-        using var admin = await Portal.CreateAdminClientAsync();
-
-        var detail = await admin.GetPageAsync($"/services/{id}");
-        var deleteLink = detail.QuerySelector("[data-testid=service-actions] a.btn-outline-danger")!;
-        Assert.Equal($"/services/{id}?delete=confirm", deleteLink.GetAttribute("href"));
-        Assert.Equal("#delete-confirm", deleteLink.GetAttribute("hx-target"));
-        Assert.Null(detail.QuerySelector("input[name=_handler][value=delete-service]"));
-        Assert.Equal(ServiceStatus.CreateInProgress, (await Portal.FindServiceAsync(id))!.Status);
-
-        using var deleted = await admin.SubmitFormAsync($"/services/{id}?delete=confirm", new Dictionary<string, string>(), "delete-service");
-
-        Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
-        Assert.EndsWith($"/services/{id}?deleted=1", deleted.Headers.Location!.ToString());
-        Assert.Equal(ServiceStatus.DeleteInProgress, (await Portal.FindServiceAsync(id))!.Status);
-        var after = await admin.GetPageAsync($"/services/{id}?deleted=1");
-        Assert.Contains("stays listed as delete_in_progress", after.QuerySelector("[data-testid=deleting]")!.TextContent);
-        Assert.Equal("delete_in_progress", after.QuerySelector("h1 [data-status]")!.TextContent);
-        Assert.Contains("being deleted", after.QuerySelector("[data-testid=edit-blocked]")!.TextContent);
-        var list = await admin.GetPageAsync("/services");
-        Assert.Equal("delete_in_progress", list.QuerySelector("[data-service=Shop] [data-status]")!.TextContent);
-    }
-
-    [Fact]
-    public async Task Purge_is_offered_only_for_a_deployed_service_and_records_the_request()
-    {
-        var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));
-        using var admin = await Portal.CreateAdminClientAsync();
-        Assert.True((await admin.GetPageAsync($"/services/{id}")).QuerySelector("[data-testid=purge-form] fieldset")!.HasAttribute("disabled"));
-
-        await Portal.SetServiceStatusAsync(id, ProviderStatus.Deployed);
-        Assert.False((await admin.GetPageAsync($"/services/{id}")).QuerySelector("[data-testid=purge-form] fieldset")!.HasAttribute("disabled"));
-        using var invalidPath = await admin.SubmitFormAsync($"/services/{id}", new Dictionary<string, string> { ["Purge.Url"] = "/a path" }, "purge-service");
-        Assert.Equal(HttpStatusCode.OK, invalidPath.StatusCode);
-        Assert.Contains("url must be an ASCII path", await invalidPath.Content.ReadAsStringAsync());
-        Assert.Equal(0, await Portal.PurgeCountAsync(id));
-
-        using var purged = await admin.SubmitFormAsync($"/services/{id}", new Dictionary<string, string> { ["Purge.Url"] = "/images/*", ["Purge.Mode"] = "hard" }, "purge-service");
-
-        Assert.Equal(HttpStatusCode.Redirect, purged.StatusCode);
-        var purge = await Portal.SinglePurgeAsync(id);
-        Assert.Equal("/images/*", purge.Url);
-        Assert.True(purge.Hard);
     }
 
     [Fact]
@@ -185,36 +124,10 @@ public sealed class ServiceLifecycleTests : PortalTest
         Assert.NotNull(list.QuerySelector("[data-service=Shop]"));
         Assert.Null(list.QuerySelector("[data-testid=create-service]"));
         Assert.Null(list.QuerySelector("a[href='/services/new']"));
-        var detail = await viewer.GetPageAsync($"/services/{id}");
-        Assert.NotNull(detail.QuerySelector("[data-testid=providers-table]"));
-        Assert.Null(detail.QuerySelector("[data-testid=service-actions]"));
-        Assert.Empty(detail.QuerySelectorAll("main form, .page-body form"));
-        Assert.Null(detail.QuerySelector("[data-testid=purge-form]"));
-        Assert.Null(detail.QuerySelector("[data-testid=set-status-form]"));
 
         using var newPage = await viewer.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/services/new") { Headers = { { "Accept", "text/html" } } });
         Assert.Equal(HttpStatusCode.Redirect, newPage.StatusCode);
         Assert.Contains("/account/access-denied", newPage.Headers.Location!.ToString());
-        using var delete = await viewer.PostWithTokenAsync($"/services/{id}?delete=confirm", new Dictionary<string, string> { ["_handler"] = "delete-service" });
-        Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
-        Assert.Equal(ServiceStatus.Deployed, (await Portal.FindServiceAsync(id))!.Status);
-    }
-
-    [Fact]
-    public async Task Set_status_is_for_administrators_only()
-    {
-        var id = await Portal.CreateServiceAsync(ServiceTestData.Spec("Shop", "www.shop.test"));
-        var password = await Portal.CreateUserAsync("operator@test.local", PortalRoles.Operator, PortalFactory.FirstProject);
-        using var operatorClient = Portal.CreatePortalClient();
-        await operatorClient.SignInOrFailAsync("operator@test.local", password);
-
-        var detail = await operatorClient.GetPageAsync($"/services/{id}");
-        Assert.NotNull(detail.QuerySelector("[data-testid=service-actions]"));
-        Assert.Null(detail.QuerySelector("[data-testid=set-status-form]"));
-        Assert.DoesNotContain("administrator can also set the status", detail.QuerySelector("[data-testid=edit-blocked]")!.TextContent);
-
-        using var forged = await operatorClient.PostWithTokenAsync($"/services/{id}", new Dictionary<string, string> { ["_handler"] = "set-status", ["NewStatus.Status"] = "deployed" });
-        Assert.True(forged.StatusCode is not (HttpStatusCode.Redirect or HttpStatusCode.OK), $"forged set-status answered {(int)forged.StatusCode}");
-        Assert.Equal(ServiceStatus.CreateInProgress, (await Portal.FindServiceAsync(id))!.Status);
+        // The service page offers a viewer no write action (ServiceDetailPageTests); the services refuse them (authorization matrix).
     }
 }

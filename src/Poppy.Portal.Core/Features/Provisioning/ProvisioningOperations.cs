@@ -68,6 +68,53 @@ public sealed class ProvisioningOperations(PortalDbContext db, AccessPolicy acce
         return await query.OrderByDescending(o => o.Id).Take(Math.Clamp(limit, 1, 500)).ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The jobs page: the latest operations the actor may see (optionally of one project and one provider account),
+    /// grouped by the change that queued them (one service change queues one operation per provider at the same
+    /// instant; a purge's operations share their purge), newest change first, with the tab counts, the provider names
+    /// to filter by and which failed operations can be retried.
+    /// </summary>
+    public async Task<JobList> JobsAsync(JobQuery query, CancellationToken cancellationToken)
+    {
+        var visible = await VisibleAsync(cancellationToken);
+        if (query.ProjectId is { } projectId)
+        {
+            visible = visible.Where(o => o.ProjectId == projectId);
+        }
+        var providers = await visible.Select(o => o.ProviderName).Distinct().ToListAsync(cancellationToken);
+        if (!string.IsNullOrEmpty(query.Provider))
+        {
+            visible = visible.Where(o => o.ProviderName == query.Provider);
+        }
+        var counted = await visible.Where(o => o.State != OperationState.Succeeded && o.State != OperationState.Cancelled)
+            .GroupBy(o => o.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        int Of(OperationState state) => counted.FirstOrDefault(c => c.Key == state)?.Count ?? 0;
+        var counts = new JobCounts(Of(OperationState.Running) + Of(OperationState.Retrying), Of(OperationState.Queued), Of(OperationState.Failed));
+
+        var filtered = query.Filter switch
+        {
+            JobListFilter.Active => visible.Where(o => ProvisioningOperation.PendingStates.Contains(o.State)),
+            JobListFilter.Running => visible.Where(o => o.State == OperationState.Running || o.State == OperationState.Retrying),
+            JobListFilter.Queued => visible.Where(o => o.State == OperationState.Queued),
+            JobListFilter.Failed => visible.Where(o => o.State == OperationState.Failed),
+            _ => visible,
+        };
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var operations = await filtered.Include(o => o.Purge).OrderByDescending(o => o.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        var truncated = operations.Count > limit;
+        if (truncated)
+        {
+            operations.RemoveAt(operations.Count - 1);
+        }
+        var retryable = await RetryableAsync(operations, cancellationToken);
+        var groups = operations
+            .GroupBy(o => o.PurgeId is { } purge ? $"purge-{purge}" : $"{o.ServiceId:N}-{o.Kind}-{o.CreatedAt.UtcTicks}")
+            .Select(g => new JobGroup(g.Key, g.OrderBy(o => o.ProviderName, StringComparer.Ordinal).ToList()))
+            .OrderByDescending(g => g.Operations.Max(o => o.Id))
+            .ToList();
+        return new JobList(groups, counts, providers.Order(StringComparer.Ordinal).ToList(), retryable, truncated);
+    }
+
     /// <summary>Counts for the jobs page's tabs.</summary>
     public async Task<JobCounts> CountAsync(CancellationToken cancellationToken)
     {
@@ -268,3 +315,33 @@ public sealed record AbandonResult(ChangeResult Result, bool Archived);
 public sealed record ServiceProgress(IReadOnlyList<ProvisioningOperation> Changes, IReadOnlyList<ProvisioningOperation> Purges);
 
 public sealed record JobCounts(int Running, int Queued, int Failed);
+
+/// <summary>What the jobs page asks for: a tab, optionally one project and one provider account (by name).</summary>
+public sealed record JobQuery(JobListFilter Filter = JobListFilter.Active, Guid? ProjectId = null, string? Provider = null, int Limit = 200);
+
+/// <param name="Truncated">More operations matched than <see cref="JobQuery.Limit"/>; the oldest were left off.</param>
+public sealed record JobList(IReadOnlyList<JobGroup> Groups, JobCounts Counts, IReadOnlyList<string> Providers, IReadOnlySet<long> Retryable, bool Truncated);
+
+/// <summary>The operations one change of a service (or one purge) queued, one per provider, ordered by provider.</summary>
+public sealed record JobGroup(string Key, IReadOnlyList<ProvisioningOperation> Operations)
+{
+    public ProvisioningOperation First => Operations[0];
+
+    public DateTimeOffset QueuedAt => Operations.Min(o => o.CreatedAt);
+
+    /// <summary>From the first start to the last finish, once every operation has finished; null while any is open.</summary>
+    public TimeSpan? Duration =>
+        Operations.All(o => o.FinishedAt is not null) && Operations.Min(o => o.StartedAt) is { } started
+            ? Operations.Max(o => o.FinishedAt!.Value) - started
+            : null;
+
+    public bool IsOpen => Operations.Any(o => o.IsPending);
+
+    /// <summary>The group's state as one word: failed if any failed, else running while any is open, else the common state.</summary>
+    public OperationState State =>
+        Operations.Any(o => o.State == OperationState.Failed) ? OperationState.Failed
+        : Operations.Any(o => o.State is OperationState.Running or OperationState.Retrying) ? OperationState.Running
+        : Operations.Any(o => o.State == OperationState.Queued) ? OperationState.Queued
+        : Operations.All(o => o.State == OperationState.Succeeded) ? OperationState.Succeeded
+        : Operations.Max(o => o.State);
+}
