@@ -17,7 +17,7 @@ public sealed class WindowLimit
 
 /// <summary>
 /// <c>Portal:RateLimits</c>: how often one client (an IPv4 address, or an IPv6 /64) may post to the pages that check a
-/// password or a reset code, send mail, or mint API tokens.
+/// password or a reset code, or send mail; and how often one user may create or revoke API tokens.
 /// </summary>
 public sealed class AccountRateLimitSettings
 {
@@ -29,7 +29,10 @@ public sealed class AccountRateLimitSettings
     /// <summary>Posts of the forgot-password (sends mail) and reset-password (checks a code) forms.</summary>
     public WindowLimit PasswordReset { get; set; } = new() { PermitLimit = 5, Window = TimeSpan.FromMinutes(15) };
 
-    /// <summary>Posts to <c>/account/tokens</c> (create, revoke).</summary>
+    /// <summary>
+    /// Creates and revokes on the API tokens page, per user (they run in the page's circuit, so
+    /// <see cref="Features.ApiTokens.ApiTokenChangeLimiter"/> counts them rather than the HTTP limiter).
+    /// </summary>
     public WindowLimit ApiTokens { get; set; } = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) };
 }
 
@@ -60,12 +63,13 @@ public sealed class AccountRateLimitSettingsValidator : IValidateOptions<Account
 /// </summary>
 public static class AccountRateLimits
 {
-    private enum Policy { SignIn, PasswordReset, ApiTokens }
+    private enum Policy { SignIn, PasswordReset }
 
     public static IServiceCollection AddAccountRateLimits(this IServiceCollection services)
     {
         services.AddOptions<AccountRateLimitSettings>().BindConfiguration(AccountRateLimitSettings.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AccountRateLimitSettings>, AccountRateLimitSettingsValidator>();
+        services.AddSingleton<Features.ApiTokens.ApiTokenChangeLimiter>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<AccountRateLimitSettings>>((options, configured) =>
         {
@@ -74,12 +78,7 @@ public static class AccountRateLimits
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => PolicyOf(context.Request) switch
             {
                 { } policy => RateLimitPartition.GetFixedWindowLimiter($"{policy}|{ClientKey(context.Connection.RemoteIpAddress)}", _ =>
-                    Limit(policy switch
-                    {
-                        Policy.SignIn => settings.SignIn,
-                        Policy.PasswordReset => settings.PasswordReset,
-                        _ => settings.ApiTokens,
-                    })),
+                    Limit(policy == Policy.SignIn ? settings.SignIn : settings.PasswordReset)),
                 null => RateLimitPartition.GetNoLimiter(""),
             });
             options.OnRejected = (rejected, _) =>
@@ -119,8 +118,6 @@ public static class AccountRateLimits
         {
             "/account/login" => Policy.SignIn,
             "/account/forgot-password" or "/account/reset-password" => Policy.PasswordReset,
-            "/account/tokens" => Policy.ApiTokens,
-            var p when p.StartsWith("/account/tokens/", StringComparison.Ordinal) => Policy.ApiTokens,
             _ => null,
         };
     }

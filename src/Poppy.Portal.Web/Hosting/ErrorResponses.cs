@@ -85,11 +85,16 @@ public static class ErrorResponses
         context.Response.ContentType = "text/html; charset=utf-8";
         return context.Response.WriteAsync($$"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{status}} {{title}} · Poppy Portal</title>
-            <link rel="icon" type="image/svg+xml" href="/favicon.svg"><link rel="stylesheet" href="/dist/app.css"></head>
-            <body class="border-top-wide border-primary d-flex flex-column"><div class="page page-center"><div class="container-tight py-4">
-            <div class="empty"><div class="empty-header">{{status}}</div><p class="empty-title">{{title}}</p>
-            <p class="empty-subtitle text-secondary">{{text}}</p><div class="empty-action"><a href="/" class="btn btn-primary">Back to the dashboard</a></div></div>
-            </div></div></body></html>
+            <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" type="image/svg+xml" href="/favicon.svg">
+            <link rel="stylesheet" href="/_content/MudBlazor/MudBlazor.min.css"></head>
+            <body class="mud-typography-body1" style="font-family:Roboto,Helvetica,Arial,sans-serif;background:#f5f5f5;margin:0">
+            <div class="d-flex align-center justify-center pa-4" style="min-height:100vh">
+            <div class="mud-paper mud-paper-outlined pa-8" style="max-width:560px;width:100%;background:#fff" data-testid="error-page">
+            <h1 class="mud-typography mud-typography-h3 mud-error-text">{{status}}</h1>
+            <h2 class="mud-typography mud-typography-h5 mud-typography-gutterbottom">{{title}}</h2>
+            <p class="mud-typography mud-typography-body1 mb-4">{{text}}</p>
+            <a href="/" class="mud-button-root mud-button mud-button-filled mud-button-filled-primary mud-button-filled-size-medium mud-ripple" style="text-decoration:none">
+            <span class="mud-button-label">Back to the dashboard</span></a></div></div></body></html>
             """);
     }
 }

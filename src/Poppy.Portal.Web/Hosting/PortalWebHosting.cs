@@ -160,6 +160,7 @@ public static class PortalWebHosting
         app.MapAccountEndpoints();
         app.MapPoppyApi();
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
+        app.MapServiceExportEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -64,11 +64,12 @@ public sealed class SignInTests : PortalTest
         Assert.Equal(Login.FailureMessage, withRightPassword);
         Assert.True(await IsLockedOutAsync("op@test.local"));
 
-        using var admin = Portal.CreatePortalClient();
-        await admin.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        // An administrator unlocks the account (as the user page does, through the service).
         var userId = await UserIdAsync("op@test.local");
-        using var unlock = await admin.SubmitFormAsync($"/admin/users/{userId}", new Dictionary<string, string>(), "unlock");
-        Assert.Equal(HttpStatusCode.OK, unlock.StatusCode);
+        await using (var admin = await Audit.AuditPages.AdminScopeAsync(Portal))
+        {
+            Assert.True((await admin.ServiceProvider.GetRequiredService<UserAdministration>().UnlockAsync(userId, default)).Succeeded);
+        }
 
         await client.SignInOrFailAsync("op@test.local", password);
     }
@@ -80,11 +81,11 @@ public sealed class SignInTests : PortalTest
         using var viewer = Portal.CreatePortalClient();
         await viewer.SignInOrFailAsync("viewer@test.local", password);
 
-        using var admin = Portal.CreatePortalClient();
-        await admin.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         var userId = await UserIdAsync("viewer@test.local");
-        using var disable = await admin.SubmitFormAsync($"/admin/users/{userId}", new Dictionary<string, string>(), "toggle-disabled");
-        Assert.Contains("Account disabled.", await disable.Content.ReadAsStringAsync());
+        await using (var admin = await Audit.AuditPages.AdminScopeAsync(Portal))
+        {
+            Assert.True((await admin.ServiceProvider.GetRequiredService<UserAdministration>().SetDisabledAsync(userId, true, default)).Succeeded);
+        }
 
         using var fresh = Portal.CreatePortalClient();
         Assert.Equal(Login.FailureMessage, await ErrorAfterSignInAsync(fresh, "viewer@test.local", password));

@@ -29,10 +29,9 @@ public sealed class ApiTokenAuthenticationTests : PortalTest
     }
 
     [Fact]
-    public async Task A_token_created_on_the_page_works_in_either_header_and_nothing_works_without_one()
+    public async Task A_token_works_in_either_header_and_nothing_works_without_one()
     {
-        using var admin = await Portal.CreateAdminClientAsync();
-        var (_, token) = await admin.CreateOnPageAsync("script");
+        var token = await Portal.CreateTokenAsync(PortalFactory.AdminEmail);
         using var api = Portal.TokenClient();
 
         using var byXAuthToken = await api.SendWithTokenAsync(HttpMethod.Get, ApiTokenTestKit.DataEndpoint, token, TokenHeader.XAuthToken);
@@ -63,23 +62,22 @@ public sealed class ApiTokenAuthenticationTests : PortalTest
     }
 
     [Fact]
-    public async Task A_token_revoked_on_the_page_after_confirming_is_refused()
+    public async Task A_revoked_token_is_refused()
     {
-        using var admin = await Portal.CreateAdminClientAsync();
-        var (page, token) = await admin.CreateOnPageAsync("to-revoke");
-        var revokeLink = page.QuerySelector("[data-testid=tokens-table] a[href^='/account/tokens?revoke=']")!.GetAttribute("href")!;
+        var token = await Portal.CreateTokenAsync(PortalFactory.AdminEmail);
         using var api = Portal.TokenClient();
 
-        var confirmation = await admin.GetPageAsync(revokeLink);
-        using var beforeConfirming = await api.SendWithTokenAsync(HttpMethod.Get, ApiTokenTestKit.DataEndpoint, token);
-        using var revoke = await admin.SubmitFormAsync(revokeLink, new Dictionary<string, string>(), "revoke-token");
+        using var beforeRevoking = await api.SendWithTokenAsync(HttpMethod.Get, ApiTokenTestKit.DataEndpoint, token);
+        await using (var admin = await Audit.AuditPages.AdminScopeAsync(Portal))
+        {
+            var tokens = admin.ServiceProvider.GetRequiredService<ApiTokenService>();
+            var id = Assert.Single(await ListTokensAsync(PortalFactory.AdminEmail)).Id;
+            Assert.True((await tokens.RevokeAsync(id, default)).Succeeded);
+        }
         using var afterRevoking = await api.SendWithTokenAsync(HttpMethod.Get, ApiTokenTestKit.DataEndpoint, token);
 
-        Assert.Contains("to-revoke", confirmation.QuerySelector("[data-testid=revoke-confirmation]")!.TextContent);
-        Assert.Equal(HttpStatusCode.OK, beforeConfirming.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
-        var listed = PortalClient.Parse(await revoke.Content.ReadAsStringAsync()).QuerySelector("[data-testid=tokens-table] tbody tr")!;
-        Assert.Contains("revoked", listed.TextContent);
+        Assert.Equal(HttpStatusCode.OK, beforeRevoking.StatusCode);
+        Assert.Equal(ApiTokenStatus.Revoked, Assert.Single(await ListTokensAsync(PortalFactory.AdminEmail)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, afterRevoking.StatusCode);
         Assert.Equal("The API token has been revoked.", await afterRevoking.MessageAsync());
     }
@@ -87,8 +85,8 @@ public sealed class ApiTokenAuthenticationTests : PortalTest
     [Fact]
     public async Task A_token_stops_working_when_it_expires()
     {
-        using var admin = await Portal.CreateAdminClientAsync();
-        var (_, token) = await admin.CreateOnPageAsync("monthly", expiresInDays: "30");
+        var token = await Portal.CreateTokenAsync(PortalFactory.AdminEmail,
+            expiresAt: Portal.Services.GetRequiredService<TimeProvider>().GetUtcNow().AddDays(30));
         using var api = Portal.TokenClient();
 
         using var onDay29 = await At(TimeSpan.FromDays(29), () => api.SendWithTokenAsync(HttpMethod.Get, ApiTokenTestKit.DataEndpoint, token));
@@ -197,12 +195,15 @@ public sealed class ApiTokenAuthenticationTests : PortalTest
         http.DefaultRequestHeaders.Add("X-Auth-Token", token);
         using var withToken = new PortalClient(http);
 
-        using var create = await withToken.SubmitFormAsync(ApiTokenTestKit.TokensPage,
-            new Dictionary<string, string> { ["Input.Name"] = "escalated", ["Input.Project"] = "" }, "create-token");
+        using var change = await withToken.SubmitFormAsync("/account/password", new Dictionary<string, string>
+        {
+            ["Input.CurrentPassword"] = PortalFactory.AdminPassword, ["Input.NewPassword"] = "Taken-Over-Password-1!", ["Input.ConfirmPassword"] = "Taken-Over-Password-1!",
+        }, "change-password");
 
-        Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
-        Assert.StartsWith("API tokens cannot submit the portal's forms.", await create.MessageAsync());
-        Assert.Single(await ListTokensAsync(PortalFactory.AdminEmail));
+        Assert.Equal(HttpStatusCode.Forbidden, change.StatusCode);
+        Assert.StartsWith("API tokens cannot submit the portal's forms.", await change.MessageAsync());
+        using var cookie = Portal.CreatePortalClient();
+        await cookie.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
     }
 
     [Fact]
@@ -210,11 +211,15 @@ public sealed class ApiTokenAuthenticationTests : PortalTest
     {
         using var admin = await Portal.CreateAdminClientAsync();
 
-        using var response = await admin.PostAsync(ApiTokenTestKit.TokensPage,
-            [new("_handler", "create-token"), new("Input.Name", "forged"), new("Input.ExpiresInDays", "90")]);
+        using var response = await admin.PostAsync("/account/password",
+        [
+            new("_handler", "change-password"), new("Input.CurrentPassword", PortalFactory.AdminPassword),
+            new("Input.NewPassword", "Forged-Password-1!"), new("Input.ConfirmPassword", "Forged-Password-1!"),
+        ]);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Empty(await ListTokensAsync(PortalFactory.AdminEmail));
+        using var again = Portal.CreatePortalClient();
+        await again.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
     }
 
     [Fact]

@@ -22,23 +22,6 @@ internal static class ApiTokenTestKit
     /// <summary>A GET any signed-in caller may make (the dashboard's old chart data endpoint went with the htmx pages).</summary>
     public const string DataEndpoint = "/v1.0/flavors/";
 
-    /// <summary>Submits the page's create form; returns the response page and the token it shows.</summary>
-    public static async Task<(IDocument Page, string Token)> CreateOnPageAsync(
-        this PortalClient client, string name, string project = "", string expiresInDays = "90")
-    {
-        using var response = await client.SubmitFormAsync(TokensPage, new Dictionary<string, string>
-        {
-            ["Input.Name"] = name,
-            ["Input.Project"] = project,
-            ["Input.ExpiresInDays"] = expiresInDays,
-        }, "create-token");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var page = PortalClient.Parse(await response.Content.ReadAsStringAsync());
-        var token = page.QuerySelector("[data-testid=new-token]")?.TextContent.Trim();
-        Assert.True(token is not null, "No token shown: " + page.QuerySelector(".alert-danger")?.TextContent);
-        return (page, token);
-    }
-
     /// <summary>Creates a token through the application service, as the page and the command line do.</summary>
     public static async Task<string> CreateTokenAsync(this PortalFactory portal, string email, string? project = null, DateTimeOffset? expiresAt = null)
     {

@@ -9,36 +9,36 @@ using Microsoft.Extensions.DependencyInjection;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Access;
 using Poppy.Portal.Core.Features.Audit;
+using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Users;
 
 namespace Poppy.Portal.Web.Tests.Audit;
 
-/// <summary>Changes made through the portal's forms land in the audit log, in the same unit of work as the change.</summary>
+/// <summary>
+/// Changes made by administrators (as the admin pages make them, through the application services) and by people on
+/// the account forms land in the audit log, in the same unit of work as the change.
+/// </summary>
 public sealed partial class AuditRecordingTests : PortalTest
 {
     private const string NewUserEmail = "new@test.local";
 
     [Fact]
-    public async Task Admin_actions_through_the_forms_are_listed_newest_first_with_actor_and_before_after()
+    public async Task Admin_actions_are_listed_newest_first_with_actor_and_before_after()
     {
-        using var admin = await Portal.CreateAdminClientAsync();
+        var project = await AsAdminAsync<ProjectDirectory, Result>(async d => (await d.CreateAsync("beta", "Second tenant", default)).Result);
+        var userId = await CreateUserAsAdminAsync(PortalRoles.Viewer);
+        var role = await AsAdminAsync<UserAdministration, Result>(u => u.SetRoleAsync(userId, PortalRoles.Operator, default));
+        var disable = await AsAdminAsync<UserAdministration, Result>(u => u.SetDisabledAsync(userId, true, default));
+        Assert.All([project, role, disable], r => Assert.True(r.Succeeded, string.Join(" ", r.Errors)));
 
-        using var project = await admin.SubmitFormAsync("/admin/projects",
-            new Dictionary<string, string> { ["Input.Name"] = "beta", ["Input.Description"] = "Second tenant" }, "create-project");
-        var userId = await CreateUserThroughTheFormAsync(admin, PortalRoles.Viewer);
-        using var role = await admin.SubmitFormAsync($"/admin/users/{userId}",
-            new Dictionary<string, string> { ["RoleInput.Role"] = PortalRoles.Operator }, "set-role");
-        using var disable = await admin.SubmitFormAsync($"/admin/users/{userId}", new Dictionary<string, string>(), "toggle-disabled");
-        Assert.All([project, role, disable], r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-
-        var rows = AuditPages.Rows(await admin.GetPageAsync("/audit"));
+        var rows = await Portal.RowsAsync();
 
         Assert.Equal(
         [
             ("disable", "user", userId, $"Disabled user {NewUserEmail}"),
             ("set-role", "user", userId, $"Changed the role of {NewUserEmail} from Viewer to Operator"),
             ("create", "user", userId, $"Created user {NewUserEmail} (Viewer) in alpha"),
-            ("create", "project", await ProjectIdAsync("beta"), "Created project beta"),
+            ("create", "project", (await Portal.ProjectIdAsync("beta")).ToString(), "Created project beta"),
         ], rows.Take(4).Select(r => (r.Action, r.EntityType, r.EntityId, r.Summary)));
         Assert.All(rows.Take(4), r => Assert.Equal(PortalFactory.AdminEmail, r.Actor));
         Assert.Equal(["— (global)", "— (global)", "— (global)", "beta"], rows.Take(4).Select(r => r.Project));
@@ -47,76 +47,62 @@ public sealed partial class AuditRecordingTests : PortalTest
         Assert.Equal(["Created user admin@test.local (Admin) in alpha", "Created project alpha"], rows.Skip(4).Select(r => r.Summary));
         Assert.All(rows.Skip(4), r => Assert.Equal("system", r.Actor));
 
-        var roleChange = await admin.GetPageAsync($"/audit/{rows[1].Id}");
-        Assert.Equal([("role", "changed", "\"Viewer\"", "\"Operator\"")], AuditPages.Changes(roleChange));
-        Assert.Equal(["email", "displayName", "projects[0]", "disabled", "lockedOut"], AuditPages.UnchangedPaths(roleChange));
-        Assert.Equal(PortalFactory.AdminEmail, roleChange.QuerySelector("[data-testid=audit-actor]")?.TextContent);
+        Assert.Equal([("role", "changed", "\"Viewer\"", "\"Operator\"")], await Portal.ChangesAsync(rows[1].Id));
+        Assert.Equal(["email", "displayName", "projects[0]", "disabled", "lockedOut"], await Portal.UnchangedPathsAsync(rows[1].Id));
 
-        var disabled = await admin.GetPageAsync($"/audit/{rows[0].Id}");
-        Assert.Equal([("disabled", "changed", "false", "true")], AuditPages.Changes(disabled));
+        Assert.Equal([("disabled", "changed", "false", "true")], await Portal.ChangesAsync(rows[0].Id));
 
-        var created = await admin.GetPageAsync($"/audit/{rows[2].Id}");
         Assert.Equal(
         [
             ("email", "added", null, $"\"{NewUserEmail}\""), ("displayName", "added", null, "\"New Person\""), ("role", "added", null, "\"Viewer\""),
             ("projects[0]", "added", null, "\"alpha\""), ("disabled", "added", null, "false"), ("lockedOut", "added", null, "false"),
-        ], AuditPages.Changes(created));
+        ], await Portal.ChangesAsync(rows[2].Id));
         var stored = (await Portal.StoredEntriesAsync()).Single(e => e.Id == rows[2].Id);
         Assert.DoesNotContain("password", stored.After!, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("stamp", stored.After!, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("New-Person-Password-1!", created.Body!.OuterHtml);
+        Assert.DoesNotContain(NewUserPassword, stored.After!);
 
-        var projectCreated = await admin.GetPageAsync($"/audit/{rows[3].Id}");
-        Assert.Equal([("name", "added", null, "\"beta\""), ("description", "added", null, "\"Second tenant\"")], AuditPages.Changes(projectCreated));
+        Assert.Equal([("name", "added", null, "\"beta\""), ("description", "added", null, "\"Second tenant\"")], await Portal.ChangesAsync(rows[3].Id));
     }
 
     [Fact]
     public async Task Setting_projects_and_unlocking_are_recorded_and_a_save_that_changes_nothing_is_not()
     {
-        using var admin = await Portal.CreateAdminClientAsync();
         await Portal.CreateProjectAsync("beta");
-        var userId = await CreateUserThroughTheFormAsync(admin, PortalRoles.Operator);
-        var beta = (await ProjectIdAsync("beta")).ToString();
-        var alpha = await ProjectIdAsync(PortalFactory.FirstProject);
+        var userId = await CreateUserAsAdminAsync(PortalRoles.Operator);
+        var beta = await Portal.ProjectIdAsync("beta");
+        var alpha = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
         await LockOutAsync(NewUserEmail);
 
-        using var sameRole = await admin.SubmitFormAsync($"/admin/users/{userId}",
-            new Dictionary<string, string> { ["RoleInput.Role"] = PortalRoles.Operator }, "set-role");
-        var page = await admin.GetPageAsync($"/admin/users/{userId}");
-        using var projects = await admin.PostAsync($"/admin/users/{userId}",
-        [
-            new("__RequestVerificationToken", Token(page, "set-projects")), new("_handler", "set-projects"),
-            new("ProjectsInput.ProjectIds", alpha), new("ProjectsInput.ProjectIds", beta),
-        ]);
-        using var unlock = await admin.SubmitFormAsync($"/admin/users/{userId}", new Dictionary<string, string>(), "unlock");
+        var sameRole = await AsAdminAsync<UserAdministration, Result>(u => u.SetRoleAsync(userId, PortalRoles.Operator, default));
+        var projects = await AsAdminAsync<UserAdministration, Result>(u => u.SetProjectsAsync(userId, [alpha, beta], default));
+        var unlock = await AsAdminAsync<UserAdministration, Result>(u => u.UnlockAsync(userId, default));
 
-        Assert.Contains("Account unlocked.", await unlock.Content.ReadAsStringAsync());
-        var rows = AuditPages.Rows(await admin.GetPageAsync($"/audit?entity={userId}"));
+        Assert.All([sameRole, projects, unlock], r => Assert.True(r.Succeeded));
+        var rows = await Portal.RowsAsync(new AuditFilter { EntityId = userId });
         Assert.Equal(["unlock", "set-projects", "create"], rows.Select(r => r.Action));
-        Assert.Equal([("projects[1]", "added", null, "\"beta\"")], AuditPages.Changes(await admin.GetPageAsync($"/audit/{rows[1].Id}")));
-        Assert.Equal([("lockedOut", "changed", "true", "false")], AuditPages.Changes(await admin.GetPageAsync($"/audit/{rows[0].Id}")));
+        Assert.Equal([("projects[1]", "added", null, "\"beta\"")], await Portal.ChangesAsync(rows[1].Id));
+        Assert.Equal([("lockedOut", "changed", "true", "false")], await Portal.ChangesAsync(rows[0].Id));
     }
 
     [Fact]
     public async Task A_refused_change_leaves_no_entry()
     {
-        using var admin = await Portal.CreateAdminClientAsync();
         var adminId = await UserIdAsync(PortalFactory.AdminEmail);
         var before = await Portal.StoredEntriesAsync();
 
-        using var demote = await admin.SubmitFormAsync($"/admin/users/{adminId}",
-            new Dictionary<string, string> { ["RoleInput.Role"] = PortalRoles.Viewer }, "set-role");
-        using var disable = await admin.SubmitFormAsync($"/admin/users/{adminId}", new Dictionary<string, string>(), "toggle-disabled");
-        using var weakPassword = await SubmitNewUserAsync(admin, "weak@test.local", "short");
-        using var taken = await SubmitNewUserAsync(admin, PortalFactory.AdminEmail, "Long-Enough-Password-1!");
+        var demote = await AsAdminAsync<UserAdministration, Result>(u => u.SetRoleAsync(adminId, PortalRoles.Viewer, default));
+        var disable = await AsAdminAsync<UserAdministration, Result>(u => u.SetDisabledAsync(adminId, true, default));
+        var weakPassword = await CreateUserAsAdminAsync("weak@test.local", "short", PortalRoles.Viewer);
+        var taken = await CreateUserAsAdminAsync(PortalFactory.AdminEmail, "Long-Enough-Password-1!", PortalRoles.Viewer);
 
-        Assert.Contains("last active administrator", await demote.Content.ReadAsStringAsync());
-        Assert.Contains("last active administrator", await disable.Content.ReadAsStringAsync());
-        Assert.Contains("alert-danger", await weakPassword.Content.ReadAsStringAsync());
-        Assert.Contains("alert-danger", await taken.Content.ReadAsStringAsync());
+        Assert.Contains("last active administrator", string.Join(" ", demote.Errors));
+        Assert.Contains("last active administrator", string.Join(" ", disable.Errors));
+        Assert.False(weakPassword.Succeeded);
+        Assert.False(taken.Succeeded);
         Assert.Equal(before.Select(e => e.Id), (await Portal.StoredEntriesAsync()).Select(e => e.Id));
         // The failures left nothing pending either: the next change stores exactly its own entry.
-        using var project = await admin.SubmitFormAsync("/admin/projects", new Dictionary<string, string> { ["Input.Name"] = "after" }, "create-project");
+        await AsAdminAsync<ProjectDirectory, Result>(async d => (await d.CreateAsync("after", "", default)).Result);
         Assert.Equal(["Created project after"], (await Portal.StoredEntriesAsync()).Skip(before.Count).Select(e => e.Summary));
     }
 
@@ -130,8 +116,13 @@ public sealed partial class AuditRecordingTests : PortalTest
         await admin.SignInOrFailAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
         saves.Clear();
 
-        var userId = await CreateUserThroughTheFormAsync(admin, PortalRoles.Viewer);
-        using var role = await admin.SubmitFormAsync($"/admin/users/{userId}", new Dictionary<string, string> { ["RoleInput.Role"] = PortalRoles.Operator }, "set-role");
+        var alpha = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
+        await using (var scope = portal.Services.CreateAsyncScope(Actor.User(await UserIdAsync(PortalFactory.AdminEmail), PortalFactory.AdminEmail, PortalRoles.Admin)))
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+            Assert.True((await users.CreateAsync(new NewUser(NewUserEmail, "New Person", PortalRoles.Viewer, NewUserPassword, [alpha]), default)).Succeeded);
+            Assert.True((await users.SetRoleAsync((await UserIdAsync(NewUserEmail)), PortalRoles.Operator, default)).Succeeded);
+        }
         using var client = ClientOf(portal);
         await client.SignInOrFailAsync(NewUserEmail, NewUserPassword);
         using var changed = await client.SubmitFormAsync("/account/password", new Dictionary<string, string>
@@ -172,7 +163,6 @@ public sealed partial class AuditRecordingTests : PortalTest
     [Fact]
     public async Task Password_changes_and_resets_are_recorded_for_the_person_without_before_or_after()
     {
-        using var admin = await Portal.CreateAdminClientAsync();
         var password = await Portal.CreateUserAsync("self@test.local", PortalRoles.Viewer, PortalFactory.FirstProject);
         using var self = Portal.CreatePortalClient();
         await self.SignInOrFailAsync("self@test.local", password);
@@ -191,7 +181,7 @@ public sealed partial class AuditRecordingTests : PortalTest
         Assert.Contains("The current password is wrong.", await wrong.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
         var selfId = await UserIdAsync("self@test.local");
-        var rows = AuditPages.Rows(await admin.GetPageAsync($"/audit?type=user&entity={selfId}"));
+        var rows = await Portal.RowsAsync(new AuditFilter { EntityType = AuditEntityTypes.User, EntityId = selfId });
         Assert.Equal(
         [
             ("reset-password", "self@test.local", "self@test.local set a new password with a reset link"),
@@ -204,8 +194,10 @@ public sealed partial class AuditRecordingTests : PortalTest
             Assert.Null(e.Before);
             Assert.Null(e.After);
         });
-        var detail = await admin.GetPageAsync($"/audit/{rows[0].Id}");
-        Assert.NotNull(detail.QuerySelector("[data-testid=audit-no-snapshot]"));
+        await using var adminScope = await Portal.AdminScopeAsync();
+        var detail = await adminScope.ServiceProvider.GetRequiredService<AuditQuery>().GetAsync(rows[0].Id, default);
+        Assert.Null(detail!.Before);
+        Assert.Null(detail.After);
     }
 
     private const string NewUserPassword = "New-Person-Password-1!";
@@ -213,30 +205,26 @@ public sealed partial class AuditRecordingTests : PortalTest
     private static PortalClient ClientOf(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> portal) =>
         new(portal.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
 
-    /// <summary>Creates new@test.local in alpha through the Users form and returns its id from the users table.</summary>
-    private async Task<string> CreateUserThroughTheFormAsync(PortalClient admin, string role)
+    /// <summary>Creates new@test.local in alpha as an administrator does on the Users page, and returns its id.</summary>
+    private async Task<string> CreateUserAsAdminAsync(string role)
     {
-        using var response = await SubmitNewUserAsync(admin, NewUserEmail, NewUserPassword, role);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var row = PortalClient.Parse(await response.Content.ReadAsStringAsync())
-            .QuerySelectorAll("[data-testid=users-table] tbody tr").Single(r => r.TextContent.Contains(NewUserEmail));
-        return row.QuerySelector("a[href^='/admin/users/']")!.GetAttribute("href")!["/admin/users/".Length..];
+        var result = await CreateUserAsAdminAsync(NewUserEmail, NewUserPassword, role);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        return await UserIdAsync(NewUserEmail);
     }
 
-    private async Task<HttpResponseMessage> SubmitNewUserAsync(PortalClient admin, string email, string password, string role = PortalRoles.Viewer)
+    private async Task<Result> CreateUserAsAdminAsync(string email, string password, string role)
     {
-        var page = await admin.GetPageAsync("/admin/users");
-        return await admin.PostAsync("/admin/users",
-        [
-            new("__RequestVerificationToken", Token(page, "create-user")), new("_handler", "create-user"),
-            new("Input.Email", email), new("Input.DisplayName", "New Person"), new("Input.Role", role),
-            new("Input.ProjectIds", (await ProjectIdAsync(PortalFactory.FirstProject)).ToString()), new("Input.Password", password),
-        ]);
+        var alpha = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
+        return await AsAdminAsync<UserAdministration, Result>(u => u.CreateAsync(new NewUser(email, "New Person", role, password, [alpha]), default));
     }
 
-    private static string Token(IHtmlDocument page, string formName) =>
-        page.Forms.Single(f => f.QuerySelector($"input[name=_handler][value='{formName}']") is not null)
-            .QuerySelector<IHtmlInputElement>("input[name=__RequestVerificationToken]")!.Value;
+    /// <summary>Runs <paramref name="call"/> as the first administrator, in a scope of its own (as a page's call does).</summary>
+    private async Task<T> AsAdminAsync<TService, T>(Func<TService, Task<T>> call) where TService : notnull
+    {
+        await using var scope = await Portal.AdminScopeAsync();
+        return await call(scope.ServiceProvider.GetRequiredService<TService>());
+    }
 
     private static Task<HttpResponseMessage> ChangePasswordAsync(PortalClient client, string current, string next) =>
         client.SubmitFormAsync("/account/password", new Dictionary<string, string>
@@ -244,7 +232,6 @@ public sealed partial class AuditRecordingTests : PortalTest
             ["Input.CurrentPassword"] = current, ["Input.NewPassword"] = next, ["Input.ConfirmPassword"] = next,
         }, "change-password");
 
-    private async Task<string> ProjectIdAsync(string name) => (await Portal.ProjectIdAsync(name)).ToString();
 
     private async Task<string> UserIdAsync(string email) => await UserIdOrNullAsync(email) ?? throw new InvalidOperationException($"No user {email}.");
 

@@ -177,6 +177,7 @@ public sealed class ApplicationAuthorizationMatrixTests(ApplicationAuthorization
             await c.Get<ApiTokenService>().ListForUserAsync(c.OtherUserId, default);
             return true;
         }),
+        new("tokens.list-all", Right.GlobalAdmin, async c => (await c.Get<ApiTokenService>().ListAllAsync(default)).Count > 0),
         new("tokens.revoke-another", Right.GlobalAdminOrSelf, async c =>
         {
             var tokenId = await c.Get<PortalDbContext>().Set<ApiToken>().Where(t => t.UserId == c.OtherUserId).Select(t => t.Id).FirstAsync();

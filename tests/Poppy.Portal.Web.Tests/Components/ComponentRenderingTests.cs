@@ -5,10 +5,8 @@ using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Poppy.Portal.Core.Features.Projects;
-using Poppy.Portal.Core.Features.Users;
 using Poppy.Portal.Web.Components.Layout;
 using Poppy.Portal.Web.Components.Shared;
-using Poppy.Portal.Web.Features.Admin;
 using Poppy.Portal.Web.Features.Projects;
 
 namespace Poppy.Portal.Web.Tests.Components;
@@ -27,19 +25,6 @@ public sealed class ComponentRenderingTests : IAsyncDisposable
             .AddSingleton<NavigationManager>(new FixedNavigation())
             .BuildServiceProvider();
         renderer = new HtmlRenderer(services, NullLoggerFactory.Instance);
-    }
-
-    [Theory]
-    [InlineData(true, false, "Disabled")]
-    [InlineData(false, true, "Locked out")]
-    [InlineData(false, false, "Active")]
-    public async Task A_user_status_badge_says_disabled_before_locked_out(bool disabled, bool lockedOut, string expected)
-    {
-        var user = new UserSummary("id", "a@b.c", "A", PortalRoles.Viewer, disabled, lockedOut, []);
-
-        var html = await RenderAsync<UserStatusBadge>(new() { [nameof(UserStatusBadge.User)] = user });
-
-        Assert.Equal(expected, html.QuerySelector(".badge")?.TextContent);
     }
 
     [Fact]

@@ -62,9 +62,9 @@ public sealed class HostingTests : PortalTest
     public async Task Every_form_carries_an_antiforgery_token()
     {
         using var admin = await Portal.CreateAdminClientAsync();
-        var userId = (await admin.GetPageAsync("/admin/users")).QuerySelector("[data-testid=users-table] a[href^='/admin/users/']")!.GetAttribute("href")!;
 
-        foreach (var path in new[] { "/account/password", "/admin/projects", "/admin/users", userId })
+        // The statically rendered forms post over HTTP (the interactive pages' forms submit through their circuit).
+        foreach (var path in new[] { "/account/password" })
         {
             var page = await admin.GetPageAsync(path);
             Assert.NotEmpty(page.Forms);

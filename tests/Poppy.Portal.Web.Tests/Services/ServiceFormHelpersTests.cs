@@ -199,20 +199,22 @@ public sealed class ServiceFormHelpersTests
     public void The_list_view_reads_and_writes_its_query_string(string? q, string? status, string? flavor, string? sort, string? desc, string? page, string url) =>
         Assert.Equal(url, ServiceListView.Parse(q, status, flavor, sort, desc, page).Url());
 
-    [Fact]
-    public void Sort_links_start_ascending_and_reverse_on_the_same_column()
+    [Theory]
+    [InlineData("name", false)]
+    [InlineData("status", true)]
+    [InlineData("flavor", false)]
+    [InlineData("updated", true)]
+    public void A_sort_names_its_grid_column_and_the_column_gives_the_sort_back(string sort, bool descending)
     {
-        var byName = ServiceListView.Parse("x", null, null, "name", "false", "3");
+        var view = ServiceListView.Parse(null, null, null, sort, descending ? "true" : "false", null);
 
-        Assert.Equal("/services?q=x&sort=name&desc=true", byName.SortLink(ServiceSort.Name));
-        Assert.Equal("/services?q=x&sort=status&desc=false", byName.SortLink(ServiceSort.Status));
+        Assert.Equal((view.Sort, descending), ServiceListView.SortOf(ServiceListView.ColumnOf(view.Sort), descending));
+        Assert.Equal((ServiceSort.Created, true), ServiceListView.SortOf(null, false));
+        Assert.Null(ServiceListView.ColumnOf(ServiceSort.Created));
     }
 
-    [Theory]
-    [InlineData(1, 3, new[] { 1, 2, 3 })]
-    [InlineData(1, 20, new[] { 1, 2, 3, 0, 20 })]
-    [InlineData(10, 20, new[] { 1, 0, 8, 9, 10, 11, 12, 0, 20 })]
-    [InlineData(20, 20, new[] { 1, 0, 18, 19, 20 })]
-    public void Many_pages_are_offered_around_the_current_one(int current, int count, int[] pages) =>
-        Assert.Equal(pages, ServiceListView.PageNumbers(current, count));
+    [Fact]
+    public void The_export_link_keeps_filters_and_sort_but_not_the_page() =>
+        Assert.Equal("/services/export.csv?q=shop&status=failed&sort=name&desc=false",
+            ServiceListView.Parse("shop", "failed", null, "name", "false", "4").ExportUrl());
 }

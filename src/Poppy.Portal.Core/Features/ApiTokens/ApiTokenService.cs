@@ -23,6 +23,9 @@ public sealed record ApiTokenSummary(
     public string DisplayPrefix => ApiTokenSecret.Display(Prefix);
 }
 
+/// <summary>A token with its owner, for administrators who look at everyone's tokens.</summary>
+public sealed record OwnedApiToken(string OwnerEmail, ApiTokenSummary Token);
+
 /// <summary>A token just created: <see cref="PlainText"/> exists only here and is never stored.</summary>
 public sealed record CreatedApiToken(ApiTokenSummary Token, string PlainText);
 
@@ -130,6 +133,18 @@ public sealed class ApiTokenService(
             .Select(t => new { Token = t, ProjectName = t.Project == null ? null : t.Project.Name })
             .ToListAsync(cancellationToken);
         return rows.Select(r => Summarize(r.Token, r.ProjectName, now)).ToList();
+    }
+
+    /// <summary>Every user's tokens, newest first, with their owners: administrators only (to find and revoke a leaked one).</summary>
+    public async Task<IReadOnlyList<OwnedApiToken>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        access.RequireGlobalAdmin();
+        var now = clock.GetUtcNow();
+        var rows = await Tokens.AsNoTracking()
+            .OrderByDescending(t => t.CreatedAt)
+            .Select(t => new { Token = t, ProjectName = t.Project == null ? null : t.Project.Name, Owner = t.User.Email })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new OwnedApiToken(r.Owner ?? "", Summarize(r.Token, r.ProjectName, now))).ToList();
     }
 
     /// <summary>

@@ -46,6 +46,12 @@ public static partial class ServiceSpecValidator
             {
                 continue;
             }
+            if (name.Length == 0)
+            {
+                // Said as what is missing; an empty name is not "also an origin" (an empty origin) nor "'' too short".
+                fail($"{path}.domain", "Required: enter a domain such as www.example.com.");
+                continue;
+            }
             if (domain.Protocol == DomainProtocol.Https && domain.Certificate is null)
             {
                 fail($"{path}.certificate", "An https domain needs a certificate type: shared, san, sni or custom.");
@@ -95,7 +101,11 @@ public static partial class ServiceSpecValidator
         {
             var origin = spec.Origins[i];
             var path = $"origins[{i}]";
-            if (Clean(origin.Origin, $"{path}.origin", fail) && !HostNames.IsOrigin(origin.Origin))
+            if (origin.Origin is "")
+            {
+                fail($"{path}.origin", "Required: enter the host name or IPv4 address the providers fetch from.");
+            }
+            else if (Clean(origin.Origin, $"{path}.origin", fail) && !HostNames.IsOrigin(origin.Origin))
             {
                 fail($"{path}.origin", $"'{origin.Origin}' is not a valid origin: give a host name or IPv4 address of 3 to 253 characters, without scheme, port or path.");
             }

@@ -2,7 +2,7 @@ using Poppy.Portal.Core.Features.Validation;
 
 namespace Poppy.Portal.Web.Features.Services;
 
-/// <summary>The messages of a posted form by field name, in the order they were found (for the summary at the top).</summary>
+/// <summary>The messages of a submitted form by field name, in the order they were found (for the summary at the top).</summary>
 public sealed class FormErrors
 {
     private readonly Dictionary<string, List<string>> byField = new(StringComparer.Ordinal);
@@ -41,6 +41,6 @@ public sealed class FormErrors
 
     public bool Has(string field) => byField.ContainsKey(field);
 
-    /// <summary>Tabler's class for an input with a message.</summary>
-    public string InvalidClass(string field) => Has(field) ? " is-invalid" : "";
+    /// <summary>The messages of one input as its helper text shows them.</summary>
+    public string? Text(string field) => Has(field) ? string.Join(" ", For(field)) : null;
 }

@@ -6,14 +6,13 @@ using Poppy.Portal.Core.Features.Validation;
 namespace Poppy.Portal.Web.Features.Services;
 
 /// <summary>
-/// What the service form posts: <see cref="ServiceSpec"/> with strings wherever people type numbers or pick enum names,
-/// so "abc" in a port becomes a message next to the port rather than a binding failure. Field names follow
-/// <see cref="FormPath"/> (Input.Origins[0].Rules[2].RequestUrl). Booleans default to false because an unchecked
-/// checkbox posts nothing; <see cref="ForNew"/> and <see cref="FromSpec"/> set the real starting values.
+/// What the service form edits: <see cref="ServiceSpec"/> with strings wherever people type numbers or pick enum names,
+/// so "abc" in a port becomes a message next to the port rather than a failure. Fields are named by <see cref="FormPath"/>
+/// (Input.Origins[0].Rules[2].RequestUrl), so the catalog's messages find them; <see cref="ForNew"/> and
+/// <see cref="FromSpec"/> set the starting values.
 /// </summary>
 public sealed partial class ServiceFormModel
 {
-    public const string SaveAction = "save";
     public const string RefreshAction = "refresh";
 
     public string Name { get; set; } = "";
@@ -24,9 +23,6 @@ public sealed partial class ServiceFormModel
     public List<RestrictionRow> Restrictions { get; set; } = [];
     public bool LogDelivery { get; set; }
     public DeliveryFields Delivery { get; set; } = new();
-
-    /// <summary>The button that posted the form: <see cref="SaveAction"/> or a row action such as "remove-origin:1".</summary>
-    public string? Action { get; set; }
 
     public sealed class DomainRow
     {

@@ -40,14 +40,36 @@ public sealed record ServiceListView(string? Text, ServiceStatus? Status, string
 
     public ServiceQuery ToQuery() => new(Text, Status, FlavorId, Sort, Descending, Page, PageSize);
 
-    /// <summary>The link for a column header: the same filters, sorted by <paramref name="sort"/>, reversed if it already is.</summary>
-    public string SortLink(ServiceSort sort) => (this with { Sort = sort, Descending = Sort == sort && !Descending, Page = 1 }).Url();
-
-    public string PageLink(int page) => (this with { Page = page }).Url();
-
     public string SortName => SortNames.First(s => s.Sort == Sort).Name;
 
-    public string Url()
+    public string Url() => QueryHelpers.AddQueryString(Path, Query(withPage: true));
+
+    /// <summary>The CSV of every service this view's filters and sort select (all pages).</summary>
+    public string ExportUrl() => QueryHelpers.AddQueryString(ExportPath, Query(withPage: false));
+
+    public const string ExportPath = "/services/export.csv";
+
+    /// <summary>The column a sort is by, as the grid names it (the property of <see cref="ServiceListItem"/>); null for the default order.</summary>
+    public static string? ColumnOf(ServiceSort sort) => sort switch
+    {
+        ServiceSort.Name => nameof(ServiceListItem.Name),
+        ServiceSort.Status => nameof(ServiceListItem.Status),
+        ServiceSort.Flavor => nameof(ServiceListItem.FlavorId),
+        ServiceSort.Updated => nameof(ServiceListItem.UpdatedAt),
+        _ => null,
+    };
+
+    /// <summary>The sort for a grid column; the default order when the grid sorts by none.</summary>
+    public static (ServiceSort Sort, bool Descending) SortOf(string? column, bool descending) => column switch
+    {
+        nameof(ServiceListItem.Name) => (ServiceSort.Name, descending),
+        nameof(ServiceListItem.Status) => (ServiceSort.Status, descending),
+        nameof(ServiceListItem.FlavorId) => (ServiceSort.Flavor, descending),
+        nameof(ServiceListItem.UpdatedAt) => (ServiceSort.Updated, descending),
+        _ => (Default.Sort, Default.Descending),
+    };
+
+    private Dictionary<string, string?> Query(bool withPage)
     {
         var query = new Dictionary<string, string?>();
         if (Text is not null)
@@ -67,34 +89,10 @@ public sealed record ServiceListView(string? Text, ServiceStatus? Status, string
             query["sort"] = SortName;
             query["desc"] = Descending ? "true" : "false";
         }
-        if (Page > 1)
+        if (withPage && Page > 1)
         {
             query["page"] = Page.ToString(CultureInfo.InvariantCulture);
         }
-        return QueryHelpers.AddQueryString(Path, query);
-    }
-
-    /// <summary>Page numbers to offer: all of them up to 9, otherwise the first, the last and two around the current one (0 = a gap).</summary>
-    public static IReadOnlyList<int> PageNumbers(int current, int count)
-    {
-        if (count <= 9)
-        {
-            return Enumerable.Range(1, count).ToList();
-        }
-        var pages = new SortedSet<int> { 1, count };
-        for (var p = Math.Max(1, current - 2); p <= Math.Min(count, current + 2); p++)
-        {
-            pages.Add(p);
-        }
-        var withGaps = new List<int>();
-        foreach (var page in pages)
-        {
-            if (withGaps.Count > 0 && page - withGaps[^1] > 1)
-            {
-                withGaps.Add(0);
-            }
-            withGaps.Add(page);
-        }
-        return withGaps;
+        return query;
     }
 }

@@ -1,0 +1,195 @@
+using System.Globalization;
+using Bunit;
+using Poppy.Portal.Core.Features.Services;
+using Poppy.Portal.Core.Features.Users;
+using Poppy.Portal.Web.Features.Services;
+
+namespace Poppy.Portal.Web.Tests.Services;
+
+/// <summary>The services grid: the catalog's search behind server-side paging, sorting and filters, the view in the URL, bulk actions.</summary>
+public sealed class ServicesPageTests : ServicePageTest
+{
+    private readonly List<Guid> ids = [];
+
+    /// <summary>30 services svc-01 … svc-30; svc-28 … svc-30 use flavor "premium", svc-01 … svc-03 are deployed; one more in project beta.</summary>
+    public override async Task InitializeAsync()
+    {
+        await Portal.SeedFlavorAsync();
+        await Portal.SeedFlavorAsync("premium", "akamai");
+        await Portal.CreateProjectAsync("beta");
+        await Portal.SetServiceLimitAsync(50);
+        for (var n = 1; n <= 30; n++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"svc-{n:00}");
+            var domain = string.Create(CultureInfo.InvariantCulture, $"www.site{n:00}.test");
+            ids.Add(await Portal.CreateServiceAsync(ServiceTestData.Spec(name, domain, n > 27 ? "premium" : ServiceTestData.Flavor)));
+        }
+        for (var n = 0; n < 3; n++)
+        {
+            await Portal.SetServiceStatusAsync(ids[n], ProviderStatus.Deployed);
+        }
+        await Portal.CreateServiceAsync(ServiceTestData.Spec("svc-elsewhere", "www.elsewhere.test"), "beta");
+        await base.InitializeAsync();
+    }
+
+    private static List<string> Names(IRenderedComponent<ServicesPage> page) =>
+        [.. page.FindAll("[data-testid=services-grid] [data-service]").Select(a => a.GetAttribute("data-service")!)];
+
+    private string RelativeUri => "/" + Navigation.ToBaseRelativePath(Navigation.Uri);
+
+    [Fact]
+    public async Task The_grid_pages_the_projects_services_25_at_a_time_newest_first()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+        Assert.Equal("svc-30", Names(page)[0]);
+        Assert.DoesNotContain("svc-elsewhere", Names(page));
+        Assert.Equal($"/services/{ids[29]}", page.Find("[data-service=svc-30]").GetAttribute("href"));
+
+        await page.Find("[data-testid=services-pager] button[aria-label='Next page']").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Equal(["svc-05", "svc-04", "svc-03", "svc-02", "svc-01"], Names(page)), Patience);
+        Assert.Equal("/services?page=2", RelativeUri);
+        Assert.Equal("deployed", page.Find("[data-service=svc-01]").Closest("tr")!.QuerySelector("[data-status]")!.TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task A_column_header_sorts_through_the_catalog_and_the_sort_goes_into_the_url()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+
+        var header = page.FindAll("[data-testid=services-grid] th").First(th => th.TextContent.Contains("Name", StringComparison.Ordinal));
+        await header.QuerySelector(".sortable-column-header")!.ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Equal("svc-01", Names(page)[0]), Patience);
+        Assert.Equal("svc-25", Names(page)[^1]);
+        Assert.Equal("/services?sort=name&desc=false", RelativeUri);
+    }
+
+    [Fact]
+    public async Task Typing_a_search_narrows_the_list_after_a_pause_and_keeps_it_in_the_url()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+
+        await page.Find("input[data-testid=filter-q], [data-testid=filter-q] input").InputAsync(new() { Value = "site0" });
+
+        page.WaitForAssertion(() => Assert.Equal(["svc-09", "svc-08", "svc-07", "svc-06", "svc-05", "svc-04", "svc-03", "svc-02", "svc-01"], Names(page)), Patience);
+        Assert.Equal("/services?q=site0", RelativeUri);
+    }
+
+    [Fact]
+    public async Task A_shared_view_url_opens_with_its_filters_sort_and_page()
+    {
+        Navigation.NavigateTo("/services?q=svc&status=deployed&sort=name&desc=true");
+
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+
+        page.WaitForAssertion(() => Assert.Equal(["svc-03", "svc-02", "svc-01"], Names(page)), Patience);
+        Assert.Equal("svc", page.Find("input[data-testid=filter-q], [data-testid=filter-q] input").GetAttribute("value"));
+        Assert.Contains("deployed", page.Find("[data-testid=filter-status]").OuterHtml, StringComparison.Ordinal);
+        Assert.Equal("/services?q=svc&status=deployed&sort=name&desc=true", RelativeUri);
+        Assert.Equal("/services/export.csv?q=svc&status=deployed&sort=name&desc=true",
+            page.Find("[data-testid=export-csv]").GetAttribute("href"));
+
+        // A filter that matches nothing says so and offers the way back.
+        Navigation.NavigateTo("/services?q=nothing-like-this");
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-match]")), Patience);
+        await page.Find("[data-testid=reset-filters]").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+        Assert.Equal("/services", RelativeUri);
+    }
+
+    [Fact]
+    public async Task Bulk_delete_asks_with_the_count_then_deletes_each_selected_service_and_reports()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+
+        foreach (var name in new[] { "svc-30", "svc-29" })
+        {
+            await page.Find($"[data-service={name}]").Closest("tr")!.QuerySelector("input[type=checkbox]")!.ChangeAsync(new() { Value = true });
+        }
+        page.WaitForAssertion(() => Assert.Equal("2 selected", page.Find("[data-testid=selected-count]").TextContent.Trim()), Patience);
+        // The click waits for the dialog's answer: answer it before awaiting the click.
+        var clickDelete = page.Find("[data-testid=bulk-delete]").ClickAsync(new());
+
+        DialogProvider.WaitForAssertion(() => Assert.Contains("Delete 2 services?", DialogProvider.Markup, StringComparison.Ordinal), Patience);
+        // Nothing happens before the user confirms.
+        Assert.Equal(ServiceStatus.CreateInProgress, (await Portal.FindServiceAsync(ids[29]))!.Status);
+        await DialogProvider.FindAll(".mud-dialog button").First(b => b.TextContent.Trim() == "Delete").ClickAsync(new());
+        await clickDelete;
+
+        page.WaitForAssertion(() => Assert.Contains("2 of 2 services deleting.", Snackbars()), Patience);
+        Assert.Equal(ServiceStatus.DeleteInProgress, (await Portal.FindServiceAsync(ids[29]))!.Status);
+        Assert.Equal(ServiceStatus.DeleteInProgress, (await Portal.FindServiceAsync(ids[28]))!.Status);
+        Assert.Equal(ServiceStatus.CreateInProgress, (await Portal.FindServiceAsync(ids[27]))!.Status);
+    }
+
+    [Fact]
+    public async Task Bulk_purge_reports_which_services_could_not_be_purged()
+    {
+        Navigation.NavigateTo("/services?sort=name&desc=false");
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal("svc-01", Names(page)[0]), Patience);
+
+        foreach (var name in new[] { "svc-01", "svc-04" })
+        {
+            await page.Find($"[data-service={name}]").Closest("tr")!.QuerySelector("input[type=checkbox]")!.ChangeAsync(new() { Value = true });
+        }
+        // The click waits for the dialog's answer: answer it before awaiting the click.
+        var clickPurge = page.Find("[data-testid=bulk-purge]").ClickAsync(new());
+        DialogProvider.WaitForAssertion(() => Assert.Contains("Purge 2 services?", DialogProvider.Markup, StringComparison.Ordinal), Patience);
+        await DialogProvider.FindAll(".mud-dialog button").First(b => b.TextContent.Trim() == "Purge").ClickAsync(new());
+        await clickPurge;
+
+        page.WaitForAssertion(() => Assert.Contains(Snackbars(), s => s.StartsWith("1 of 2 services purge requested.", StringComparison.Ordinal)
+            && s.Contains("svc-04: ", StringComparison.Ordinal) && s.Contains("only a deployed service can be purged", StringComparison.Ordinal)), Patience);
+        Assert.Equal(1, await Portal.PurgeCountAsync(ids[0]));
+        Assert.Equal(0, await Portal.PurgeCountAsync(ids[3]));
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_the_list_and_the_export_but_no_create_select_purge_or_delete()
+    {
+        await SignInAsNewUserAsync(PortalRoles.Viewer);
+
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+        Assert.Empty(page.FindAll("[data-testid=create-service]"));
+        Assert.Empty(page.FindAll("[data-testid=services-grid] input[type=checkbox]"));
+        Assert.Empty(page.FindAll("[data-testid=bulk-delete], [data-testid=bulk-purge]"));
+        Assert.NotNull(page.Find("[data-testid=export-csv]"));
+    }
+}
+
+/// <summary>An empty project says what to do next, and only offers creating to those who may.</summary>
+public sealed class EmptyServicesPageTests : ServicePageTest
+{
+    [Fact]
+    public async Task An_empty_project_offers_creating_the_first_service()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+
+        var empty = page.Find("[data-testid=empty-state]");
+        Assert.Contains("No CDN services yet", empty.TextContent, StringComparison.Ordinal);
+        Assert.NotNull(empty.QuerySelector("a[href='/services/new']"));
+        Assert.Empty(page.FindAll("[data-testid=services-grid]"));
+    }
+
+    [Fact]
+    public async Task A_viewer_of_an_empty_project_is_told_who_creates_services()
+    {
+        await SignInAsNewUserAsync(PortalRoles.Viewer);
+
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+
+        var empty = page.Find("[data-testid=empty-state]");
+        Assert.Contains("An operator or administrator of this project creates them", empty.TextContent, StringComparison.Ordinal);
+        Assert.Null(empty.QuerySelector("a[href='/services/new']"));
+        Assert.Empty(page.FindAll("[data-testid=create-service]"));
+    }
+}
