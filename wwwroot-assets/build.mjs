@@ -1,7 +1,7 @@
-// Bundles src/app.js, src/app.css and src/apexchart.js (the ES module of the Blazor ApexChart component) into ../src/Poppy.Portal.Web/wwwroot/dist/ with esbuild.
+// Bundles src/app.css and src/apexchart.js (the ES module of the Blazor ApexChart component) into ../src/Poppy.Portal.Web/wwwroot/dist/ with esbuild.
 // Usage: npm run build                        (minified, with source maps)
 //        npm run build -- --outdir=<folder>   (Assets.targets passes the web project's wwwroot/dist)
-// Output is written without a window where app.js/app.css are missing (concurrent MSBuild
+// Output is written without a window where apexchart.js/app.css are missing (concurrent MSBuild
 // builds may hash the folder while we write), and stale files from an earlier build are removed.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
@@ -23,19 +23,19 @@ if (path.basename(outdir) !== 'dist') {
 const started = Date.now();
 const result = await esbuild.build({
   absWorkingDir: here,
-  entryPoints: ['src/app.js', 'src/app.css', 'src/apexchart.js'],
+  entryPoints: ['src/app.css', 'src/apexchart.js'],
   outbase: 'src',
   outdir,
   bundle: true,
   format: 'esm',
   platform: 'browser',
-  // Browsers with native private class fields, ES2022 and oklch() colours (Tabler 1.6 uses them).
+  // Browsers with native private class fields and ES2022.
   target: ['chrome111', 'edge111', 'firefox113', 'safari16.4'],
   minify: true,
   sourcemap: 'linked',
   legalComments: 'linked',
   charset: 'utf8',
-  // Fonts/images that CSS (Tabler, ApexCharts or ours) references are emitted next to app.css.
+  // Fonts/images that CSS (ApexCharts or ours) references are emitted next to app.css.
   loader: {
     '.woff2': 'file', '.woff': 'file', '.ttf': 'file', '.eot': 'file', '.otf': 'file',
     '.svg': 'file', '.png': 'file', '.jpg': 'file', '.jpeg': 'file', '.gif': 'file', '.webp': 'file', '.avif': 'file',

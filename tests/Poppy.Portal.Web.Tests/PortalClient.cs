@@ -22,15 +22,6 @@ public sealed class PortalClient(HttpClient http) : IDisposable
 
     public static IHtmlDocument Parse(string html) => Parser.ParseDocument(html);
 
-    /// <summary>GETs an htmx fragment as htmx does (HX-Request header) and parses it.</summary>
-    public async Task<IHtmlDocument> GetFragmentAsync(string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { { "HX-Request", "true" } } };
-        using var response = await http.SendAsync(request);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path} answered {(int)response.StatusCode}");
-        return Parser.ParseDocument(await response.Content.ReadAsStringAsync());
-    }
-
     /// <summary>The validation messages shown in the same form group as the named input, joined with " | ".</summary>
     public static string MessagesNextTo(IHtmlDocument page, string inputName) =>
         string.Join(" | ", page.QuerySelector($"[name='{inputName}']")!.ParentElement!.QuerySelectorAll(".invalid-feedback").Select(e => e.TextContent));

@@ -6,7 +6,7 @@ using Poppy.Portal.Web.Api;
 namespace Poppy.Portal.Web.Hosting;
 
 /// <summary>
-/// Errors as ProblemDetails (RFC 9457) for API and fragment requests, and as a readable page for browser navigation.
+/// Errors as ProblemDetails (RFC 9457) for API and data requests, and as a readable page for browser navigation.
 /// </summary>
 public static class ErrorResponses
 {
@@ -53,7 +53,7 @@ public static class ErrorResponses
         });
         if (!written)
         {
-            // The client accepts neither JSON nor a page (a fragment request asking for text/html only, say).
+            // The client accepts neither JSON nor a page (text/plain only, say).
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync(title ?? ReasonPhrases.GetReasonPhrase(status));
         }

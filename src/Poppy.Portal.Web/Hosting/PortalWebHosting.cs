@@ -181,7 +181,7 @@ public static class PortalWebHosting
     };
 
     /// <summary>
-    /// Browsers navigating to a page get redirected to the login or access-denied page; htmx, API and UI-data requests,
+    /// Browsers navigating to a page get redirected to the login or access-denied page; API and data requests,
     /// and refused form posts, get the status code (a refused post then shows the "Not allowed" page).
     /// </summary>
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)

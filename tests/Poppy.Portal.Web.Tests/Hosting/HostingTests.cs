@@ -77,7 +77,7 @@ public sealed class HostingTests : PortalTest
     {
         using var admin = await Portal.CreateAdminClientAsync();
 
-        using var data = await admin.Http.GetAsync("/ui/does-not-exist");
+        using var data = await admin.Http.GetAsync("/no/such/data");
         using var page = await admin.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/no/such/page") { Headers = { { "Accept", "text/html" } } });
 
         Assert.Equal(HttpStatusCode.NotFound, data.StatusCode);
@@ -86,19 +86,6 @@ public sealed class HostingTests : PortalTest
         Assert.Equal(404, problem.RootElement.GetProperty("status").GetInt32());
         Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
         Assert.Contains("Page not found", await page.Content.ReadAsStringAsync());
-    }
-
-    [Fact]
-    public async Task A_fragment_request_that_accepts_only_html_gets_its_error_status_as_text()
-    {
-        using var admin = await Portal.CreateAdminClientAsync();
-
-        // Neither a page (fragments never get one) nor ProblemDetails (JSON is not accepted): the status and a plain reason.
-        using var response = await admin.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/ui/does-not-exist") { Headers = { { "Accept", "text/html" } } });
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("Not Found", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
