@@ -14,7 +14,7 @@ namespace Poppy.Portal.Simulators;
 internal static class SimulatorProgram
 {
     private const string Usage =
-        "options: --port N (5090)  --deploy-delay-ms N (30000)  --fastly-hourly-limit N (1000)  --latency-ms N (0)  --error-rate 0..1 (0)  --no-edge-latency (demo edge latencies per vendor otherwise)";
+        "options: --port N (5090)  --deploy-delay-ms N (30000)  --fastly-hourly-limit N (1000)  --latency-ms N (0)  --error-rate 0..1 (0)  --no-edge-latency (demo edge latencies per vendor otherwise)  --origin HOST=URL (repeatable: the edges fetch origin HOST from URL)";
 
     public static async Task<int> Main(string[] args)
     {
@@ -35,6 +35,17 @@ internal static class SimulatorProgram
                 LatencyMs = (int?)Option(args, "--latency-ms") ?? 0,
                 ErrorRate = Option(args, "--error-rate") ?? 0,
             };
+            // Origins the edges fetch from elsewhere than HOST:PORT (services must name port 80 or 443; a benchmark's
+            // origin listens on a free loopback port).
+            for (var at = Array.IndexOf(args, "--origin"); at >= 0; at = Array.IndexOf(args, "--origin", at + 1))
+            {
+                var pair = at + 1 < args.Length ? args[at + 1].Split('=', 2) : [];
+                if (pair.Length != 2 || !Uri.TryCreate(pair[1], UriKind.Absolute, out var origin))
+                {
+                    throw new FormatException("--origin needs HOST=URL, e.g. origin.example.net=http://127.0.0.1:8081");
+                }
+                options.OriginOverrides[pair[0]] = origin;
+            }
             if (faults.Validate() is { } problem)
             {
                 throw new FormatException(problem);

@@ -183,6 +183,28 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         return password;
     }
 
+    /// <summary>Every value of every row the queries return, read from the SQLite file without the application's mapping.</summary>
+    public async Task<List<string>> ReadAllTextAsync(params string[] queries)
+    {
+        var values = new List<string>();
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataFolder, "portal.db")};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        foreach (var sql in queries)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    values.Add(reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) ?? "");
+                }
+            }
+        }
+        return values;
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

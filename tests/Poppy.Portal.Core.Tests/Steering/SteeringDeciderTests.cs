@@ -73,7 +73,8 @@ public sealed class SteeringDeciderTests
                 var (state, reason, _) = ProviderHealth.Evaluate(probes, thresholds, now);
                 var ok = probes.Where(p => p.Ok && p.At >= now - TimeSpan.FromSeconds(thresholds.FastestWindowSeconds)).Select(p => p.TotalMs!.Value).Order().ToList();
                 double? p95 = ok.Count == 0 ? null : ok[(int)Math.Ceiling(ok.Count * 0.95) - 1];
-                return new SteeringCandidate(id, id == A ? "a" : id == B ? "b" : "c", state, reason, p95, ok.Count);
+                double? p50 = ok.Count == 0 ? null : ok[(int)Math.Ceiling(ok.Count * 0.5) - 1];
+                return new SteeringCandidate(id, id == A ? "a" : id == B ? "b" : "c", state, reason, p95, ok.Count, P50Ms: p50);
             }).ToList();
             var decision = SteeringDecider.Decide(new SteeringSituation(policy, thresholds, candidates, Active, Pinned, challenger, rounds, alertOpen));
             challenger = decision.Challenger;
@@ -202,6 +203,20 @@ public sealed class SteeringDeciderTests
         sim.Edges[A] = _ => (true, sim.Jitter(55, 5));
         sim.Run(TimeSpan.FromMinutes(20));
         Assert.Single(sim.Switches);
+    }
+
+    [Fact]
+    public void Fastest_does_not_flap_between_two_providers_within_the_margin_when_a_few_slow_probes_set_their_p95()
+    {
+        // Same median give or take a millisecond, and 5 % of probes 50-500 ms slower (a loaded host, a retransmit): over
+        // the 5-minute window a p95 of 30 probes is set by the two slowest, so it jumps between ~20 ms and hundreds of ms.
+        var sim = new Simulation(SteeringPolicy.Fastest, new SteeringThresholds { FastestMinSamples = 10 }, seed: 7);
+        var random = new Random(7);
+        Edge edge(double around) => _ => (true, sim.Jitter(around, 3) + (random.NextDouble() < 0.05 ? 50 + random.NextDouble() * 450 : 0));
+        sim.Edges[A] = edge(16);
+        sim.Edges[B] = edge(15);
+        sim.Run(TimeSpan.FromSeconds(2000)); // 1,000 rounds
+        Assert.Empty(sim.Switches);
     }
 
     [Fact]

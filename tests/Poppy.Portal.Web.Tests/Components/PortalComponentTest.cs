@@ -27,6 +27,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices(mud => mud.PopoverOptions.CheckForPopoverProvider = false);
         authorization = AddAuthorization();
+        // The portal's own steering notifications, which live steering views (panel, banner) subscribe to.
+        Services.AddSingleton(_ => Portal.Services.GetRequiredService<Poppy.Portal.Core.Features.Steering.SteeringEvents>());
         Services.AddScoped(sp => new PortalCalls(Portal.Services.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<AuthenticationStateProvider>()));
     }
 

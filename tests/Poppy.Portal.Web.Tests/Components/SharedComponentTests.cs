@@ -58,4 +58,18 @@ public sealed class SharedComponentTests : BunitContext
         Assert.Contains("Only administrators manage flavors.", panel.Markup);
         Assert.NotNull(panel.Find("a[href='/']"));
     }
+
+    [Theory]
+    [InlineData(0, null)]
+    [InlineData(1, "1 warning")]
+    [InlineData(3, "3 warnings")]
+    public void A_status_badge_says_how_many_settings_providers_could_not_express(int warnings, string? shown)
+    {
+        var badge = Render<Web.Features.Services.ServiceStatusBadge>(p => p
+            .Add(b => b.Status, Core.Features.Services.ServiceStatus.Deployed)
+            .Add(b => b.Warnings, warnings));
+
+        Assert.Equal("deployed", badge.Find("[data-status]").TextContent);
+        Assert.Equal(shown, badge.FindAll("[data-warnings]").SingleOrDefault()?.TextContent.Trim());
+    }
 }

@@ -39,7 +39,7 @@ public sealed class DnsAccountDirectoryTests : PortalTest
         Assert.DoesNotContain(Secret, call.ToString(), StringComparison.Ordinal);
 
         // The database and the audit log hold the protected form and the hint, never the secret.
-        var rows = await ReadAllTextAsync("SELECT * FROM \"DnsAccounts\"",
+        var rows = await Portal.ReadAllTextAsync("SELECT * FROM \"DnsAccounts\"",
             $"SELECT \"Before\", \"After\", \"Summary\" FROM \"AuditEntries\" WHERE \"EntityType\" = '{AuditEntityTypes.DnsAccount}'");
         Assert.Contains(rows, v => v.Contains("Created Amazon Route 53 DNS account route53-main", StringComparison.Ordinal));
         Assert.Contains(rows, v => v.Contains("secret_access_key ••••abcd", StringComparison.Ordinal));
@@ -121,28 +121,5 @@ public sealed class DnsAccountDirectoryTests : PortalTest
     {
         await using var scope = Portal.Services.CreateAsyncScope(actor);
         return await call(scope.ServiceProvider.GetRequiredService<DnsAccountDirectory>());
-    }
-
-    /// <summary>Every value of every row the queries return, read from the database file without the application's mapping.</summary>
-    private async Task<List<string>> ReadAllTextAsync(params string[] queries)
-    {
-        var values = new List<string>();
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(Portal.DataFolder, "portal.db")};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        foreach (var sql in queries)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    values.Add(reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) ?? "");
-                }
-            }
-        }
-
-        return values;
     }
 }

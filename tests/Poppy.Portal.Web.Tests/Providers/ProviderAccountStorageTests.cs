@@ -19,7 +19,7 @@ public sealed class ProviderAccountStorageTests : PortalTest
             Assert.True(renamed.Succeeded);
         }
 
-        var rows = await ReadAllTextAsync("SELECT * FROM \"ProviderAccounts\"", "SELECT \"Before\", \"After\", \"Summary\" FROM \"AuditEntries\" WHERE \"EntityType\" = 'provider-account'");
+        var rows = await Portal.ReadAllTextAsync("SELECT * FROM \"ProviderAccounts\"", "SELECT \"Before\", \"After\", \"Summary\" FROM \"AuditEntries\" WHERE \"EntityType\" = 'provider-account'");
 
         Assert.NotEmpty(rows);
         foreach (var secret in ProviderAccountForms.Secrets(ProviderKind.CloudFront))
@@ -28,27 +28,5 @@ public sealed class ProviderAccountStorageTests : PortalTest
         }
         Assert.Contains(rows, value => value.Contains("secret_access_key ••••ffff", StringComparison.Ordinal));
         Assert.Equal(ProviderAccountForms.SampleCredentials(ProviderKind.CloudFront), await Portal.CredentialsAsync(id));
-    }
-
-    /// <summary>Every value of every row the queries return, read from the database file without the application's mapping.</summary>
-    private async Task<List<string>> ReadAllTextAsync(params string[] queries)
-    {
-        var values = new List<string>();
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(Portal.DataFolder, "portal.db")};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        foreach (var sql in queries)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    values.Add(reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) ?? "");
-                }
-            }
-        }
-        return values;
     }
 }

@@ -63,6 +63,9 @@ public sealed class ServiceDetailPageTests : LivePageTest
         Assert.Contains("/images/*", page.Find("[data-origin='origin.www.shop.test']").TextContent);
         Assert.Contains("partner.test", page.Find("[data-restriction=partners]").TextContent);
         Assert.Equal(ServiceTestData.Flavor, page.Find("[data-testid=flavor]").TextContent);
+        // Steering and the providers' performance have their own components (SteeringComponentTests); the page holds them.
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=steering-panel]")), Patience);
+        Assert.NotNull(page.FindComponent<Web.Features.Steering.ServicePerformanceChart>());
         // The providers.
         var akamai = page.Find("[data-testid=provisioning] [data-provider=sim-akamai]");
         Assert.Equal("running", akamai.GetAttribute("data-state"));

@@ -137,8 +137,9 @@ public static class ProviderHealth
 
 /// <summary>One provider steering may point at, in the service's priority order, with what the round measured.</summary>
 /// <param name="Samples">Probes of the lookback that health read; <paramref name="ErrorRate"/> over the error-rate window.</param>
+/// <param name="P50Ms">The median over the same probes as <paramref name="P95Ms"/>; null when not measured (no median guard).</param>
 public sealed record SteeringCandidate(Guid ProviderAccountId, string Name, HealthState Health, string HealthReason, double? P95Ms, int LatencySamples,
-    int Samples = 0, double? ErrorRate = null);
+    int Samples = 0, double? ErrorRate = null, double? P50Ms = null);
 
 /// <summary>Everything a decision reads: the policy, the candidates (priority order) and what steering remembers.</summary>
 public sealed record SteeringSituation(
@@ -164,7 +165,7 @@ public sealed record SteeringDecision(Guid? SwitchTo, string Reason, Guid? Chall
 /// <item><c>manual</c>: the pinned provider, when it is healthy (else stay).</item>
 /// <item><c>failover</c>: the first healthy provider in priority order; back to a higher one once it is healthy again.</item>
 /// <item><c>fastest</c>: away from an unhealthy active provider at once, to the fastest healthy one; otherwise to a
-/// challenger only when its p95 is lower by the margin for the configured rounds in a row.</item>
+/// challenger only when its p95 and its median are lower by the margin for the configured rounds in a row.</item>
 /// <item><c>weighted</c> is refused before it gets here; it is steered as failover.</item>
 /// </list>
 /// </summary>
@@ -208,8 +209,12 @@ public static class SteeringDecider
                 }
                 var best = healthy.Where(c => c.P95Ms is not null && c.LatencySamples >= s.Thresholds.FastestMinSamples)
                     .OrderBy(c => c.P95Ms).FirstOrDefault();
+                // Faster by the margin at the median too: a p95 over a few dozen probes is set by their two or three
+                // slowest, so one slow probe of the active provider would otherwise hand the lead to a challenger that is
+                // no faster, and the next slow probe of that one hands it back (bench/failover, jittered rounds).
                 if (best is null || best.ProviderAccountId == s.Active || active!.P95Ms is not { } current
-                    || best.P95Ms > current * (1 - s.Thresholds.FastestMargin))
+                    || best.P95Ms > current * (1 - s.Thresholds.FastestMargin)
+                    || (best.P50Ms is { } bestMedian && active.P50Ms is { } median && bestMedian > median * (1 - s.Thresholds.FastestMargin)))
                 {
                     return Stay(active!.P95Ms is { } p95 ? $"{active.Name} is the fastest within the margin (p95 {p95:0.#} ms)" : $"{active.Name} has no latency figures yet");
                 }

@@ -15,6 +15,7 @@ public static class SteeringRegistration
         services.AddOptions<SteeringOptions>().Bind(configuration.GetSection(SteeringOptions.Section))
             .ValidateSettings(SteeringOptions.Section, SteeringOptions.Check);
         services.AddSingleton<DnsRecordWriter>();
+        services.AddSingleton<SteeringEvents>();
         services.AddScoped<ServiceDnsStep>();
         services.AddScoped<SteeringSwitcher>();
         services.AddScoped<SteeringService>();

@@ -48,6 +48,8 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
             try
             {
                 var outcome = await DecideAsync(scope.ServiceProvider, db, id, round, cancellationToken);
+                // Health and the decision time changed even without an event: open panels re-read.
+                scope.ServiceProvider.GetRequiredService<SteeringEvents>().Raise(id);
                 decided++;
                 switched += outcome == SteeringEventKind.Switch ? 1 : 0;
                 would += outcome == SteeringEventKind.WouldSwitch ? 1 : 0;
@@ -153,7 +155,8 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
             {
                 latency.Record(probe.TotalMs!.Value);
             }
-            return new SteeringCandidate(p.ProviderAccountId, p.ProviderName, state, reason, latency.Percentile(95), (int)latency.Count, probes.Count, rate);
+            return new SteeringCandidate(p.ProviderAccountId, p.ProviderName, state, reason, latency.Percentile(95), (int)latency.Count, probes.Count, rate,
+                latency.Percentile(50));
         }).ToList();
     }
 

@@ -47,7 +47,7 @@ public sealed record SteeringName(string Domain, string Name);
 /// </summary>
 public sealed class SteeringService(
     PortalDbContext db, AccessPolicy access, AuditLog audit, DnsRecordWriter writer, SteeringSwitcher switcher,
-    IOptions<SteeringOptions> options, TimeProvider clock)
+    IOptions<SteeringOptions> options, SteeringEvents events, TimeProvider clock)
 {
     public async Task<SteeringView?> GetAsync(Guid projectId, Guid serviceId, CancellationToken cancellationToken)
     {
@@ -171,6 +171,7 @@ public sealed class SteeringService(
         audit.Record(projectId, AuditEntityTypes.Service, serviceId.ToString(), "steering",
             $"Steering of {service.Name} set to {steering.Policy.WireName()} ({steering.Mode.WireName()})", before, Snapshot(steering));
         await db.SaveChangesAsync(cancellationToken);
+        events.Raise(serviceId);
 
         if (pinned is { } to && to != steering.ActiveProviderAccountId && steering.Mode == SteeringMode.Enforce
             && records.Count > 0 && records.All(r => r.State == DnsRecordState.Live))

@@ -17,7 +17,7 @@ public sealed record SwitchRequest(Guid To, string Reason, object Figures, strin
 /// the records and the new active provider. A vendor failure leaves the records' last error and changes nothing else; the
 /// next round tries again. On the caller's scope, so the audit entry names its actor.
 /// </summary>
-public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer, AuditLog audit, TimeProvider clock)
+public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer, AuditLog audit, SteeringEvents events, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions FigureJson = new(JsonSerializerDefaults.Web);
 
@@ -48,6 +48,7 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
                     record.LastError = $"Switch to {to.ProviderName} failed: {DnsRecordWriter.Describe(e)}";
                     record.UpdatedAt = now;
                     await db.SaveChangesAsync(cancellationToken);
+                    events.Raise(steering.ServiceId);
                     return null;
                 }
                 record.Target = target;
@@ -82,6 +83,7 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
             $"DNS switched from {from?.ProviderName ?? "none"} to {to.ProviderName} ({steering.Policy.WireName()}): {request.Reason}",
             before: new { provider = from?.ProviderName }, after: new { provider = to.ProviderName, switched.Confirmation, domains = switched.Domains });
         await db.SaveChangesAsync(cancellationToken);
+        events.Raise(steering.ServiceId);
         return switched;
     }
 

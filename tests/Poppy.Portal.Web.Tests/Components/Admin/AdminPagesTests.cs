@@ -1,3 +1,4 @@
+using Poppy.Portal.Core.Features.Services;
 using Bunit;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -187,6 +188,24 @@ public sealed class AdminPagesTests : PortalComponentTest
         page.WaitForAssertion(() => Assert.Contains(page.FindAll("[data-testid=projects-table] tbody tr"), r => r.TextContent.Contains("Second tenant")));
         Assert.Contains(await AsSystemAsync<ProjectDirectory, IReadOnlyList<ProjectSummary>>(d => d.ListAllAsync(default)), p => p.Name == "beta");
         Assert.Contains("Project beta was created. Add members on the Users page.", Snackbars);
+    }
+
+    [Fact]
+    public async Task An_admin_changes_a_projects_service_limit_in_place()
+    {
+        var page = (await RenderAsync<ProjectsPage>()).Page;
+        var alpha = await Portal.ProjectIdAsync(PortalFactory.FirstProject);
+        var before = await AsSystemAsync<ServiceCatalog, int>(c => c.GetLimitAsync(alpha, default));
+        var cell = $"[data-project-limit={PortalFactory.FirstProject}]";
+        Assert.Equal(before.ToString(System.Globalization.CultureInfo.InvariantCulture), page.Find($"{cell} [data-testid=edit-limit]").TextContent.Trim());
+
+        await page.Find($"{cell} [data-testid=edit-limit]").ClickAsync(new());
+        page.Find($"{cell} input").Change("7");
+        await page.Find($"{cell} [data-testid=save-limit]").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Equal("7", page.Find($"{cell} [data-testid=edit-limit]").TextContent.Trim()));
+        Assert.Equal(7, await AsSystemAsync<ServiceCatalog, int>(c => c.GetLimitAsync(alpha, default)));
+        Assert.Contains($"Project {PortalFactory.FirstProject} may now hold 7 services.", Snackbars);
     }
 
     [Theory]
