@@ -33,6 +33,14 @@ public sealed class BrowserDiagnostics(string origin)
                 Log($"event stream closed: {request.Method} {request.Url}");
                 return;
             }
+            // blazor.web.js starts an enhanced-navigation fetch of a link's page, and cancels it when the circuit's
+            // router has already shown that page (the address is the frame's own): the page is there, nothing failed.
+            if (request.Failure == "net::ERR_ABORTED" && request.ResourceType == "fetch" && request.Method == "GET"
+                && IsSameOrigin(request.Url) && SafeFrameUrl(request) == request.Url)
+            {
+                Log($"enhanced navigation fetch superseded by the circuit's router: {request.Method} {request.Url}");
+                return;
+            }
             Problem($"request failed: {request.Method} {request.Url} ({request.ResourceType}): {request.Failure}");
         };
         context.Response += (_, response) =>
@@ -94,6 +102,18 @@ public sealed class BrowserDiagnostics(string origin)
             throw new Xunit.Sdk.XunitException(
                 $"The browser reported {seen.Count} problem(s) (console errors, page errors, failed requests or HTTP >= 400):\n  " +
                 string.Join("\n  ", seen));
+        }
+    }
+
+    private static string? SafeFrameUrl(IRequest request)
+    {
+        try
+        {
+            return request.Frame.Url;
+        }
+        catch (PlaywrightException)
+        {
+            return null; // the frame is gone
         }
     }
 

@@ -2,7 +2,10 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
 using Poppy.Portal.Core.Features.Flavors;
+using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Providers;
+using Poppy.Portal.Core.Features.Users;
+using Microsoft.AspNetCore.Identity;
 
 namespace Poppy.Portal.E2E.Tests.Infrastructure;
 
@@ -17,6 +20,13 @@ public static class PortalSeed
 {
     public const string Flavor = "e2e-cdn";
     public const string ProviderAccount = "e2e-fastly";
+
+    /// <summary>A second project the administrator (who sees every project) can switch to.</summary>
+    public const string SecondProject = "beta";
+
+    /// <summary>A Viewer in the first project: sees everything there, may change nothing.</summary>
+    public const string ViewerEmail = "viewer@e2e.test";
+    public const string ViewerPassword = "E2e-Viewer-Password-1!";
 
     public static async Task SeedAsync(string databasePath, CancellationToken cancellationToken)
     {
@@ -45,6 +55,40 @@ public static class PortalSeed
             CreatedAt = now,
             Providers = [new FlavorProvider { Position = 0, ProviderAccountId = account.Id, ProviderUrl = "www.fastly.com" }],
         });
+        await db.SaveChangesAsync(cancellationToken);
+        await SeedViewerAndSecondProjectAsync(db, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// The roles, the first project (the host finds it by name and makes its first administrator a member), a second
+    /// project and a Viewer in the first one, written as ASP.NET Core Identity stores them (the host's initializer only
+    /// adds what is missing). The user pages are not part of these tests' subject, so they are not used to set this up.
+    /// </summary>
+    private static async Task SeedViewerAndSecondProjectAsync(PortalDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var roles = PortalRoles.All.ToDictionary(r => r, r => new IdentityRole(r) { NormalizedName = r.ToUpperInvariant(), ConcurrencyStamp = Guid.NewGuid().ToString() });
+        db.AddRange(roles.Values);
+        var first = new Project { Id = Guid.NewGuid(), Name = PortalProcess.FirstProject, Description = "Created with the first administrator.", CreatedAt = now };
+        db.Add(first);
+        db.Add(new Project { Id = Guid.NewGuid(), Name = SecondProject, Description = "The browser tests' second project.", CreatedAt = now });
+
+        var viewer = new PortalUser
+        {
+            UserName = ViewerEmail,
+            NormalizedUserName = ViewerEmail.ToUpperInvariant(),
+            Email = ViewerEmail,
+            NormalizedEmail = ViewerEmail.ToUpperInvariant(),
+            EmailConfirmed = true,
+            DisplayName = "Vera Viewer",
+            CreatedAt = now,
+            LockoutEnabled = true,
+            SecurityStamp = Guid.NewGuid().ToString("N"),
+            ConcurrencyStamp = Guid.NewGuid().ToString(),
+        };
+        viewer.PasswordHash = new PasswordHasher<PortalUser>().HashPassword(viewer, ViewerPassword);
+        db.Add(viewer);
+        db.Add(new IdentityUserRole<string> { UserId = viewer.Id, RoleId = roles[PortalRoles.Viewer].Id });
+        db.Add(new ProjectMembership { ProjectId = first.Id, UserId = viewer.Id, AddedAt = now });
         await db.SaveChangesAsync(cancellationToken);
     }
 }
