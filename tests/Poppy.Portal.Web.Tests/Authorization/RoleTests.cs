@@ -63,6 +63,18 @@ public sealed class RoleTests : PortalTest
     }
 
     [Fact]
+    public async Task A_viewer_may_open_a_circuit_whose_changes_the_services_check()
+    {
+        using var viewer = await Portal.CreateSignedInClientAsync(PortalRoles.Viewer);
+
+        // blazor.web.js starts every interactive page with this POST; the write fence refused it, so no page of a Viewer's worked.
+        using var negotiate = await viewer.Http.PostAsync("/_blazor/negotiate?negotiateVersion=1", content: null);
+
+        Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
+        Assert.Contains("connectionToken", await negotiate.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_write_guard_lets_an_operator_through_where_it_stops_a_viewer()
     {
         using var viewer = await Portal.CreateSignedInClientAsync(PortalRoles.Viewer);

@@ -19,7 +19,8 @@ public sealed class MainLayoutTests : PortalComponentTest
 
         var links = layout.FindAll("[data-testid=nav] a").Select(a => a.GetAttribute("href")).ToList();
         Assert.Equal(["/", "/services", "/jobs", "/providers", "/dns", "/benchmarks", "/audit", "/admin/users", "/admin/projects", "/admin/flavors"], links);
-        Assert.NotNull(layout.Find("#body"));
+        // The page starts once the user's working context is read, not before (it would start twice).
+        layout.WaitForAssertion(() => Assert.NotNull(layout.Find("#body")));
         Assert.Equal(PortalFactory.FirstProject, layout.Find("[data-testid=current-project]").TextContent);
     }
 

@@ -6,8 +6,13 @@ using Poppy.Portal.Web.Components.Shared;
 namespace Poppy.Portal.Web.Tests.Components;
 
 /// <summary>The shell's small shared components, which need no application behind them.</summary>
-public sealed class SharedComponentTests : BunitContext
+public sealed class SharedComponentTests : BunitContext, IAsyncLifetime
 {
+    // MudBlazor's services (popovers behind tooltips) are only asynchronously disposable.
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+
     public SharedComponentTests()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;

@@ -15,6 +15,8 @@ public abstract class PortalPageBase : ComponentBase, IDisposable
 {
     private readonly CancellationTokenSource disposed = new();
 
+    protected PortalPageBase() => Aborted = disposed.Token;
+
     [Inject] protected PortalCalls Calls { get; set; } = default!;
     [Inject] protected ISnackbar Snackbar { get; set; } = default!;
     [Inject] protected IDialogService Dialogs { get; set; } = default!;
@@ -28,8 +30,8 @@ public abstract class PortalPageBase : ComponentBase, IDisposable
     /// <summary>Whether write actions are offered. The services check again: this only hides what would be refused.</summary>
     protected bool MayChange => Working.MayChange;
 
-    /// <summary>Cancelled when the page is left or the circuit ends.</summary>
-    protected CancellationToken Aborted => disposed.Token;
+    /// <summary>Cancelled when the page is left or the circuit ends (and still readable by work that finishes after).</summary>
+    protected CancellationToken Aborted { get; }
 
     /// <summary>
     /// Runs a user's action: on success shows <paramref name="success"/>; a refusal by the services shows their message.
