@@ -144,7 +144,7 @@ public sealed class PortalProcess : IAsyncLifetime
                 $"The published portal host is missing: {hostDll}. Build the test project (its PublishPortalForE2E target publishes " +
                 "src/Poppy.Portal.Web there), e.g. `dotnet test tests/Poppy.Portal.E2E.Tests`.");
         }
-        foreach (var asset in new[] { "app.js", "app.css" })
+        foreach (var asset in new[] { "apexchart.js", "app.css" })
         {
             if (!File.Exists(Path.Combine(PublishDirectory, "wwwroot", "dist", asset)))
             {
