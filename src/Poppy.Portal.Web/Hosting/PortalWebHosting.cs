@@ -24,7 +24,6 @@ using Poppy.Portal.Web.Features.ApiTokens;
 using Poppy.Portal.Web.Features.Dashboard;
 using Poppy.Portal.Web.Features.Dns;
 using Poppy.Portal.Web.Features.Flavors;
-using Poppy.Portal.Web.Features.Projects;
 using Poppy.Portal.Web.Features.Providers;
 using Poppy.Portal.Web.Features.Services;
 
@@ -97,7 +96,6 @@ public static class PortalWebHosting
         services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database", customTestQuery: (db, cancellationToken) => db.HasSchemaAsync(cancellationToken));
 
         services.AddOpenApi(PoppyApiDocument.Name, PoppyApiDocument.Configure);
-        services.AddScoped<CurrentProject>();
         services.AddOptions<DevelopmentSimulatorOptions>().Bind(builder.Configuration.GetSection(DevelopmentSimulatorOptions.Section))
             .ValidateSettings(DevelopmentSimulatorOptions.Section, DevelopmentSimulatorOptions.Check);
         services.AddHostedService<DevelopmentSimulators>();
@@ -153,7 +151,6 @@ public static class PortalWebHosting
         }
         app.UseMiddleware<ApiTokenFormGuardMiddleware>();
         app.UseAntiforgery();
-        app.UseMiddleware<CurrentProjectMiddleware>();
 
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthChecks("/healthz").AllowAnonymous();

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Web.Components.Layout;
 using Poppy.Portal.Web.Components.Shared;
-using Poppy.Portal.Web.Features.Projects;
 
 namespace Poppy.Portal.Web.Tests.Components;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Poppy.Portal.Core.Features.Services;
-using Poppy.Portal.Web.Features.Projects;
+using Poppy.Portal.Core.Features.Users;
 
 namespace Poppy.Portal.Web.Features.Services;
 
@@ -18,9 +18,10 @@ public static class ServiceExportEndpoints
     }
 
     private static async Task<IResult> ExportAsync(string? q, string? status, string? flavor, string? sort, string? desc,
-        CurrentProject currentProject, ServiceCatalog catalog, TimeProvider clock, CancellationToken cancellationToken)
+        UserPreferences preferences, ServiceCatalog catalog, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var project = (await currentProject.GetAsync(cancellationToken)).Current;
+        // The project the user works in, as the page showing the grid has it.
+        var project = (await preferences.GetAsync(cancellationToken)).Current;
         if (project is null)
         {
             return TypedResults.NotFound();
