@@ -50,8 +50,16 @@ public abstract class AccountPageTest : PortalComponentTest
         await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(value));
     }
 
-    protected static Task ClickAsync<TPage>(IRenderedComponent<TPage> page, string selector) where TPage : class, IComponent =>
-        page.Find(selector).ClickAsync(new MouseEventArgs());
+    /// <summary>
+    /// Finds and clicks in one step on the renderer's thread, so a re-render in between (a live page's refresh) cannot
+    /// leave the click aimed at an event handler that is gone; then waits for the handler.
+    /// </summary>
+    protected static async Task ClickAsync<TPage>(IRenderedComponent<TPage> page, string selector) where TPage : class, IComponent
+    {
+        Task clicked = Task.CompletedTask;
+        await page.InvokeAsync(() => clicked = page.Find(selector).ClickAsync(new MouseEventArgs()));
+        await clicked;
+    }
 
     /// <summary>Clicks a button that asks for confirmation, confirms with <paramref name="confirm"/>, and waits for the action to end.</summary>
     protected async Task ClickAndConfirmAsync(IElement button, string confirm)
