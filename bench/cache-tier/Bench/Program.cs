@@ -29,6 +29,7 @@ var work = Directory.CreateTempSubdirectory("poppy-cache-bench-").FullName;
 var plain = Path.Combine(work, "plain");
 CacheNodeHost? node = null;
 CacheNodeHost? bare = null;
+CacheNodeHost? wide = null;
 using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
 try
 {
@@ -69,6 +70,8 @@ try
     node = await StartNodeAsync("node", sendfile: true);
     // The same node sending cached bodies through output buffers instead of sendfile (Agent:Nginx:Sendfile=false).
     bare = await StartNodeAsync("node-buffered", sendfile: false);
+    // And with one output buffer the size of the file: one read and one write per answer, at 1 MiB held per sending connection.
+    wide = await StartNodeAsync("node-wide-buffer", sendfile: false, outputBuffers: "1 1m");
 
     // The portal's side: the driver, as provisioning calls it, with the account's one node.
     var driver = new CacheTierDriver(new CacheTierNodeMonitor());
@@ -85,7 +88,9 @@ try
     await driver.ApplyAsync(call, spec, CancellationToken.None);
     var bareNodes = new Dictionary<string, string> { [CacheTierNodes.CredentialKey] = $"{bare.AgentUrl} {token} http://{bare.EdgeUrl.Authority}" };
     await driver.ApplyAsync(call with { Credentials = bareNodes }, spec, CancellationToken.None);
-    foreach (var url in new[] { new Uri(node.EdgeUrl, FilePath), new Uri(bare.EdgeUrl, FilePath) })
+    var wideNodes = new Dictionary<string, string> { [CacheTierNodes.CredentialKey] = $"{wide.AgentUrl} {token} http://{wide.EdgeUrl.Authority}" };
+    await driver.ApplyAsync(call with { Credentials = wideNodes }, spec, CancellationToken.None);
+    foreach (var url in new[] { new Uri(node.EdgeUrl, FilePath), new Uri(bare.EdgeUrl, FilePath), new Uri(wide.EdgeUrl, FilePath) })
     {
         await WaitForAsync(url, Domain);
         var cache = await CacheStatusAsync(url, Domain);
@@ -107,7 +112,8 @@ try
     [
         new("plain nginx from disk", plainUrl, null, null, plainPid),
         new("cache node (X-Cache HIT)", new Uri(node.EdgeUrl, FilePath), Domain, null, Path.Combine(node.Options.Directory, "run", "nginx.pid")),
-        new("node, sendfile off", new Uri(bare.EdgeUrl, FilePath), Domain, null, Path.Combine(bare.Options.Directory, "run", "nginx.pid")),
+        new("node, sendfile off, 2 x 256k", new Uri(bare.EdgeUrl, FilePath), Domain, null, Path.Combine(bare.Options.Directory, "run", "nginx.pid")),
+        new("node, sendfile off, 1 x 1m", new Uri(wide.EdgeUrl, FilePath), Domain, null, Path.Combine(wide.Options.Directory, "run", "nginx.pid")),
         new($"plain, body at offset {bodyOffset}", new Uri($"http://127.0.0.1:{plainPort}/files/cache-copy.bin"), null,
             $"bytes={bodyOffset}-{bodyOffset + (1 << 20) - 1}", plainPid),
     ];
@@ -162,12 +168,13 @@ try
     }
     var ratio = medians[1].Rps / medians[0].Rps;
     var bufferedRatio = medians[2].Rps / medians[0].Rps;
+    var wideRatio = medians[3].Rps / medians[0].Rps;
     // By CPU: on a machine shared with other work, requests per second follow the CPU the run could get; what each
     // request costs the machine (server and client, both here) is steadier, and its inverse is the throughput the
     // machine would reach on its own.
     double CostRatio(int i) => (medians[0].Nginx + medians[0].Wrk) / (medians[i].Nginx + medians[i].Wrk);
-    Console.WriteLine($"  node / plain: {ratio:0.00}, sendfile off: {bufferedRatio:0.00} (goal >= 0.90); by CPU per request (nginx + wrk): " +
-                      $"{CostRatio(1):0.00} and {CostRatio(2):0.00}; X-Cache after the runs: {cacheAfter}");
+    Console.WriteLine($"  node / plain: {ratio:0.00}, sendfile off 2 x 256k: {bufferedRatio:0.00}, 1 x 1m: {wideRatio:0.00} (goal >= 0.90); " +
+                      $"by CPU per request (nginx + wrk): {CostRatio(1):0.00}, {CostRatio(2):0.00} and {CostRatio(3):0.00}; X-Cache after the runs: {cacheAfter}");
     Console.WriteLine($"  change -> served ({changes} driver applies, each adding a domain): p50 {Percentile(servingMs, 50):0} ms, " +
                       $"p90 {Percentile(servingMs, 90):0} ms, max {servingMs.Max():0} ms (the apply call alone: p50 {Percentile(applyMs, 50):0} ms)");
     if (Environment.GetEnvironmentVariable("PRINT_CONFIGS") == "1")
@@ -183,7 +190,7 @@ try
 }
 finally
 {
-    foreach (var started in new[] { node, bare })
+    foreach (var started in new[] { node, bare, wide })
     {
         if (started is not null)
         {
@@ -201,12 +208,12 @@ finally
     Directory.Delete(work, recursive: true);
 }
 
-async Task<CacheNodeHost> StartNodeAsync(string name, bool sendfile) => await CacheNodeHost.StartAsync(new AgentOptions
+async Task<CacheNodeHost> StartNodeAsync(string name, bool sendfile, string outputBuffers = "2 256k") => await CacheNodeHost.StartAsync(new AgentOptions
 {
     Token = "bench-node-token-0123456789abcdef",
     Directory = Path.Combine(work, name),
     EdgeListen = $"127.0.0.1:{FreePort()}",
-    Nginx = new NginxOptions { User = user, WorkerProcesses = workers, StopOnExit = true, Executable = nginxPath, Sendfile = sendfile },
+    Nginx = new NginxOptions { User = user, WorkerProcesses = workers, StopOnExit = true, Executable = nginxPath, Sendfile = sendfile, OutputBuffers = outputBuffers },
 }, CancellationToken.None);
 
 static int FreePort()
