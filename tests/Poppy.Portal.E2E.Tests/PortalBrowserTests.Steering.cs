@@ -77,7 +77,7 @@ public sealed partial class PortalBrowserTests
 
             // ---- the outage of Fastly's edge: every request to it gets the vendor's 503 ----
             var outage = Stopwatch.StartNew();
-            await host.SetOutageAsync("fastly", true);
+            await host.InjectOutageAsync("fastly");
             await Expect(SteeringProvider(page, "sim-akamai")).ToHaveAttributeAsync("data-active", "true", WithinSteeringRounds);
             var seenAfter = outage.Elapsed;
             await ExpectSwitchEventAsync(page, "sim-fastly", "sim-akamai");
@@ -182,11 +182,10 @@ public sealed partial class PortalBrowserTests
             Assert.True(response.IsSuccessStatusCode, $"steering: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
 
-        /// <summary>The simulators' fault control of one vendor (<c>POST|DELETE /_faults/{vendor}</c>).</summary>
-        public async Task SetOutageAsync(string vendor, bool outage)
+        /// <summary>An outage of one vendor's edge through the simulators' fault control (<c>POST /_faults/{vendor}</c>).</summary>
+        public async Task InjectOutageAsync(string vendor)
         {
-            var url = new Uri(simulators!.BaseUrl, $"_faults/{vendor}");
-            using var response = outage ? await http.PostAsJsonAsync(url, new { outage = true }) : await http.DeleteAsync(url);
+            using var response = await http.PostAsJsonAsync(new Uri(simulators!.BaseUrl, $"_faults/{vendor}"), new { outage = true });
             response.EnsureSuccessStatusCode();
         }
 
