@@ -54,6 +54,9 @@ public sealed partial class PortalBrowserTests
         await Expect(page).ToHaveURLAsync(new Regex(@"/providers/[0-9a-f-]{36}$"));
         await Expect(Snackbar(page, $"Provider account {account} was created. Connection test failed:")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("last-connection-test")).ToContainTextAsync("Connection refused");
+        // The outcome of the test run on create stays shown above the form at the account's own address.
+        await Expect(page.GetByTestId("connection-test")).ToHaveAttributeAsync("data-outcome", "failed");
+        await Expect(page.GetByTestId("connection-test")).ToContainTextAsync("Connection test failed");
         await Expect(page.GetByTestId("credentials-hint")).ToHaveTextAsync("api_key ••••" + secret[^4..]);
         await Expect(page.Locator("body")).Not.ToContainTextAsync(secret);
         await Expect(fields.Locator("[data-credential=api_key] input")).ToHaveValueAsync("");

@@ -1,4 +1,5 @@
 using Bunit;
+using Bunit.TestDoubles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Poppy.Portal.Core.Drivers;
@@ -100,6 +101,57 @@ public sealed class ProviderAccountPageTests : AccountPageTest
         Assert.Equal("us-east-1", stored["region"]);
         // What was typed is not kept in the form either.
         Assert.True(string.IsNullOrEmpty(InputOf(page.Find("[data-credential=access_key_id]")).GetAttribute("value")));
+    }
+
+    /// <summary>
+    /// Creating moves the page to the account's own address. Until the router delivers it, a re-render by the router or
+    /// the layout still carries the route the page was opened with (/providers/new: Id null); the outcome of the
+    /// connection test run on save must survive that and the arrival. It used to vanish: the page wrote its own Id
+    /// parameter, the stale re-render set it back to null and reset the page to a blank form, and the arrival read the
+    /// account again without the outcome.
+    /// </summary>
+    [Fact]
+    public async Task After_creating_the_connection_test_outcome_stays_shown_at_the_accounts_own_address()
+    {
+        var page = await OpenAsync<ProviderAccountPage>(p => p.Add(x => x.Id, (Guid?)null));
+        await ChooseAsync(page, "Kind", ProviderKind.Fastly);
+        Type(page, "[data-testid=account-name]", "fresh-fastly");
+        Type(page, "[data-testid=account-endpoint]", Simulators.Fastly.ApiBaseUrl.ToString());
+        foreach (var (key, value) in ProviderConnectionTestTests.GoodCredentials(ProviderKind.Fastly))
+        {
+            Type(page, $"[data-credential={key}]", value);
+        }
+        await ClickAsync(page, "[data-testid=save-account]");
+
+        var account = Assert.Single(await Portal.ListAccountsAsync(), a => a.Name == "fresh-fastly");
+        var moved = Assert.Single(Services.GetRequiredService<BunitNavigationManager>().History);
+        Assert.EndsWith($"/providers/{account.Id}", moved.Uri, StringComparison.Ordinal);
+        OutcomeShown();
+
+        // The router re-renders with the route it still has, then with the account's own.
+        page.Render(p => p.Add(x => x.Id, (Guid?)null));
+        OutcomeShown();
+        page.Render(p => p.Add(x => x.Id, account.Id));
+        OutcomeShown();
+        Assert.Equal(account.CredentialsHint, page.Find("[data-testid=credentials-hint]").TextContent);
+        Assert.Equal("Save changes", page.Find("[data-testid=save-account]").TextContent.Trim());
+        Assert.True(moved.Options.ReplaceHistoryEntry, "/providers/new should be replaced, so Back does not lead to a blank form");
+
+        // Leaving for another account (or a new form) afterwards shows that one, without the outcome.
+        var other = await Portal.CreateAccountAsync("other-fastly", ProviderKind.Fastly);
+        page.Render(p => p.Add(x => x.Id, other));
+        page.WaitForAssertion(() => Assert.Equal("other-fastly", InputOf(page.Find("[data-testid=account-name]")).GetAttribute("value")));
+        Assert.Empty(page.FindAll("[data-testid=connection-test]"));
+        page.Render(p => p.Add(x => x.Id, (Guid?)null));
+        page.WaitForAssertion(() => Assert.Equal("Create account", page.Find("[data-testid=save-account]").TextContent.Trim()));
+
+        void OutcomeShown()
+        {
+            var outcome = page.Find("[data-testid=connection-test]");
+            Assert.Equal("ok", outcome.GetAttribute("data-outcome"));
+            Assert.Contains("accepted the credentials", outcome.TextContent, StringComparison.Ordinal);
+            Assert.Equal("fresh-fastly", InputOf(page.Find("[data-testid=account-name]")).GetAttribute("value"));
+        }
     }
 
     [Fact]
