@@ -88,4 +88,21 @@ public sealed class WeightedDeciderTests
         // Without a weighted set, failover on its first healthy provider stays.
         Assert.Null(Decide(HealthState.Healthy, HealthState.Healthy, null, policy: SteeringPolicy.Failover, active: A).SwitchTo);
     }
+
+    [Fact]
+    public void A_domain_added_with_a_plain_CNAME_makes_the_set_unwritten_for_weighted_but_still_weighted_for_the_other_policies()
+    {
+        var set = WeightedSets.WriteWritten([new WrittenWeight(A, "a", "www-a.edge.test", 3), new WrittenWeight(B, "b", "www-b.edge.test", 1)]);
+        var weighted = new ServiceDnsRecord { Domain = "www.example.com", Weights = set };
+        var added = new ServiceDnsRecord { Domain = "img.example.com" };
+
+        Assert.Equal([(A, 3), (B, 1)], SteeringSwitcher.WrittenByAll([weighted])!.Select(w => (w.ProviderAccountId, w.Weight)));
+        Assert.Null(SteeringSwitcher.WrittenByAll([weighted, added]));
+        Assert.NotNull(SteeringSwitcher.WrittenOf([added, weighted]));
+
+        // So weighted writes the set again (every domain gets it) ...
+        Assert.NotNull(Decide(HealthState.Healthy, HealthState.Healthy, SteeringSwitcher.WrittenByAll([weighted, added])).WriteWeights);
+        // ... and failover still replaces the one weighted record with a CNAME.
+        Assert.Equal(A, Decide(HealthState.Healthy, HealthState.Healthy, SteeringSwitcher.WrittenOf([added, weighted]), policy: SteeringPolicy.Failover).SwitchTo);
+    }
 }

@@ -76,7 +76,9 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
         var thresholds = SteeringThresholds.Read(steering.Thresholds);
         var now = clock.GetUtcNow();
         var candidates = await CandidatesAsync(db, service, steering, records, thresholds, now, cancellationToken);
-        var written = SteeringSwitcher.WrittenOf(records);
+        // weighted needs every record to hold the set (a domain added since has a plain CNAME until the next write); the
+        // other policies replace any weighted set that is left.
+        var written = steering.Policy == SteeringPolicy.Weighted ? SteeringSwitcher.WrittenByAll(records) : SteeringSwitcher.WrittenOf(records);
         var decision = SteeringDecider.Decide(new SteeringSituation(steering.Policy, thresholds, candidates, steering.ActiveProviderAccountId,
             steering.PinnedProviderAccountId, steering.ChallengerAccountId, steering.ChallengerRounds, steering.AlertOpen,
             WeightedSets.ReadConfigured(steering.Weights), written));

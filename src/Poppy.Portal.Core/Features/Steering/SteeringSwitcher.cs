@@ -175,6 +175,13 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
         records.Select(r => WeightedSets.ReadWritten(r.Weights)).FirstOrDefault(w => w is not null)
             ?.Select(w => new ProviderWeight(w.ProviderAccountId, w.Provider, w.Weight)).ToList();
 
+    /// <summary>The weighted set every record holds; null when one of them is a plain CNAME or holds other weights.</summary>
+    internal static List<ProviderWeight>? WrittenByAll(IReadOnlyList<ServiceDnsRecord> records)
+    {
+        var sets = records.Select(r => WeightedSets.ReadWritten(r.Weights)?.Select(w => new ProviderWeight(w.ProviderAccountId, w.Provider, w.Weight)).ToList()).ToList();
+        return sets.Count > 0 && sets.All(set => WeightedSets.Same(set, sets[0])) ? sets[0] : null;
+    }
+
     private async Task<string> ConfirmWeightedAsync(DnsAccountHandle handle, string name, IReadOnlyList<DnsWeightedTarget> targets, int ttl,
         CancellationToken cancellationToken)
     {
