@@ -252,5 +252,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         var path = document["paths"]?["/v1.0/services/{id}/steering"];
         Assert.Contains("active_provider", path?["get"]?["summary"]?.GetValue<string>());
         Assert.Contains("pinned_provider", path?["put"]?["summary"]?.GetValue<string>());
+        Assert.Contains("weights: {provider name: weight}", path?["put"]?["summary"]?.GetValue<string>());
+        Assert.Contains("0..255", path?["put"]?["summary"]?.GetValue<string>());
     }
 }
