@@ -40,6 +40,25 @@ public interface IDnsDriver
     Task<DnsCname?> GetCnameAsync(DnsCall call, string name, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Null when this driver writes weighted sets (<see cref="SetWeightedAsync"/>); else why the vendor cannot, in words
+    /// for operators (steering refuses the <c>weighted</c> policy on such an account with them).
+    /// </summary>
+    string? WeightedUnsupportedReason => $"{Kind} has no weighted records the portal can write";
+
+    /// <summary>
+    /// Makes <paramref name="name"/> a weighted set: each target answered in proportion to its weight (0..255, at least
+    /// one positive). Replaces whatever the name held, a plain CNAME or an earlier weighted set, in one vendor change, so
+    /// the name never holds both kinds; <see cref="SetCnameAsync"/> likewise removes a weighted set, and
+    /// <see cref="DeleteCnameAsync"/> removes either kind.
+    /// </summary>
+    Task SetWeightedAsync(DnsCall call, string name, IReadOnlyList<DnsWeightedTarget> targets, int ttlSeconds, CancellationToken cancellationToken) =>
+        throw new CdnDriverException($"{WeightedUnsupportedReason}.", isTransient: false);
+
+    /// <summary>The weighted set <paramref name="name"/> as the vendor holds it now (targets in id order); null when there is none.</summary>
+    Task<DnsWeightedSet?> GetWeightedAsync(DnsCall call, string name, CancellationToken cancellationToken) =>
+        Task.FromResult<DnsWeightedSet?>(null);
+
+    /// <summary>
     /// Makes one cheap authenticated read (finding the account's zone) to tell whether the endpoint, the credentials and
     /// the zone work. Never throws for what the vendor answers: the outcome says what went wrong (a missing zone is
     /// <see cref="ConnectionTestOutcome.Unexpected"/> with the vendor's words).
@@ -49,6 +68,23 @@ public interface IDnsDriver
 
 /// <summary>A CNAME as a DNS vendor holds it: names without trailing dots, lower case.</summary>
 public sealed record DnsCname(string Name, string Target, int TtlSeconds);
+
+/// <summary>One target of a weighted set.</summary>
+/// <param name="Id">Names the target within the set (Route 53's SetIdentifier): the portal uses the provider's name.</param>
+/// <param name="Target">The host name answered, without a trailing dot.</param>
+/// <param name="Weight">0..255 (Route 53's range, taken for every driver); 0 is never answered while another is positive.</param>
+public sealed record DnsWeightedTarget(string Id, string Target, int Weight)
+{
+    public const int MaxWeight = 255;
+}
+
+/// <summary>A weighted set as a DNS vendor holds it: targets in <see cref="DnsWeightedTarget.Id"/> order, names lower case without trailing dots.</summary>
+public sealed record DnsWeightedSet(string Name, IReadOnlyList<DnsWeightedTarget> Targets, int TtlSeconds)
+{
+    /// <summary>Structural equality over the targets (records compare lists by reference).</summary>
+    public bool SameAs(DnsWeightedSet? other) =>
+        other is not null && Name == other.Name && TtlSeconds == other.TtlSeconds && Targets.SequenceEqual(other.Targets);
+}
 
 /// <summary>What a DNS driver needs for one call.</summary>
 /// <param name="ApiEndpoint">The account's API base URL, ending in '/' (see each driver for what it includes).</param>
@@ -69,4 +105,31 @@ public sealed record DnsCall(
 
     /// <summary>Names the endpoint and zone only: records print every property, and the credentials are secrets.</summary>
     public override string ToString() => $"DnsCall {{ ApiEndpoint = {ApiEndpoint}, Zone = {Zone} }}";
+}
+
+/// <summary>Checks and words for weighted sets, shared by the drivers and steering.</summary>
+public static class DnsWeights
+{
+    /// <summary>Throws a permanent <see cref="CdnDriverException"/> for a set no driver may write.</summary>
+    public static void Validate(IReadOnlyList<DnsWeightedTarget> targets)
+    {
+        if (targets.Count == 0 || targets.All(t => t.Weight == 0))
+        {
+            throw new CdnDriverException("A weighted set needs at least one target with a positive weight.", isTransient: false);
+        }
+
+        if (targets.FirstOrDefault(t => t.Weight is < 0 or > DnsWeightedTarget.MaxWeight) is { } wrong)
+        {
+            throw new CdnDriverException($"Weight {wrong.Weight} of {wrong.Id} is outside 0..{DnsWeightedTarget.MaxWeight}.", isTransient: false);
+        }
+
+        if (targets.GroupBy(t => t.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new CdnDriverException($"'{twice.Key}' is in the weighted set twice.", isTransient: false);
+        }
+    }
+
+    /// <summary>"fastly 3, akamai 1": for events, audit entries and pages.</summary>
+    public static string Describe(IEnumerable<(string Name, int Weight)> weights) =>
+        string.Join(", ", weights.Select(w => $"{w.Name} {w.Weight}"));
 }

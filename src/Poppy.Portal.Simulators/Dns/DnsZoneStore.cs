@@ -4,7 +4,9 @@ namespace Poppy.Portal.Simulators.Dns;
 public sealed record SimulatedDnsZone(string Id, string Name);
 
 /// <summary>A record a simulated DNS vendor serves now: names without trailing dots, lower case.</summary>
-public sealed record SimulatedDnsRecord(string Id, string ZoneId, string Name, string Type, string Data, int Ttl);
+/// <param name="SetIdentifier">Route 53's weighted sets: the set's identifier within the name and type (null for a plain set).</param>
+/// <param name="Weight">Route 53's weighted sets: the set's weight, 0..255.</param>
+public sealed record SimulatedDnsRecord(string Id, string ZoneId, string Name, string Type, string Data, int Ttl, string? SetIdentifier = null, int? Weight = null);
 
 /// <summary>
 /// One vendor's zones and records. Changes a vendor makes later (Rackspace's jobs) are scheduled and applied once due,

@@ -15,14 +15,19 @@ public static class SteeringApiEndpoints
     public static void MapSteeringApi(this RouteGroupBuilder services)
     {
         services.MapGet("/{id}/steering", GetAsync).Resolves(ApiNeeds.Project | ApiNeeds.ServiceId)
-            .WithSummary("DNS steering: policy, mode (enforce|dry_run), providers (priority order), active_provider, records (domain, name, type, "
-                + "target, ttl, dns_account, nameserver), health (provider, healthy, reason) and the last events.");
+            .WithSummary("DNS steering: policy, mode (enforce|dry_run), providers (priority order), active_provider, weights (weighted: "
+                + "{provider: weight}), weighted_refusal (why the DNS account cannot hold weighted records, or null), records (domain, name, type, "
+                + "target, ttl, dns_account, nameserver, weights: the weighted set written [{provider, target, weight}] or null), "
+                + "health (provider, healthy, reason) and the last events (from/to, from_weights/to_weights).");
         services.MapPut("/{id}/steering", PutAsync).Resolves(ApiNeeds.Project | ApiNeeds.ServiceId | ApiNeeds.Body)
             .WithSummary("Sets DNS steering: {policy: manual|failover|fastest|weighted, mode: enforce|dry_run, providers: [names], pinned_provider, "
-                + "thresholds: {...}}; fields left out take their defaults. A pinned provider takes the records at once.");
+                + "weights: {provider name: weight}, thresholds: {...}}; fields left out take their defaults. A pinned provider takes the records at once. "
+                + "weighted needs weights (whole numbers 0..255 for every DNS vendor, at least one positive, only the service's providers) and a DNS "
+                + "account that holds weighted records (Route 53 weighted sets, PowerDNS LUA records; Designate and Rackspace are refused): the next "
+                + "steering round writes the set of the healthy providers (an unhealthy provider's weight is taken out until it is healthy again).");
     }
 
-    private static readonly string[] Fields = ["policy", "mode", "providers", "pinned_provider", "thresholds"];
+    private static readonly string[] Fields = ["policy", "mode", "providers", "pinned_provider", "weights", "thresholds"];
 
     private static async Task<Results<JsonHttpResult<JsonObject>, JsonHttpResult<ApiMessage>>> GetAsync(ApiRequest api, SteeringService steering,
         CancellationToken cancellationToken)
@@ -90,6 +95,19 @@ public static class SteeringApiEndpoints
                 providers = list.EnumerateArray().Select(e => e.GetString()!).ToList();
             }
         }
+        Dictionary<string, int>? weights = null;
+        if (body.TryGetProperty("weights", out var weighted) && weighted.ValueKind != JsonValueKind.Null)
+        {
+            if (weighted.ValueKind != JsonValueKind.Object
+                || weighted.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out _)))
+            {
+                errors.Add(new("weights", "weights must be an object of provider name → whole number (0..255)."));
+            }
+            else
+            {
+                weights = weighted.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
+            }
+        }
         SteeringThresholds? thresholds = null;
         if (body.TryGetProperty("thresholds", out var given) && given.ValueKind != JsonValueKind.Null)
         {
@@ -110,7 +128,7 @@ public static class SteeringApiEndpoints
                 }
             }
         }
-        return (errors.Count > 0 ? null : new SteeringChange(policy, mode, providers, pinned, thresholds), errors);
+        return (errors.Count > 0 ? null : new SteeringChange(policy, mode, providers, pinned, thresholds, weights), errors);
     }
 
     private static readonly string[] ThresholdNames = typeof(SteeringThresholds).GetProperties()
@@ -130,6 +148,8 @@ public static class SteeringApiEndpoints
         ["failover_in_effect"] = view.FailoverInEffect,
         ["alert"] = view.AlertOpen,
         ["decided_at"] = view.DecidedAt?.ToString("O"),
+        ["weights"] = view.Weights is null ? null : new JsonObject(view.Weights.Select(w => KeyValuePair.Create(w.Name, (JsonNode?)JsonValue.Create(w.Weight)))),
+        ["weighted_refusal"] = view.WeightedRefusal,
         ["thresholds"] = JsonSerializer.SerializeToNode(view.Thresholds, SteeringThresholds.Json),
         ["records"] = new JsonArray(view.Records.Select(r => (JsonNode)new JsonObject
         {
@@ -143,6 +163,12 @@ public static class SteeringApiEndpoints
             ["nameserver"] = r.Nameserver,
             ["state"] = r.State.ToString().ToLowerInvariant(),
             ["error"] = r.LastError,
+            ["weights"] = r.Weights is null ? null : new JsonArray(r.Weights.Select(w => (JsonNode)new JsonObject
+            {
+                ["provider"] = w.Provider,
+                ["target"] = w.Target,
+                ["weight"] = w.Weight,
+            }).ToArray()),
         }).ToArray()),
         ["health"] = new JsonArray(view.Health.Select(h => (JsonNode)new JsonObject
         {
@@ -163,6 +189,8 @@ public static class SteeringApiEndpoints
             ["domains"] = new JsonArray(e.Domains.Select(d => (JsonNode)JsonValue.Create(d)).ToArray()),
             ["from"] = e.From,
             ["to"] = e.To,
+            ["from_weights"] = e.FromWeights,
+            ["to_weights"] = e.ToWeights,
             ["policy"] = e.Policy.WireName(),
             ["reason"] = e.Reason,
             ["figures"] = JsonNode.Parse(e.Figures),

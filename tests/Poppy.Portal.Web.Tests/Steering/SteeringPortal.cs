@@ -29,6 +29,10 @@ public class SteeringPortal : ProvisioningPortal
     public const string PowerDnsAccount = "pdns-test";
     public const string Route53Account = "r53-test";
     public const string Route53Flavor = "cdn-r53";
+    public const string DesignateAccount = "designate-test";
+    public const string DesignateFlavor = "cdn-designate";
+    public const string RackspaceAccount = "rackspace-test";
+    public const string RackspaceFlavor = "cdn-rackspace";
     public const string OriginHost = "steer-origin.example.net";
 
     public PowerDnsServer PowerDns { get; } = new();
@@ -56,6 +60,35 @@ public class SteeringPortal : ProvisioningPortal
                 [Route53Driver.SecretAccessKey] = "simulatorSecretKey/ForRoute53000000000000",
             }), CancellationToken.None);
         Assert.True(r53.Succeeded, string.Join("; ", r53.Errors));
+        // Accounts whose vendors have no weighted records: weighted steering is refused on them.
+        var designate = await accounts.CreateAsync(new DnsAccountSpec(DesignateAccount, DnsProviderKind.Designate, DnsSimulators.Designate.ApiBaseUrl.ToString(),
+            "cdn.operator.test", 30, new Dictionary<string, string?>
+            {
+                [Poppy.Portal.Providers.Dns.Designate.DesignateDriver.AuthUrl] = DnsSimulators.Designate.IdentityUrl.ToString(),
+                [Poppy.Portal.Providers.Dns.Designate.DesignateDriver.Username] = "poppy",
+                [Poppy.Portal.Providers.Dns.Designate.DesignateDriver.Password] = "sim-designate-password",
+                [Poppy.Portal.Providers.Dns.Designate.DesignateDriver.Project] = "poppy-dns",
+            }), CancellationToken.None);
+        Assert.True(designate.Succeeded, string.Join("; ", designate.Errors));
+        var rackspace = await accounts.CreateAsync(new DnsAccountSpec(RackspaceAccount, DnsProviderKind.RackspaceDns, DnsSimulators.Rackspace.ApiBaseUrl.ToString(),
+            "cdn.operator.test", 300, new Dictionary<string, string?>
+            {
+                [Poppy.Portal.Providers.Dns.Rackspace.RackspaceDnsDriver.IdentityUrl] = DnsSimulators.Rackspace.IdentityUrl.ToString(),
+                [Poppy.Portal.Providers.Dns.Rackspace.RackspaceDnsDriver.Username] = "poppy",
+                [Poppy.Portal.Providers.Dns.Rackspace.RackspaceDnsDriver.ApiKey] = "sim-rackspace-api-key",
+            }), CancellationToken.None);
+        Assert.True(rackspace.Succeeded, string.Join("; ", rackspace.Errors));
+        foreach (var other in new[] { DesignateFlavor, RackspaceFlavor })
+        {
+            using var created = await Admin.PostAsJsonAsync("/v1.0/flavors", new JsonObject
+            {
+                ["id"] = other,
+                ["providers"] = new JsonArray(
+                    new JsonObject { ["provider"] = "sim-fastly", ["links"] = new JsonArray(new JsonObject { ["href"] = "www.fastly.com", ["rel"] = "provider_url" }) },
+                    new JsonObject { ["provider"] = "sim-maxcdn", ["links"] = new JsonArray(new JsonObject { ["href"] = "www.maxcdn.com", ["rel"] = "provider_url" }) }),
+            });
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
 
         using var flavor = await Admin.PostAsJsonAsync("/v1.0/flavors", new JsonObject
         {
@@ -85,6 +118,8 @@ public class SteeringPortal : ProvisioningPortal
         portal.Settings["Portal:Steering:Enabled"] = "false";
         portal.Settings["Portal:Dns:DefaultAccount"] = PowerDnsAccount;
         portal.Settings[$"Portal:Dns:FlavorAccounts:{Route53Flavor}"] = Route53Account;
+        portal.Settings[$"Portal:Dns:FlavorAccounts:{DesignateFlavor}"] = DesignateAccount;
+        portal.Settings[$"Portal:Dns:FlavorAccounts:{RackspaceFlavor}"] = RackspaceAccount;
         portal.Settings[$"Portal:Dns:Nameservers:{PowerDnsAccount}"] = $"127.0.0.1:{PowerDns.DnsPort}";
         portal.Settings["Portal:Dns:RetryDelay"] = "00:00:00.200";
     }

@@ -62,6 +62,26 @@ public sealed class DnsRecordWriter(
             return true;
         }, () => { }, cancellationToken);
 
+    /// <summary>Writes a weighted set (replacing a plain CNAME of the name), through the account's lane.</summary>
+    public Task SetWeightedAsync(DnsAccountHandle handle, string name, IReadOnlyList<DnsWeightedTarget> targets, int ttl, CancellationToken cancellationToken) =>
+        resilience.ExecuteAsync(handle.Account.Id, async token =>
+        {
+            await handle.Driver.SetWeightedAsync(handle.Call, name, targets, ttl, token);
+            return true;
+        }, () => { }, cancellationToken);
+
+    /// <summary>The weighted set the vendor holds for the name (to confirm a write by reading it back).</summary>
+    public Task<DnsWeightedSet?> GetWeightedAsync(DnsAccountHandle handle, string name, CancellationToken cancellationToken) =>
+        resilience.ExecuteAsync(handle.Account.Id, token => handle.Driver.GetWeightedAsync(handle.Call, name, token), () => { }, cancellationToken);
+
+    /// <summary>Null when the account's driver writes weighted sets; else why not, naming the account (for a refusal of <c>weighted</c>).</summary>
+    public string? WeightedRefusal(DnsAccount account) =>
+        drivers.FirstOrDefault(d => d.Kind == account.Kind) is not { } driver
+            ? $"DNS account '{account.Name}' ({account.Kind}) has no driver in this portal"
+            : driver.WeightedUnsupportedReason is { } reason
+                ? $"DNS account '{account.Name}' ({account.Kind}) cannot hold weighted records: {reason}"
+                : null;
+
     public Task DeleteAsync(DnsAccountHandle handle, string name, CancellationToken cancellationToken) =>
         resilience.ExecuteAsync(handle.Account.Id, async token =>
         {

@@ -43,6 +43,13 @@ public sealed class ServiceDnsRecord
     public string ProviderName { get; set; } = "";
 
     public int TtlSeconds { get; set; }
+
+    /// <summary>
+    /// The weighted set the vendor holds for the name (JSON list of <see cref="WrittenWeight"/>); null while it is one plain
+    /// CNAME to <see cref="Target"/>. With weights, Target and the provider are the heaviest target's.
+    /// </summary>
+    public string? Weights { get; set; }
+
     public DnsRecordState State { get; set; }
     public int Attempts { get; set; }
     public DateTimeOffset? NextAttemptAt { get; set; }
@@ -117,6 +124,12 @@ public sealed class ServiceSteering
     /// <summary>In dry-run mode, the switch last recorded (so a would-be switch is recorded once, not every round).</summary>
     public Guid? DryRunTarget { get; set; }
 
+    /// <summary><c>weighted</c>: the operator's weights, JSON object of provider account id → weight (0..255).</summary>
+    public string? Weights { get; set; }
+
+    /// <summary><c>weighted</c> in dry-run mode: the set last recorded as a would-be change (as <see cref="WeightedSets.Describe"/> words it).</summary>
+    public string? DryRunWeights { get; set; }
+
     /// <summary>Set while every provider is unhealthy (an alert event was raised); cleared when one is healthy again.</summary>
     public bool AlertOpen { get; set; }
 
@@ -167,6 +180,11 @@ public sealed class SteeringEvent
     public string? FromProvider { get; set; }
     public Guid? ToProviderAccountId { get; set; }
     public string? ToProvider { get; set; }
+
+    /// <summary>Weighted sets before and after ("fastly 3, akamai 1"); null where a side was one plain CNAME.</summary>
+    public string? FromWeights { get; set; }
+    public string? ToWeights { get; set; }
+
     public SteeringPolicy Policy { get; set; }
     public string Reason { get; set; } = "";
 
@@ -224,6 +242,8 @@ internal sealed class SteeringEventConfiguration : IEntityTypeConfiguration<Stee
         e.Property(x => x.Domains).HasMaxLength(4000);
         e.Property(x => x.FromProvider).HasMaxLength(64);
         e.Property(x => x.ToProvider).HasMaxLength(64);
+        e.Property(x => x.FromWeights).HasMaxLength(1000);
+        e.Property(x => x.ToWeights).HasMaxLength(1000);
         e.Property(x => x.Reason).HasMaxLength(1000);
         e.Property(x => x.Actor).HasMaxLength(256);
         e.Property(x => x.Confirmation).HasMaxLength(600);

@@ -142,6 +142,8 @@ public sealed record SteeringCandidate(Guid ProviderAccountId, string Name, Heal
     int Samples = 0, double? ErrorRate = null, double? P50Ms = null);
 
 /// <summary>Everything a decision reads: the policy, the candidates (priority order) and what steering remembers.</summary>
+/// <param name="Weights"><c>weighted</c>: the operator's weight per provider.</param>
+/// <param name="Written">The weighted set the records hold now; null while they are one plain CNAME.</param>
 public sealed record SteeringSituation(
     SteeringPolicy Policy,
     SteeringThresholds Thresholds,
@@ -150,13 +152,17 @@ public sealed record SteeringSituation(
     Guid? Pinned,
     Guid? Challenger,
     int ChallengerRounds,
-    bool AlertOpen);
+    bool AlertOpen,
+    IReadOnlyDictionary<Guid, int>? Weights = null,
+    IReadOnlyList<ProviderWeight>? Written = null);
 
 /// <summary>
 /// A round's verdict: switch to <see cref="SwitchTo"/> (null: stay), why, and the state to remember. <see cref="RaiseAlert"/>
 /// when every provider is unhealthy and no alert is open yet; <see cref="ClearAlert"/> when one is healthy again.
 /// </summary>
-public sealed record SteeringDecision(Guid? SwitchTo, string Reason, Guid? Challenger, int ChallengerRounds, bool AlertOpen, bool RaiseAlert, bool ClearAlert);
+/// <param name="WriteWeights"><c>weighted</c>: the set to write instead (null: leave the records as they are).</param>
+public sealed record SteeringDecision(Guid? SwitchTo, string Reason, Guid? Challenger, int ChallengerRounds, bool AlertOpen, bool RaiseAlert, bool ClearAlert,
+    IReadOnlyList<ProviderWeight>? WriteWeights = null);
 
 /// <summary>
 /// The steering decision as a pure function of the situation: no clock, no database, no DNS. Rules for every policy:
@@ -166,12 +172,82 @@ public sealed record SteeringDecision(Guid? SwitchTo, string Reason, Guid? Chall
 /// <item><c>failover</c>: the first healthy provider in priority order; back to a higher one once it is healthy again.</item>
 /// <item><c>fastest</c>: away from an unhealthy active provider at once, to the fastest healthy one; otherwise to a
 /// challenger only when its p95 and its median are lower by the margin for the configured rounds in a row.</item>
-/// <item><c>weighted</c> is refused before it gets here; it is steered as failover.</item>
+/// <item><c>weighted</c>: the operator's weights of the providers that are healthy (or not yet down and already in the
+/// written set); an unhealthy provider's weight is taken out, and restored once it is healthy again. With no weighted
+/// provider left, stay and alert.</item>
 /// </list>
+/// Leaving <c>weighted</c> for another policy replaces the weighted set with one CNAME (to the active provider when it is
+/// not down) even where the policy would otherwise stay.
 /// </summary>
 public static class SteeringDecider
 {
     public static SteeringDecision Decide(SteeringSituation s)
+    {
+        if (s.Policy == SteeringPolicy.Weighted)
+        {
+            return DecideWeighted(s);
+        }
+
+        var decision = DecideOne(s);
+        if (s.Written is not null && decision.SwitchTo is null)
+        {
+            // The records still hold a weighted set: one CNAME again, where the policy stands.
+            var active = s.Candidates.FirstOrDefault(c => c.ProviderAccountId == s.Active && c.Health != HealthState.Unhealthy);
+            var to = active ?? s.Candidates.FirstOrDefault(c => c.Health == HealthState.Healthy);
+            if (to is not null)
+            {
+                return decision with { SwitchTo = to.ProviderAccountId, Reason = $"policy {s.Policy.WireName()} replaces the weighted set with one CNAME to {to.Name}" };
+            }
+        }
+
+        return decision;
+    }
+
+    private static SteeringDecision DecideWeighted(SteeringSituation s)
+    {
+        var weights = s.Weights ?? new Dictionary<Guid, int>();
+        var weighted = s.Candidates.Where(c => weights.GetValueOrDefault(c.ProviderAccountId) > 0).ToList();
+        var wanted = weighted
+            .Where(c => c.Health == HealthState.Healthy
+                || (c.Health == HealthState.Unknown && s.Written?.Any(w => w.ProviderAccountId == c.ProviderAccountId) == true))
+            .Select(c => new ProviderWeight(c.ProviderAccountId, c.Name, weights[c.ProviderAccountId]))
+            .ToList();
+        var down = weighted.Where(c => c.Health == HealthState.Unhealthy).ToList();
+        var downWords = string.Join("; ", down.Select(c => $"{c.Name} is unhealthy ({c.HealthReason}): its weight is taken out"));
+        if (wanted.Count == 0)
+        {
+            var alarming = down.Count > 0;
+            var reason = alarming ? $"every weighted provider is unhealthy: staying ({downWords})" : "no weighted provider is known healthy yet: staying";
+            return new(null, reason, null, 0, s.AlertOpen || alarming, alarming && !s.AlertOpen, false);
+        }
+
+        if (WeightedSets.Same(wanted, s.Written))
+        {
+            return new(null, $"weights as written: {WeightedSets.Describe(wanted)}", null, 0, false, false, s.AlertOpen);
+        }
+
+        var why = new List<string>();
+        if (down.Count > 0)
+        {
+            why.Add(downWords);
+        }
+
+        var back = wanted.Where(w => s.Written is not null && !s.Written.Any(x => x.ProviderAccountId == w.ProviderAccountId)
+            && s.Candidates.Any(c => c.ProviderAccountId == w.ProviderAccountId)).Select(w => $"{w.Name} is healthy: its weight {w.Weight} is in").ToList();
+        why.AddRange(back);
+        if (s.Written is null)
+        {
+            why.Insert(0, "policy weighted: one weighted set instead of the CNAME");
+        }
+        else if (why.Count == 0)
+        {
+            why.Add("the operator's weights changed");
+        }
+
+        return new(null, $"{string.Join("; ", why)}; writing {WeightedSets.Describe(wanted)}", null, 0, false, false, s.AlertOpen, wanted);
+    }
+
+    private static SteeringDecision DecideOne(SteeringSituation s)
     {
         var healthy = s.Candidates.Where(c => c.Health == HealthState.Healthy).ToList();
         var active = s.Candidates.FirstOrDefault(c => c.ProviderAccountId == s.Active);

@@ -76,8 +76,12 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
         var thresholds = SteeringThresholds.Read(steering.Thresholds);
         var now = clock.GetUtcNow();
         var candidates = await CandidatesAsync(db, service, steering, records, thresholds, now, cancellationToken);
+        // weighted needs every record to hold the set (a domain added since has a plain CNAME until the next write); the
+        // other policies replace any weighted set that is left.
+        var written = steering.Policy == SteeringPolicy.Weighted ? SteeringSwitcher.WrittenByAll(records) : SteeringSwitcher.WrittenOf(records);
         var decision = SteeringDecider.Decide(new SteeringSituation(steering.Policy, thresholds, candidates, steering.ActiveProviderAccountId,
-            steering.PinnedProviderAccountId, steering.ChallengerAccountId, steering.ChallengerRounds, steering.AlertOpen));
+            steering.PinnedProviderAccountId, steering.ChallengerAccountId, steering.ChallengerRounds, steering.AlertOpen,
+            WeightedSets.ReadConfigured(steering.Weights), written));
 
         steering.ChallengerAccountId = decision.Challenger;
         steering.ChallengerRounds = decision.ChallengerRounds;
@@ -97,6 +101,12 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
             outcome = decision.RaiseAlert ? SteeringEventKind.Alert : null;
         }
 
+        if (decision.WriteWeights is { } weights)
+        {
+            return await WriteWeightsAsync(services, db, steering, records, service, written, weights, decision.Reason, figures, round, now, cancellationToken) ?? outcome;
+        }
+
+        steering.DryRunWeights = null;
         if (decision.SwitchTo is not { } to)
         {
             steering.DryRunTarget = null;
@@ -124,6 +134,44 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
             LogSwitched(serviceId, done.FromProvider, done.ToProvider, done.Reason);
         }
         return done is null ? outcome : SteeringEventKind.Switch;
+    }
+
+    /// <summary><c>weighted</c>: records a would-be change once (dry run), or writes the set; the outcome for the round's counts.</summary>
+    private async Task<SteeringEventKind?> WriteWeightsAsync(IServiceProvider services, PortalDbContext db, ServiceSteering steering,
+        List<ServiceDnsRecord> records, CdnService service, List<ProviderWeight>? written, IReadOnlyList<ProviderWeight> weights, string reason, object figures,
+        long round, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        steering.DryRunTarget = null;
+        if (steering.Mode == SteeringMode.DryRun)
+        {
+            var words = WeightedSets.Describe(weights);
+            SteeringEventKind? recorded = null;
+            if (steering.DryRunWeights != words)
+            {
+                steering.DryRunWeights = words;
+                var heaviest = WeightedSets.Heaviest(weights);
+                var e = Event(steering, records, SteeringEventKind.WouldSwitch, reason, figures, round, now,
+                    service.Providers.FirstOrDefault(p => p.ProviderAccountId == heaviest.ProviderAccountId));
+                e.FromWeights = written is null ? null : WeightedSets.Describe(written);
+                e.ToWeights = words;
+                db.Add(e);
+                recorded = SteeringEventKind.WouldSwitch;
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            return recorded;
+        }
+
+        steering.DryRunWeights = null;
+        await db.SaveChangesAsync(cancellationToken);
+        var done = await services.GetRequiredService<SteeringSwitcher>().WriteWeightsAsync(steering, records, service.Providers, weights,
+            new SwitchRequest(WeightedSets.Heaviest(weights).ProviderAccountId, reason, figures, ActorName, round), cancellationToken);
+        if (done is not null)
+        {
+            LogSwitched(steering.ServiceId, done.FromWeights ?? done.FromProvider, done.ToWeights, done.Reason);
+        }
+
+        return done is null ? null : SteeringEventKind.Switch;
     }
 
     /// <summary>
@@ -177,6 +225,9 @@ public sealed partial class SteeringRound(IServiceScopeFactory scopes, TimeProvi
     private static object Figures(IReadOnlyList<SteeringCandidate> candidates, SteeringThresholds thresholds, ServiceSteering steering) => new
     {
         policy = steering.Policy.WireName(),
+        weights = steering.Policy == SteeringPolicy.Weighted
+            ? WeightedSets.ReadConfigured(steering.Weights).ToDictionary(w => candidates.FirstOrDefault(c => c.ProviderAccountId == w.Key)?.Name ?? w.Key.ToString(), w => w.Value)
+            : null,
         providers = candidates.Select(c => new { provider = c.Name, health = c.Health.ToString().ToLowerInvariant(), reason = c.HealthReason, samples = c.Samples, error_rate = c.ErrorRate, p95_ms = c.P95Ms, latency_samples = c.LatencySamples }),
         thresholds,
     };

@@ -14,25 +14,32 @@ public sealed record SteeringProvider(Guid ProviderAccountId, string Name);
 
 /// <summary>A steering CNAME as pages and the API show it.</summary>
 /// <param name="Nameserver">The authoritative server to query it at (<c>host:port</c>), where the account names one.</param>
+/// <param name="Weights">The weighted set the vendor holds for the name; null while it is one CNAME to <paramref name="Target"/>.</param>
 public sealed record SteeringRecordView(string Domain, string Name, string Type, string Target, string Provider, int Ttl, string DnsAccount,
-    string? Nameserver, DnsRecordState State, string? LastError);
+    string? Nameserver, DnsRecordState State, string? LastError, IReadOnlyList<WrittenWeight>? Weights = null);
 
 /// <summary>A provider's health as the last round saw it.</summary>
 public sealed record SteeringHealthView(string Provider, bool Healthy, string Reason, double? P95Ms);
 
+/// <param name="FromWeights">Weighted sets before and after ("fastly 3, akamai 1"); null where a side was one CNAME.</param>
 public sealed record SteeringEventView(long Id, DateTimeOffset At, SteeringEventKind Kind, IReadOnlyList<string> Domains, string? From, string? To,
-    SteeringPolicy Policy, string Reason, string Figures, string Actor, string Confirmation);
+    SteeringPolicy Policy, string Reason, string Figures, string Actor, string Confirmation, string? FromWeights = null, string? ToWeights = null);
 
 /// <summary>A service's steering: settings, where its records point, health and the last events.</summary>
 /// <param name="DnsConfigured">Whether a DNS account serves the service (else steering can only run dry).</param>
 /// <param name="FailoverInEffect">The records point away from the provider the policy prefers, or every provider is down.</param>
+/// <param name="Weights"><c>weighted</c>: the operator's weight per provider, in priority order; null for the other policies.</param>
+/// <param name="WeightedRefusal">Why the service's DNS account cannot hold weighted records; null when it can (or no account serves it).</param>
 public sealed record SteeringView(
     Guid ServiceId, SteeringPolicy Policy, SteeringMode Mode, IReadOnlyList<SteeringProvider> Providers, SteeringProvider? Active,
     SteeringProvider? Pinned, SteeringThresholds Thresholds, IReadOnlyList<SteeringRecordView> Records, IReadOnlyList<SteeringHealthView> Health,
-    IReadOnlyList<SteeringEventView> Events, bool DnsConfigured, bool FailoverInEffect, bool AlertOpen, DateTimeOffset? DecidedAt);
+    IReadOnlyList<SteeringEventView> Events, bool DnsConfigured, bool FailoverInEffect, bool AlertOpen, DateTimeOffset? DecidedAt,
+    IReadOnlyList<ProviderWeight>? Weights = null, string? WeightedRefusal = null);
 
 /// <summary>What an operator sets; null fields take their defaults (providers: the flavor's order; mode: enforce when a DNS account serves the service).</summary>
-public sealed record SteeringChange(string? Policy, string? Mode, IReadOnlyList<string>? Providers, string? PinnedProvider, SteeringThresholds? Thresholds);
+/// <param name="Weights"><c>weighted</c> only, and needed there: provider name → weight, 0..255, at least one positive.</param>
+public sealed record SteeringChange(string? Policy, string? Mode, IReadOnlyList<string>? Providers, string? PinnedProvider, SteeringThresholds? Thresholds,
+    IReadOnlyDictionary<string, int>? Weights = null);
 
 /// <summary>A banner: a service whose traffic is steered away from its preferred provider, or whose providers are all down.</summary>
 public sealed record FailoverBanner(Guid ProjectId, Guid ServiceId, string ServiceName, string? ActiveProvider, string? PreferredProvider,
@@ -77,12 +84,10 @@ public sealed class SteeringService(
         {
             errors.Add(new("policy", "policy must be one of manual, failover, fastest, weighted."));
         }
-        else if (policy == SteeringPolicy.Weighted)
+        else if (policy == SteeringPolicy.Weighted && await WeightedRefusalAsync(records, account, cancellationToken) is { } refusal)
         {
-            var names = records.Select(r => r.DnsAccountName).Distinct().ToList();
-            errors.Add(new("policy", $"weighted steering needs weighted DNS records, which the portal does not write for " +
-                $"{(names.Count > 0 ? "DNS account " + string.Join(", ", names) : "this service's DNS account")} (no driver writes weights yet); " +
-                "choose manual, failover or fastest."));
+            errors.Add(new("policy", $"weighted steering is refused: {refusal}. Choose manual, failover or fastest, or serve the service from a " +
+                "Route 53 or PowerDNS account."));
         }
         var mode = change.Mode is null ? (dnsConfigured ? SteeringMode.Enforce : SteeringMode.DryRun) : SteeringNames.ParseMode(change.Mode);
         if (mode is null)
@@ -145,6 +150,39 @@ public sealed class SteeringService(
         {
             errors.Add(new("pinned_provider", "policy manual needs pinned_provider."));
         }
+        Dictionary<Guid, int>? weights = null;
+        if (change.Weights is { } given)
+        {
+            if (policy is not null and not SteeringPolicy.Weighted)
+            {
+                errors.Add(new("weights", "weights go with policy weighted."));
+            }
+            weights = [];
+            foreach (var (name, weight) in given)
+            {
+                var provider = service.Providers.FirstOrDefault(p => string.Equals(p.ProviderName, name, StringComparison.Ordinal));
+                if (provider is null)
+                {
+                    errors.Add(new("weights", $"'{name}' is not a provider of this service (it has {string.Join(", ", service.Providers.Select(p => p.ProviderName).Order())})."));
+                }
+                else if (weight is < WeightedSets.MinWeight or > WeightedSets.MaxWeight)
+                {
+                    errors.Add(new("weights", $"the weight of '{name}' must be a whole number from {WeightedSets.MinWeight} to {WeightedSets.MaxWeight}."));
+                }
+                else
+                {
+                    weights[provider.ProviderAccountId] = weight;
+                }
+            }
+            if (given.Count == 0 || given.Values.All(w => w <= 0))
+            {
+                errors.Add(new("weights", "at least one provider needs a positive weight."));
+            }
+        }
+        else if (policy == SteeringPolicy.Weighted)
+        {
+            errors.Add(new("weights", "policy weighted needs weights: an object of provider name → weight (0..255), at least one positive."));
+        }
         var thresholds = change.Thresholds ?? SteeringThresholds.Default;
         errors.AddRange(thresholds.Problems().Select(p => new ValidationError($"thresholds.{p.Field}", $"{p.Field} must be {p.Message}.")));
         if (errors.Count > 0)
@@ -167,6 +205,8 @@ public sealed class SteeringService(
         steering.ChallengerAccountId = null;
         steering.ChallengerRounds = 0;
         steering.DryRunTarget = null;
+        steering.Weights = weights is null ? null : WeightedSets.WriteConfigured(weights);
+        steering.DryRunWeights = null;
         steering.UpdatedAt = now;
         audit.Record(projectId, AuditEntityTypes.Service, serviceId.ToString(), "steering",
             $"Steering of {service.Name} set to {steering.Policy.WireName()} ({steering.Mode.WireName()})", before, Snapshot(steering));
@@ -273,21 +313,45 @@ public sealed class SteeringService(
             Provider(service, steering?.ActiveProviderAccountId),
             Provider(service, steering?.PinnedProviderAccountId),
             SteeringThresholds.Read(steering?.Thresholds),
-            records.Select(r => new SteeringRecordView(r.Domain, r.Name, "CNAME", r.Target, r.ProviderName, r.TtlSeconds, r.DnsAccountName,
-                writer.NameserverOf(r.DnsAccountName)?.ToString(), r.State, r.LastError)).ToList(),
+            records.Select(r => new SteeringRecordView(r.Domain, r.Name, r.Weights is null ? "CNAME" : "CNAME (weighted)", r.Target, r.ProviderName,
+                r.TtlSeconds, r.DnsAccountName, writer.NameserverOf(r.DnsAccountName)?.ToString(), r.State, r.LastError, WeightedSets.ReadWritten(r.Weights))).ToList(),
             health,
             await EventsOfAsync(projectId, serviceId, options.Value.EventsShown, cancellationToken),
             dnsConfigured,
             steering is not null && (steering.AlertOpen || (preferred is not null && preferred != steering.ActiveProviderAccountId)),
             steering?.AlertOpen ?? false,
-            steering?.DecidedAt);
+            steering?.DecidedAt,
+            steering?.Policy == SteeringPolicy.Weighted
+                ? ConfiguredWeights(service, order, steering.Weights)
+                : null,
+            await WeightedRefusalAsync(records, records.Count > 0 ? null : await writer.AccountForFlavorAsync(db, service.FlavorId, cancellationToken), cancellationToken));
+    }
+
+    /// <summary>The operator's weights by provider, in priority order.</summary>
+    private static List<ProviderWeight> ConfiguredWeights(CdnService service, IReadOnlyList<Guid> order, string? json)
+    {
+        var configured = WeightedSets.ReadConfigured(json);
+        return order.Concat(configured.Keys).Distinct().Where(configured.ContainsKey)
+            .Select(id => new ProviderWeight(id, service.Providers.FirstOrDefault(p => p.ProviderAccountId == id)?.ProviderName ?? id.ToString(), configured[id]))
+            .ToList();
+    }
+
+    /// <summary>Why the accounts of the records (or the flavor's account, before there are records) cannot hold weighted sets; null when they can.</summary>
+    private async Task<string?> WeightedRefusalAsync(IReadOnlyList<ServiceDnsRecord> records, Dns.DnsAccount? flavorAccount, CancellationToken cancellationToken)
+    {
+        var ids = records.Select(r => r.DnsAccountId).Distinct().ToList();
+        var accounts = ids.Count > 0
+            ? await db.Set<Dns.DnsAccount>().AsNoTracking().Where(a => ids.Contains(a.Id)).ToListAsync(cancellationToken)
+            : flavorAccount is null ? [] : [flavorAccount];
+        var refusals = accounts.Select(writer.WeightedRefusal).OfType<string>().ToList();
+        return refusals.Count == 0 ? null : string.Join("; ", refusals);
     }
 
     /// <summary>Where the policy would rather point: the pin for manual, the first in priority order for failover; none for fastest.</summary>
     private async Task<Guid?> PreferredAsync(CdnService service, ServiceSteering steering, CancellationToken cancellationToken) => steering.Policy switch
     {
         SteeringPolicy.Manual => steering.PinnedProviderAccountId,
-        SteeringPolicy.Fastest => null,
+        SteeringPolicy.Fastest or SteeringPolicy.Weighted => null,
         _ => (await SteeringRound.PriorityOrderAsync(db, service, steering, cancellationToken))
             .Where(id => service.Providers.Any(p => p.ProviderAccountId == id)).Cast<Guid?>().FirstOrDefault(),
     };
@@ -296,7 +360,7 @@ public sealed class SteeringService(
         (await db.Set<SteeringEvent>().AsNoTracking().Where(e => e.ServiceId == serviceId && e.ProjectId == projectId)
             .OrderByDescending(e => e.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(cancellationToken))
         .Select(e => new SteeringEventView(e.Id, e.At, e.Kind, e.Domains.Split(',', StringSplitOptions.RemoveEmptyEntries), e.FromProvider, e.ToProvider,
-            e.Policy, e.Reason, e.Figures, e.Actor, e.Confirmation)).ToList();
+            e.Policy, e.Reason, e.Figures, e.Actor, e.Confirmation, e.FromWeights, e.ToWeights)).ToList();
 
     private static SteeringProvider? Provider(CdnService service, Guid? id) =>
         service.Providers.FirstOrDefault(p => p.ProviderAccountId == id) is { } p ? new SteeringProvider(p.ProviderAccountId, p.ProviderName) : null;
@@ -310,5 +374,6 @@ public sealed class SteeringService(
         s.ProviderOrder,
         s.PinnedProviderAccountId,
         s.Thresholds,
+        s.Weights,
     };
 }

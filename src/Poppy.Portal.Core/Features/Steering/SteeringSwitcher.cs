@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Poppy.Portal.Core.Data;
+using Poppy.Portal.Core.Drivers;
 using Poppy.Portal.Core.Features.Audit;
 using Poppy.Portal.Core.Features.Services;
 
@@ -27,6 +28,7 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
     {
         var to = providers.First(p => p.ProviderAccountId == request.To);
         var from = providers.FirstOrDefault(p => p.ProviderAccountId == steering.ActiveProviderAccountId);
+        var fromWeights = WrittenOf(records);
         var confirmations = new List<string>();
         foreach (var account in records.GroupBy(r => r.DnsAccountId))
         {
@@ -54,6 +56,7 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
                 record.Target = target;
                 record.ProviderAccountId = to.ProviderAccountId;
                 record.ProviderName = to.ProviderName;
+                record.Weights = null;
                 record.State = DnsRecordState.Live;
                 record.LastError = null;
                 record.UpdatedAt = now;
@@ -70,6 +73,7 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
             Domains = string.Join(",", records.Select(r => r.Domain)),
             FromProviderAccountId = from?.ProviderAccountId, FromProvider = from?.ProviderName,
             ToProviderAccountId = to.ProviderAccountId, ToProvider = to.ProviderName,
+            FromWeights = fromWeights is null ? null : Clip(WeightedSets.Describe(fromWeights), 1000),
             Policy = steering.Policy, Reason = Clip(request.Reason, 1000), Figures = JsonSerializer.Serialize(request.Figures, FigureJson),
             Actor = request.Actor, Round = request.Round,
             Confirmation = Clip(confirmations.FirstOrDefault(c => c != DnsConfirmations.Confirmed) ?? DnsConfirmations.Confirmed, 600),
@@ -85,6 +89,125 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
         await db.SaveChangesAsync(cancellationToken);
         events.Raise(steering.ServiceId);
         return switched;
+    }
+
+    /// <summary>
+    /// Writes a weighted set for every steering record of a service (each domain to its providers' access hosts), then
+    /// confirms it: by asking the authoritative server where one is configured (the answer must be one of the targets),
+    /// else by reading the set back from the vendor. Then the event (from/to weights) and its audit entry. A vendor failure
+    /// leaves the records' last error and changes nothing else. Returns the event, or null when the DNS change failed.
+    /// </summary>
+    public async Task<SteeringEvent?> WriteWeightsAsync(ServiceSteering steering, IReadOnlyList<ServiceDnsRecord> records,
+        IReadOnlyList<ServiceProviderState> providers, IReadOnlyList<ProviderWeight> weights, SwitchRequest request, CancellationToken cancellationToken)
+    {
+        var fromWeights = WrittenOf(records);
+        var from = providers.FirstOrDefault(p => p.ProviderAccountId == steering.ActiveProviderAccountId);
+        var heaviest = WeightedSets.Heaviest(weights);
+        var to = providers.First(p => p.ProviderAccountId == heaviest.ProviderAccountId);
+        var confirmations = new List<string>();
+        foreach (var account in records.GroupBy(r => r.DnsAccountId))
+        {
+            var (handle, problem) = await writer.OpenAsync(db, account.Key, cancellationToken);
+            foreach (var record in account)
+            {
+                var now = clock.GetUtcNow();
+                var written = weights.Select(w => (Weight: w, Target: DnsRecordWriter.TargetOf(providers.First(p => p.ProviderAccountId == w.ProviderAccountId), record.Domain)))
+                    .ToList();
+                try
+                {
+                    if (handle is null || written.Any(w => w.Target is null))
+                    {
+                        throw new InvalidOperationException(problem ?? $"{written.First(w => w.Target is null).Weight.Name} has no host name for {record.Domain}.");
+                    }
+
+                    var targets = written.Select(w => new DnsWeightedTarget(w.Weight.Name, w.Target!, w.Weight.Weight)).ToList();
+                    await writer.SetWeightedAsync(handle, record.Name, targets, record.TtlSeconds, cancellationToken);
+                    confirmations.Add(await ConfirmWeightedAsync(handle, record.Name, targets, record.TtlSeconds, cancellationToken));
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    record.LastError = $"Writing weights {WeightedSets.Describe(weights)} failed: {DnsRecordWriter.Describe(e)}";
+                    record.UpdatedAt = now;
+                    await db.SaveChangesAsync(cancellationToken);
+                    events.Raise(steering.ServiceId);
+                    return null;
+                }
+
+                record.Weights = WeightedSets.WriteWritten(written.Select(w => new WrittenWeight(w.Weight.ProviderAccountId, w.Weight.Name, w.Target!, w.Weight.Weight)));
+                record.Target = DnsRecordWriter.TargetOf(to, record.Domain)!;
+                record.ProviderAccountId = to.ProviderAccountId;
+                record.ProviderName = to.ProviderName;
+                record.State = DnsRecordState.Live;
+                record.LastError = null;
+                record.UpdatedAt = now;
+            }
+        }
+
+        var at = clock.GetUtcNow();
+        var toWords = WeightedSets.Describe(weights);
+        var changed = new SteeringEvent
+        {
+            ServiceId = steering.ServiceId, ProjectId = steering.ProjectId, At = at, Kind = SteeringEventKind.Switch,
+            Domains = string.Join(",", records.Select(r => r.Domain)),
+            FromProviderAccountId = from?.ProviderAccountId, FromProvider = from?.ProviderName,
+            ToProviderAccountId = to.ProviderAccountId, ToProvider = to.ProviderName,
+            FromWeights = fromWeights is null ? null : Clip(WeightedSets.Describe(fromWeights), 1000), ToWeights = Clip(toWords, 1000),
+            Policy = steering.Policy, Reason = Clip(request.Reason, 1000), Figures = JsonSerializer.Serialize(request.Figures, FigureJson),
+            Actor = request.Actor, Round = request.Round,
+            Confirmation = Clip(confirmations.FirstOrDefault(c => c != DnsConfirmations.Confirmed) ?? DnsConfirmations.Confirmed, 600),
+        };
+        db.Add(changed);
+        steering.ActiveProviderAccountId = to.ProviderAccountId;
+        steering.ChallengerAccountId = null;
+        steering.ChallengerRounds = 0;
+        steering.UpdatedAt = at;
+        audit.Record(steering.ProjectId, AuditEntityTypes.Service, steering.ServiceId.ToString(), "dns-weights",
+            $"DNS weights set to {toWords} (was {(fromWeights is null ? $"one CNAME to {from?.ProviderName ?? "none"}" : WeightedSets.Describe(fromWeights))}): {request.Reason}",
+            before: new { weights = fromWeights is null ? null : WeightedSets.Describe(fromWeights), provider = from?.ProviderName },
+            after: new { weights = toWords, changed.Confirmation, domains = changed.Domains });
+        await db.SaveChangesAsync(cancellationToken);
+        events.Raise(steering.ServiceId);
+        return changed;
+    }
+
+    /// <summary>The weighted set the records hold now (the first record's; every record gets the same weights); null for plain CNAMEs.</summary>
+    internal static List<ProviderWeight>? WrittenOf(IReadOnlyList<ServiceDnsRecord> records) =>
+        records.Select(r => WeightedSets.ReadWritten(r.Weights)).FirstOrDefault(w => w is not null)
+            ?.Select(w => new ProviderWeight(w.ProviderAccountId, w.Provider, w.Weight)).ToList();
+
+    /// <summary>The weighted set every record holds; null when one of them is a plain CNAME or holds other weights.</summary>
+    internal static List<ProviderWeight>? WrittenByAll(IReadOnlyList<ServiceDnsRecord> records)
+    {
+        var sets = records.Select(r => WeightedSets.ReadWritten(r.Weights)?.Select(w => new ProviderWeight(w.ProviderAccountId, w.Provider, w.Weight)).ToList()).ToList();
+        return sets.Count > 0 && sets.All(set => WeightedSets.Same(set, sets[0])) ? sets[0] : null;
+    }
+
+    private async Task<string> ConfirmWeightedAsync(DnsAccountHandle handle, string name, IReadOnlyList<DnsWeightedTarget> targets, int ttl,
+        CancellationToken cancellationToken)
+    {
+        if (handle.Nameserver is { } server)
+        {
+            // The server picks one target per query: the answer must be one of them.
+            try
+            {
+                var answered = await DnsConfirmation.QueryCnameAsync(server, name, cancellationToken);
+                return targets.Any(t => t.Weight > 0 && string.Equals(t.Target, answered, StringComparison.OrdinalIgnoreCase))
+                    ? DnsConfirmations.Confirmed
+                    : $"{DnsConfirmations.NotConfirmed}: {server} answered {name} → {answered ?? "no CNAME"}, not one of the weighted targets";
+            }
+            catch (DnsClient.DnsResponseException e)
+            {
+                return $"{DnsConfirmations.NotConfirmed}: {server} answered {name}: {e.Message}";
+            }
+        }
+
+        // No server to ask (Route 53): read the set back from the vendor.
+        var read = await writer.GetWeightedAsync(handle, name, cancellationToken);
+        var expected = targets.Where(t => t.Weight > 0).OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
+        var got = read?.Targets.Where(t => t.Weight > 0).OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
+        return got is not null && got.SequenceEqual(expected) && read!.TtlSeconds == ttl
+            ? DnsConfirmations.Confirmed
+            : $"{DnsConfirmations.NotConfirmed}: the vendor holds {(got is null ? "no weighted set" : Drivers.DnsWeights.Describe(got.Select(t => (t.Id, t.Weight))))} for {name}";
     }
 
     private static async Task<string> ConfirmAllAsync(System.Net.IPEndPoint server, List<ServiceDnsRecord> records, CancellationToken cancellationToken)

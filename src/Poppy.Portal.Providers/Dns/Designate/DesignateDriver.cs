@@ -26,6 +26,10 @@ public sealed class DesignateDriver : IDnsDriver
     public DnsProviderKind Kind => DnsProviderKind.Designate;
 
     /// <inheritdoc />
+    public string? WeightedUnsupportedReason =>
+        "OpenStack Designate has no weighted records: a recordset's records are all answered alike, and a CNAME recordset holds one record";
+
+    /// <inheritdoc />
     public Task SetCnameAsync(DnsCall call, string name, string target, int ttlSeconds, CancellationToken cancellationToken) =>
         SetCnameAsync(call, name, target, ttlSeconds, retryOnConflict: true, cancellationToken);
 

@@ -146,6 +146,9 @@ public sealed class PowerDnsProcess : IAsyncDisposable
             "negquery-cache-ttl=0",
             "query-cache-ttl=0",
             "consistent-backends=yes",
+            // Weighted steering writes LUA records (pickwrandom); the limit bounds each record's script.
+            "enable-lua-records=yes",
+            "lua-records-exec-limit=1000",
             "receiver-threads=1",
             "distributor-threads=1",
             "loglevel=4") + "\n", cancellationToken);

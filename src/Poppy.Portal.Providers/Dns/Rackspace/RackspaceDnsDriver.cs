@@ -26,6 +26,9 @@ public sealed class RackspaceDnsDriver : IDnsDriver
     public DnsProviderKind Kind => DnsProviderKind.RackspaceDns;
 
     /// <inheritdoc />
+    public string? WeightedUnsupportedReason => "Rackspace Cloud DNS has no weighted records (one CNAME per name, answered alone)";
+
+    /// <inheritdoc />
     public async Task SetCnameAsync(DnsCall call, string name, string target, int ttlSeconds, CancellationToken cancellationToken)
     {
         var session = await SessionAsync(call, cancellationToken).ConfigureAwait(false);

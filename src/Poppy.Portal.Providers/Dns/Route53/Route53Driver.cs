@@ -14,7 +14,8 @@ namespace Poppy.Portal.Providers.Dns.Route53;
 /// call's clock. The endpoint is the API host (<c>https://route53.amazonaws.com/</c>); the hosted zone is found by
 /// name (<c>hostedzonesbyname</c>) unless the account names it in <c>hosted_zone_id</c>. A set is one
 /// ChangeResourceRecordSets <c>UPSERT</c>, a delete a <c>DELETE</c> carrying the record's current values (Route 53
-/// refuses any other); the driver then polls GetChange until <c>INSYNC</c>. Route 53 throttles with 400
+/// refuses any other); weighted sets are CNAME sets of one name with <c>SetIdentifier</c> and <c>Weight</c>, never beside a
+/// plain one (each write replaces the other kind in the same batch); the driver then polls GetChange until <c>INSYNC</c>. Route 53 throttles with 400
 /// <c>Throttling</c> and refuses concurrent batches with <c>PriorRequestNotComplete</c>: both are transient.
 /// </summary>
 public sealed class Route53Driver : IDnsDriver
@@ -35,47 +36,97 @@ public sealed class Route53Driver : IDnsDriver
     public DnsProviderKind Kind => DnsProviderKind.Route53;
 
     /// <inheritdoc />
+    public string? WeightedUnsupportedReason => null;
+
+    /// <inheritdoc />
     public async Task SetCnameAsync(DnsCall call, string name, string target, int ttlSeconds, CancellationToken cancellationToken)
     {
         var zoneId = await ZoneIdAsync(call, cancellationToken).ConfigureAwait(false);
-        await ChangeAsync(call, zoneId, "UPSERT", name, target, ttlSeconds, cancellationToken).ConfigureAwait(false);
+        var current = await FindAllAsync(call, zoneId, name, cancellationToken).ConfigureAwait(false);
+        // Weighted sets of the name go in the same batch: a plain CNAME cannot stand beside them.
+        var changes = current.Where(c => c.SetIdentifier is not null).Select(c => Change("DELETE", c)).ToList();
+        changes.Add(Change("UPSERT", new RecordSet(name, null, null, target, ttlSeconds)));
+        await ChangeAsync(call, zoneId, changes, $"UPSERT CNAME {name}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task DeleteCnameAsync(DnsCall call, string name, CancellationToken cancellationToken)
     {
         var zoneId = await ZoneIdAsync(call, cancellationToken).ConfigureAwait(false);
-        if (await FindAsync(call, zoneId, name, cancellationToken).ConfigureAwait(false) is not { } current)
+        var current = await FindAllAsync(call, zoneId, name, cancellationToken).ConfigureAwait(false);
+        if (current.Count == 0)
         {
             return;
         }
 
-        await ChangeAsync(call, zoneId, "DELETE", name, current.Target, current.TtlSeconds, cancellationToken).ConfigureAwait(false);
+        // DELETE must carry each set's current values exactly (Route 53 refuses any other).
+        await ChangeAsync(call, zoneId, current.Select(c => Change("DELETE", c)).ToList(), $"DELETE CNAME {name}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<DnsCname?> GetCnameAsync(DnsCall call, string name, CancellationToken cancellationToken) =>
-        await FindAsync(call, await ZoneIdAsync(call, cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false);
+        (await FindAllAsync(call, await ZoneIdAsync(call, cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false))
+            .Where(c => c.SetIdentifier is null).Select(c => new DnsCname(c.Name, c.Target, c.TtlSeconds)).FirstOrDefault();
+
+    /// <summary>
+    /// Weighted resource record sets: one CNAME set per target, all of the name, each with its <c>SetIdentifier</c> (the
+    /// target's id) and <c>Weight</c>. One batch deletes a plain CNAME of the name and the sets no longer wanted, and
+    /// upserts the others; nothing is sent when the vendor already holds exactly this set.
+    /// </summary>
+    public async Task SetWeightedAsync(DnsCall call, string name, IReadOnlyList<DnsWeightedTarget> targets, int ttlSeconds, CancellationToken cancellationToken)
+    {
+        DnsWeights.Validate(targets);
+        var zoneId = await ZoneIdAsync(call, cancellationToken).ConfigureAwait(false);
+        var current = await FindAllAsync(call, zoneId, name, cancellationToken).ConfigureAwait(false);
+        var wanted = targets.Select(t => new RecordSet(DnsRecordNames.Relative(name), t.Id, t.Weight, DnsRecordNames.Relative(t.Target).ToLowerInvariant(), ttlSeconds)).ToList();
+        var changes = current.Where(c => c.SetIdentifier is null || !wanted.Any(w => w.SetIdentifier == c.SetIdentifier)).Select(c => Change("DELETE", c)).ToList();
+        changes.AddRange(wanted.Where(w => !current.Contains(w)).Select(w => Change("UPSERT", w)));
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        await ChangeAsync(call, zoneId, changes, $"UPSERT weighted CNAME {name}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<DnsWeightedSet?> GetWeightedAsync(DnsCall call, string name, CancellationToken cancellationToken)
+    {
+        var sets = (await FindAllAsync(call, await ZoneIdAsync(call, cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false))
+            .Where(c => c.SetIdentifier is not null).OrderBy(c => c.SetIdentifier, StringComparer.Ordinal).ToList();
+        return sets.Count == 0
+            ? null
+            : new DnsWeightedSet(DnsRecordNames.Relative(name), sets.Select(c => new DnsWeightedTarget(c.SetIdentifier!, c.Target, c.Weight ?? 0)).ToList(),
+                sets[0].TtlSeconds);
+    }
 
     /// <inheritdoc />
     public Task<ConnectionTestResult> TestConnectionAsync(DnsCall call, CancellationToken cancellationToken) =>
         VendorHttp.TestConnectionAsync(Vendor, async ct => $"hosted zone {call.Zone} found ({await ZoneIdAsync(call, ct).ConfigureAwait(false)})", cancellationToken);
 
-    private async Task ChangeAsync(DnsCall call, string zoneId, string action, string name, string target, int ttl, CancellationToken cancellationToken)
+    /// <summary>A CNAME resource record set: plain (no SetIdentifier) or weighted.</summary>
+    private sealed record RecordSet(string Name, string? SetIdentifier, int? Weight, string Target, int TtlSeconds);
+
+    private static XElement Change(string action, RecordSet set) =>
+        new(Ns + "Change",
+            new XElement(Ns + "Action", action),
+            new XElement(Ns + "ResourceRecordSet",
+                // Route 53's schema order: Name, Type, SetIdentifier, Weight, ..., TTL, ResourceRecords.
+                new XElement(Ns + "Name", DnsRecordNames.Absolute(set.Name)),
+                new XElement(Ns + "Type", "CNAME"),
+                set.SetIdentifier is null ? null : new XElement(Ns + "SetIdentifier", set.SetIdentifier),
+                set.Weight is null ? null : new XElement(Ns + "Weight", set.Weight.Value.ToString(CultureInfo.InvariantCulture)),
+                new XElement(Ns + "TTL", set.TtlSeconds.ToString(CultureInfo.InvariantCulture)),
+                new XElement(Ns + "ResourceRecords",
+                    new XElement(Ns + "ResourceRecord", new XElement(Ns + "Value", DnsRecordNames.Relative(set.Target))))));
+
+    private async Task ChangeAsync(DnsCall call, string zoneId, IReadOnlyList<XElement> changes, string what, CancellationToken cancellationToken)
     {
         var body = new XElement(Ns + "ChangeResourceRecordSetsRequest",
             new XElement(Ns + "ChangeBatch",
-                new XElement(Ns + "Comment", $"poppy: {action} {name}"),
-                new XElement(Ns + "Changes",
-                    new XElement(Ns + "Change",
-                        new XElement(Ns + "Action", action),
-                        new XElement(Ns + "ResourceRecordSet",
-                            new XElement(Ns + "Name", DnsRecordNames.Absolute(name)),
-                            new XElement(Ns + "Type", "CNAME"),
-                            new XElement(Ns + "TTL", ttl.ToString(CultureInfo.InvariantCulture)),
-                            new XElement(Ns + "ResourceRecords",
-                                new XElement(Ns + "ResourceRecord", new XElement(Ns + "Value", DnsRecordNames.Relative(target)))))))));
-        var reply = await SendAsync(call, HttpMethod.Post, $"hostedzone/{zoneId}/rrset/", body, $"{action} CNAME {name}", cancellationToken).ConfigureAwait(false);
+                new XElement(Ns + "Comment", $"poppy: {what}"),
+                new XElement(Ns + "Changes", changes)));
+        var reply = await SendAsync(call, HttpMethod.Post, $"hostedzone/{zoneId}/rrset/", body, what, cancellationToken).ConfigureAwait(false);
         var info = Parse(reply).Element(Ns + "ChangeInfo");
         var changeId = info?.Element(Ns + "Id")?.Value.Split('/').Last()
             ?? throw new CdnDriverException($"{Vendor} answered ChangeResourceRecordSets without a ChangeInfo Id.", isTransient: false);
@@ -91,21 +142,22 @@ public sealed class Route53Driver : IDnsDriver
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<DnsCname?> FindAsync(DnsCall call, string zoneId, string name, CancellationToken cancellationToken)
+    /// <summary>Every CNAME set of <paramref name="name"/>: the plain one, or the weighted ones (Route 53 lists them together from (name, type) on).</summary>
+    private async Task<List<RecordSet>> FindAllAsync(DnsCall call, string zoneId, string name, CancellationToken cancellationToken)
     {
         var wanted = DnsRecordNames.Relative(name);
         var reply = await SendAsync(call, HttpMethod.Get,
-            $"hostedzone/{zoneId}/rrset?name={Uri.EscapeDataString(DnsRecordNames.Absolute(wanted))}&type=CNAME&maxitems=1", null,
+            $"hostedzone/{zoneId}/rrset?name={Uri.EscapeDataString(DnsRecordNames.Absolute(wanted))}&type=CNAME&maxitems=100", null,
             $"ListResourceRecordSets {name}", cancellationToken).ConfigureAwait(false);
-        // The list starts at (name, type): the first set may be a later one.
-        var set = Parse(reply).Element(Ns + "ResourceRecordSets")?.Elements(Ns + "ResourceRecordSet").FirstOrDefault();
-        if (set is null || DnsRecordNames.Relative(Unescape(set.Element(Ns + "Name")?.Value ?? "")) != wanted || set.Element(Ns + "Type")?.Value != "CNAME")
-        {
-            return null;
-        }
-
-        var value = set.Element(Ns + "ResourceRecords")?.Element(Ns + "ResourceRecord")?.Element(Ns + "Value")?.Value ?? "";
-        return new DnsCname(wanted, DnsRecordNames.Relative(value), int.Parse(set.Element(Ns + "TTL")?.Value ?? "0", CultureInfo.InvariantCulture));
+        // The list starts at (name, type): later names follow, and are left out.
+        return (Parse(reply).Element(Ns + "ResourceRecordSets")?.Elements(Ns + "ResourceRecordSet") ?? [])
+            .TakeWhile(set => DnsRecordNames.Relative(Unescape(set.Element(Ns + "Name")?.Value ?? "")) == wanted && set.Element(Ns + "Type")?.Value == "CNAME")
+            .Select(set => new RecordSet(wanted,
+                set.Element(Ns + "SetIdentifier")?.Value,
+                set.Element(Ns + "Weight")?.Value is { } weight ? int.Parse(weight, CultureInfo.InvariantCulture) : null,
+                DnsRecordNames.Relative(set.Element(Ns + "ResourceRecords")?.Element(Ns + "ResourceRecord")?.Element(Ns + "Value")?.Value ?? "").ToLowerInvariant(),
+                int.Parse(set.Element(Ns + "TTL")?.Value ?? "0", CultureInfo.InvariantCulture)))
+            .ToList();
     }
 
     private async Task<string> ZoneIdAsync(DnsCall call, CancellationToken cancellationToken)

@@ -13,7 +13,8 @@ namespace Poppy.Portal.Simulators.Dns.Route53;
 /// <summary>
 /// Amazon Route 53's REST-XML API (2013-04-01, SigV4 <c>us-east-1</c>/<c>route53</c>) under <c>{base}/route53/</c>:
 /// hosted zones by name, ChangeResourceRecordSets (CREATE, UPSERT, DELETE; atomic), ListResourceRecordSets and
-/// GetChange (PENDING, then INSYNC after the change delay). Errors are Route 53's: <c>ErrorResponse</c> with
+/// GetChange (PENDING, then INSYNC after the change delay). Weighted sets (<c>SetIdentifier</c> + <c>Weight</c> 0..255)
+/// are kept apart from a plain set of the same name and type: a batch that would leave both is an InvalidChangeBatch. Errors are Route 53's: <c>ErrorResponse</c> with
 /// <c>Throttling</c> (400), <c>NoSuchHostedZone</c> (404), <c>SignatureDoesNotMatch</c> (403), and
 /// <c>InvalidChangeBatch</c> with its <c>Messages</c>.
 /// </summary>
@@ -76,7 +77,7 @@ public sealed class Route53Simulator : DnsVendorSimulator
             var max = HttpHelpers.ParseInt(http.Request.Query["maxitems"]) ?? 300;
             // Listed in Route 53's order (by name, then type) from (name, type) on.
             var sets = Store.InZone(zone.Id)
-                .OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Type, StringComparer.Ordinal)
+                .OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Type, StringComparer.Ordinal).ThenBy(r => r.SetIdentifier, StringComparer.Ordinal)
                 .Where(r => name.Length == 0 || string.CompareOrdinal(r.Name, name) > 0
                     || (r.Name == name && (type.Length == 0 || string.CompareOrdinal(r.Type, type) >= 0)))
                 .Take(max)
@@ -85,6 +86,8 @@ public sealed class Route53Simulator : DnsVendorSimulator
                 new XElement(Ns + "ResourceRecordSets", sets.Select(r => new XElement(Ns + "ResourceRecordSet",
                     new XElement(Ns + "Name", r.Name + "."),
                     new XElement(Ns + "Type", r.Type),
+                    r.SetIdentifier is null ? null : new XElement(Ns + "SetIdentifier", r.SetIdentifier),
+                    r.Weight is null ? null : new XElement(Ns + "Weight", r.Weight.Value.ToString(CultureInfo.InvariantCulture)),
                     new XElement(Ns + "TTL", r.Ttl),
                     new XElement(Ns + "ResourceRecords", new XElement(Ns + "ResourceRecord", new XElement(Ns + "Value", r.Data)))))),
                 new XElement(Ns + "IsTruncated", "false"),
@@ -131,19 +134,61 @@ public sealed class Route53Simulator : DnsVendorSimulator
             throw new Route53Error(StatusCodes.Status400BadRequest, "InvalidInput", "1 validation error detected: Value null at 'changeBatch.changes' failed to satisfy constraint: Member must not be null");
         }
 
-        // Validate the whole batch against the zone first: a batch is atomic.
-        var plan = new List<Action>();
+        // Validate the whole batch in order on a working copy of the zone, then apply it at once: a batch is atomic, and
+        // a DELETE earlier in the batch makes room for what a later change creates (how a plain set becomes weighted).
+        var original = Store.InZone(zone.Id);
+        var working = original.ToList();
         var messages = new List<string>();
+        var index = 0;
         foreach (var change in requested)
         {
+            index++;
             var action = change.Element(Ns + "Action")?.Value ?? "";
             var set = change.Element(Ns + "ResourceRecordSet");
             var name = DnsZoneStore.Normalize(set?.Element(Ns + "Name")?.Value ?? "");
             var type = set?.Element(Ns + "Type")?.Value ?? "";
             var ttl = int.TryParse(set?.Element(Ns + "TTL")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : -1;
             var values = set?.Element(Ns + "ResourceRecords")?.Elements(Ns + "ResourceRecord").Select(r => DnsZoneStore.Normalize(r.Element(Ns + "Value")?.Value ?? "")).ToList() ?? [];
-            var existing = Store.FindByName(zone.Id, name, type);
-            var label = $"[name='{name}.', type='{type}']";
+            var setIdentifier = set?.Element(Ns + "SetIdentifier")?.Value;
+            var weightText = set?.Element(Ns + "Weight")?.Value;
+            int? weight = null;
+            if (weightText is not null)
+            {
+                if (!long.TryParse(weightText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var w))
+                {
+                    throw new Route53Error(StatusCodes.Status400BadRequest, "InvalidInput", $"Invalid request: Weight '{weightText}' is not a number.");
+                }
+
+                if (w is < 0 or > 255)
+                {
+                    throw new Route53Error(StatusCodes.Status400BadRequest, "InvalidInput",
+                        $"1 validation error detected: Value '{w}' at 'changeBatch.changes.{index}.member.resourceRecordSet.weight' failed to satisfy constraint: "
+                        + (w < 0 ? "Member must have value greater than or equal to 0" : "Member must have value less than or equal to 255"));
+                }
+
+                weight = (int)w;
+            }
+
+            if (weight is not null && string.IsNullOrEmpty(setIdentifier))
+            {
+                throw new Route53Error(StatusCodes.Status400BadRequest, "InvalidInput",
+                    $"Invalid request: Missing field 'SetIdentifier' in Change with [Action={action}, Name={name}., Type={type}, SetIdentifier=null]");
+            }
+
+            if (setIdentifier is not null && weight is null)
+            {
+                throw new Route53Error(StatusCodes.Status400BadRequest, "InvalidInput",
+                    $"Invalid request: A resource record set with SetIdentifier must have a routing policy (Weight) in Change with [Action={action}, Name={name}., Type={type}, SetIdentifier={setIdentifier}]");
+            }
+
+            if (setIdentifier is { Length: > 128 })
+            {
+                throw new Route53Error(StatusCodes.Status400BadRequest, "InvalidInput",
+                    $"1 validation error detected: Value '{setIdentifier}' at 'changeBatch.changes.{index}.member.resourceRecordSet.setIdentifier' failed to satisfy constraint: Member must have length less than or equal to 128");
+            }
+
+            var existing = working.FirstOrDefault(r => r.Name == name && r.Type == type && r.SetIdentifier == setIdentifier);
+            var label = setIdentifier is null ? $"[name='{name}.', type='{type}']" : $"[name='{name}.', type='{type}', set-identifier='{setIdentifier}']";
             if (action is not ("CREATE" or "UPSERT" or "DELETE"))
             {
                 throw new Route53Error(StatusCodes.Status400BadRequest, "InvalidInput", $"Invalid action '{action}'.");
@@ -167,13 +212,13 @@ public sealed class Route53Simulator : DnsVendorSimulator
                 {
                     messages.Add($"Tried to delete resource record set {label} but it was not found");
                 }
-                else if (existing.Ttl != ttl || values.Count != 1 || existing.Data != values[0])
+                else if (existing.Ttl != ttl || values.Count != 1 || existing.Data != values[0] || existing.Weight != weight)
                 {
                     messages.Add($"Tried to delete resource record set {label} but the values provided do not match the current values");
                 }
                 else
                 {
-                    plan.Add(() => Store.Remove(existing.Id));
+                    working.Remove(existing);
                 }
 
                 continue;
@@ -193,8 +238,25 @@ public sealed class Route53Simulator : DnsVendorSimulator
                 continue;
             }
 
-            var recordId = existing?.Id ?? Context.Ids.Next(IdGenerator.UpperAlnum, 12);
-            plan.Add(() => Store.Put(new SimulatedDnsRecord(recordId, zone.Id, name, type, values[0], ttl)));
+            // Route 53 never keeps a weighted and a non-weighted set of one name and type side by side.
+            var otherKind = working.Where(r => r.Name == name && r.Type == type && (r.SetIdentifier is null) != (setIdentifier is null)).ToList();
+            if (otherKind.Count > 0)
+            {
+                messages.Add(setIdentifier is null
+                    ? $"RRSet with DNS name {name}., type {type} cannot be created as a non-weighted set exists with the same name and type."
+                    : $"RRSet with DNS name {name}., type {type}, SetIdentifier {setIdentifier} cannot be created as a non-weighted set exists with the same name and type.");
+                continue;
+            }
+
+            var record = new SimulatedDnsRecord(existing?.Id ?? Context.Ids.Next(IdGenerator.UpperAlnum, 12), zone.Id, name, type, values[0], ttl, setIdentifier, weight);
+            if (existing is not null)
+            {
+                working[working.IndexOf(existing)] = record;
+            }
+            else
+            {
+                working.Add(record);
+            }
         }
 
         if (messages.Count > 0)
@@ -202,9 +264,14 @@ public sealed class Route53Simulator : DnsVendorSimulator
             return InvalidChangeBatch(messages);
         }
 
-        foreach (var apply in plan)
+        foreach (var gone in original.Where(o => !working.Any(w => w.Id == o.Id)))
         {
-            apply();
+            Store.Remove(gone.Id);
+        }
+
+        foreach (var record in working.Where(w => !original.Contains(w)))
+        {
+            Store.Put(record);
         }
 
         var changeId = "C" + Context.Ids.Next(IdGenerator.UpperAlnum, 13);

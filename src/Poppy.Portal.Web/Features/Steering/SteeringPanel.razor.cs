@@ -52,6 +52,7 @@ public sealed partial class SteeringPanel
     private string mode = "enforce";
     private List<string> order = [];
     private string? pinned;
+    private Dictionary<string, int> weights = [];
     private SteeringThresholds thresholds = SteeringThresholds.Default;
     private Dictionary<string, string> errors = [];
     private Guid? formFor;
@@ -166,6 +167,8 @@ public sealed partial class SteeringPanel
         mode = v.Mode.WireName();
         order = [.. v.Providers.Select(p => p.Name)];
         pinned = v.Pinned?.Name;
+        // Weighted starts from the operator's weights, else an equal split.
+        weights = v.Weights?.ToDictionary(w => w.Name, w => w.Weight) ?? order.ToDictionary(name => name, _ => 1);
         thresholds = v.Thresholds;
         errors = [];
         generalError = null;
@@ -184,7 +187,8 @@ public sealed partial class SteeringPanel
     private async Task SaveAsync()
     {
         var change = new SteeringChange(policy, mode, [.. order], policy == "manual" ? pinned : null,
-            thresholds == SteeringThresholds.Default ? null : thresholds);
+            thresholds == SteeringThresholds.Default ? null : thresholds,
+            policy == "weighted" ? order.ToDictionary(name => name, name => weights.GetValueOrDefault(name)) : null);
         if (await ApplyAsync(change, "Steering saved."))
         {
             ResetForm();
@@ -257,7 +261,7 @@ public sealed partial class SteeringPanel
     }
 
     private static bool IsFormField(string path) =>
-        path is "policy" or "mode" or "providers" or "pinned_provider"
+        path is "policy" or "mode" or "providers" or "pinned_provider" or "weights"
         || IntFields.Any(f => path == $"thresholds.{f.Name}") || RatioFields.Any(f => path == $"thresholds.{f.Name}");
 
     private bool Has(string path) => errors.ContainsKey(path);
@@ -285,11 +289,17 @@ public sealed partial class SteeringPanel
         }
     }
 
+    /// <summary>The weighted set the records hold (the first record's: steering writes the same weights for every domain); null for plain CNAMEs.</summary>
+    private static IReadOnlyList<WrittenWeight>? WrittenWeights(SteeringView v) => v.Records.Select(r => r.Weights).FirstOrDefault(w => w is not null);
+
+    private static string Share(IReadOnlyList<WrittenWeight> set, WrittenWeight one) =>
+        set.Sum(w => w.Weight) is > 0 and var total ? $"{100.0 * one.Weight / total:0.#} %" : "–";
+
     /// <summary>Where the policy would rather point (for the banner's words).</summary>
     private static string? Preferred(SteeringView v) => v.Policy switch
     {
         SteeringPolicy.Manual => v.Pinned?.Name,
-        SteeringPolicy.Fastest => null,
+        SteeringPolicy.Fastest or SteeringPolicy.Weighted => null,
         _ => v.Providers.FirstOrDefault()?.Name,
     };
 

@@ -377,4 +377,66 @@ public sealed class SteeringComponentTests : AccountPageTest
                 new SteeringChange("failover", null, ["akamai-main", "fastly-main"], null, null), CancellationToken.None)).Succeeded);
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=failover-banner]")), TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task An_operator_chooses_weighted_sets_weights_per_provider_and_sees_the_weights_written()
+    {
+        await SeedSteeredServiceAsync();
+        var panel = await OpenAsync<SteeringPanel>(p => p.Add(x => x.ServiceId, serviceId));
+        panel.WaitForAssertion(() => Assert.Single(panel.FindAll("[data-testid=steering-settings]")));
+        Assert.Empty(panel.FindAll("[data-testid=field-weights]"));
+        Assert.Empty(panel.FindAll("[data-testid=weighted-refusal]"));
+
+        await ChooseAsync(panel, "Policy", "weighted");
+        panel.WaitForAssertion(() => Assert.Equal(["fastly-main", "akamai-main"],
+            panel.FindAll("[data-testid=weight-field]").Select(f => f.GetAttribute("data-provider"))));
+        // No weight given yet: an equal split to start from.
+        Assert.All(panel.FindAll("[data-testid=weight-field] input"), input => Assert.Equal("1", input.GetAttribute("value")));
+
+        Type(panel, "[data-testid=weight-field][data-provider=fastly-main]", "3");
+        await ClickAsync(panel, "[data-testid=save-steering]");
+        WaitForSnackbar("Steering saved.");
+        var saved = (await ViewAsync())!;
+        Assert.Equal(SteeringPolicy.Weighted, saved.Policy);
+        Assert.Equal([("fastly-main", 3), ("akamai-main", 1)], saved.Weights!.Select(w => (w.Name, w.Weight)));
+        panel.WaitForAssertion(() => Assert.Single(panel.FindAll("[data-testid=written-weights-none]")));
+
+        // What a steering round does next: the set written to the real PowerDNS, and the open panel shows it.
+        await using (var scope = Portal.Services.CreateAsyncScope(Actor.System("test")))
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var steering = await db.Set<ServiceSteering>().SingleAsync(s => s.ServiceId == serviceId);
+            var records = await db.Set<ServiceDnsRecord>().Where(r => r.ServiceId == serviceId).ToListAsync();
+            var providers = await db.Set<ServiceProviderState>().AsNoTracking().Where(p => p.ServiceId == serviceId).ToListAsync();
+            var weights = saved.Weights!;
+            var done = await scope.ServiceProvider.GetRequiredService<SteeringSwitcher>().WriteWeightsAsync(steering, records, providers, weights,
+                new SwitchRequest(weights[0].ProviderAccountId, "policy weighted", new { }, SteeringRound.ActorName, Round: 2), CancellationToken.None);
+            Assert.NotNull(done);
+            Assert.Equal(DnsConfirmations.Confirmed, done.Confirmation);
+        }
+
+        panel.WaitForAssertion(() => Assert.Equal([("fastly-main", "3"), ("akamai-main", "1")],
+            panel.FindAll("[data-testid=written-weight]").Select(c => (c.GetAttribute("data-provider"), c.GetAttribute("data-weight")))), TimeSpan.FromSeconds(5));
+        Assert.Contains("75 %", panel.Find("[data-testid=written-weight][data-provider=fastly-main]").TextContent, StringComparison.Ordinal);
+        Assert.Equal($"{EdgeOf("fastly-main", domain)} (3), {EdgeOf("akamai-main", domain)} (1)", panel.Find("[data-testid=record-target]").TextContent.Trim());
+        Assert.Equal("akamai-main → fastly-main 3, akamai-main 1", panel.Find("[data-testid=event-move]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Weights_all_zero_are_refused_at_the_weights_field_and_nothing_is_stored()
+    {
+        await SeedSteeredServiceAsync();
+        var panel = await OpenAsync<SteeringPanel>(p => p.Add(x => x.ServiceId, serviceId));
+        panel.WaitForAssertion(() => Assert.Single(panel.FindAll("[data-testid=steering-settings]")));
+        await ChooseAsync(panel, "Policy", "weighted");
+        panel.WaitForAssertion(() => Assert.Equal(2, panel.FindAll("[data-testid=weight-field]").Count));
+        Type(panel, "[data-testid=weight-field][data-provider=fastly-main]", "0");
+        Type(panel, "[data-testid=weight-field][data-provider=akamai-main]", "0");
+
+        await ClickAsync(panel, "[data-testid=save-steering]");
+
+        panel.WaitForAssertion(() => Assert.Contains("at least one provider needs a positive weight",
+            panel.Find("[data-testid=field-weights]").ParentElement!.TextContent, StringComparison.Ordinal));
+        Assert.Equal(SteeringPolicy.Failover, (await ViewAsync())!.Policy);
+    }
 }
