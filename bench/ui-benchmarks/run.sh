@@ -38,7 +38,7 @@ curl -fs -o /dev/null "$base/v1.0/ping" || { echo "portal did not start"; cat "$
 token=$(cd "$work/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --name bench)  # unrestricted: adding the flavor is a global admin operation
 
 set +e
-(cd "$work/bench" && dotnet PageBench.dll "$base" "$token" bench "$work/bench.db" "$SERVICES" "$DAYS" "$SAMPLES")
+(cd "$work/bench" && dotnet PageBench.dll "$base" "$token" bench "$work/bench.db" "$SERVICES" "$DAYS" "$SAMPLES" "$pid")
 status=$?
 set -e
 [ $status -eq 0 ] || [ $status -eq 3 ] || tail -30 "$work/host.log"
