@@ -15,7 +15,7 @@ using Poppy.Portal.Core.Features.Benchmarks;
 //    percentiles, an HdrHistogram of that bucket's probes drawn from the provider's latency profile, LatencyHistogram.Encode).
 //    Then the portal's own RollupBuilder runs once, as after an upgrade: it folds those per-service rollups into the
 //    project rollups the board reads (timed and reported).
-// 2. Times, sequentially over loopback from request sent to the last byte, <samples> requests each (after a warm-up):
+// 2. Times, sequentially over loopback from request sent to the last byte, <samples> requests each (after three warm-ups):
 //    the board page (/benchmarks, 1 h default, and ?window=7d / 30d), a service's page (?window=30d&service=ID: board
 //    plus the service's chart), and the API's GET /v1.0/services/{id}/benchmarks?window=30d (the chart data, as JSON).
 var (portalUrl, token, project, dbPath) = (args[0], args[1], args[2], args[3]);
@@ -178,7 +178,7 @@ await using (var db = Open())
 
 var service0 = ids[serviceCount / 2];
 Console.WriteLine($"pages: {serviceCount} services x {providers.Length} providers x {days} days of hourly rollups ({(long)serviceCount * providers.Length * hours:N0} rows) and an hour by minute, "
-    + $"{samples} sequential requests each after a warm-up (3 when they take over 10 s), request sent to last byte on loopback");
+    + $"{samples} sequential requests each after three warm-up requests (3 when they take over 10 s), request sent to last byte on loopback");
 var failed = false;
 foreach (var (label, path, html) in new[]
 {
