@@ -42,8 +42,8 @@ internal sealed class BenchmarkStore : IAsyncDisposable
         return new BenchmarkStore(provider1, clock);
     }
 
-    /// <summary>A deployed service in a new project, written straight to the tables.</summary>
-    public async Task<(Guid ProjectId, Guid ServiceId)> AddServiceAsync(string name)
+    /// <summary>A deployed service in a new project (or the given one), written straight to the tables.</summary>
+    public async Task<(Guid ProjectId, Guid ServiceId)> AddServiceAsync(string name, Guid? inProject = null)
     {
         await using var scope = Services.CreateAsyncScope(Actor.System());
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
@@ -52,16 +52,19 @@ internal sealed class BenchmarkStore : IAsyncDisposable
         {
             db.Add(new Flavor { Id = "bench", CreatedAt = now });
         }
-        var project = new Project { Id = Guid.NewGuid(), Name = name, CreatedAt = now };
+        var projectId = inProject ?? Guid.NewGuid();
+        if (inProject is null)
+        {
+            db.Add(new Project { Id = projectId, Name = name, CreatedAt = now });
+        }
         var service = new CdnService
         {
-            Id = Guid.NewGuid(), ProjectId = project.Id, Name = name, FlavorId = "bench", Status = ServiceStatus.Deployed,
+            Id = Guid.NewGuid(), ProjectId = projectId, Name = name, FlavorId = "bench", Status = ServiceStatus.Deployed,
             Document = "{}", CreatedAt = now, UpdatedAt = now,
         };
-        db.Add(project);
         db.Add(service);
         await db.SaveChangesAsync();
-        return (project.Id, service.Id);
+        return (projectId, service.Id);
     }
 
     public async ValueTask DisposeAsync() => await Services.DisposeAsync();

@@ -11,6 +11,9 @@ namespace Poppy.Portal.Core.Tests.Benchmarks;
 /// Rollups and retention against the raw samples they come from, on an injected clock, on SQLite and PostgreSQL: every
 /// minute's and hour's counts equal the samples', its percentiles are the samples' exact nearest-rank percentiles within
 /// the histogram's 0.1 %, a second run changes nothing, and retention removes exactly what is older than its limit.
+/// The project rollups (two services of one project) are the sums of the per-service ones and agree with the samples,
+/// are rebuilt the same from per-service rollups after an upgrade, follow the same retention, and the project board
+/// read from them shows what the board computed from every service's rollups before.
 /// </summary>
 public sealed class RollupTests(PostgresServer postgres) : IClassFixture<PostgresServer>
 {
@@ -32,13 +35,16 @@ public sealed class RollupTests(PostgresServer postgres) : IClassFixture<Postgre
         var clock = new ManualClock(Start);
         await using var store = await BenchmarkStore.CreateAsync(provider, connectionString, clock);
         var (projectId, serviceId) = await store.AddServiceAsync("rollups");
+        var (_, otherId) = await store.AddServiceAsync("rollups-other", projectId);
         var fast = Guid.NewGuid();
         var slow = Guid.NewGuid();
-        var samples = Generate(serviceId, fast, slow);
+        var samples = Generate(serviceId, fast, slow, seed: 12);
+        var otherSamples = Generate(otherId, fast, slow, seed: 13);
         await using (var scope = store.Services.CreateAsyncScope(Actor.System()))
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             db.AddRange(samples);
+            db.AddRange(otherSamples);
             await db.SaveChangesAsync();
         }
 
@@ -50,8 +56,26 @@ public sealed class RollupTests(PostgresServer postgres) : IClassFixture<Postgre
         var again = await builder.RunAsync(default);
         Assert.Equal(0, again.MinuteBuckets);
         Assert.Equal(0, again.HourBuckets);
+        Assert.Equal(0, again.ProjectBucketsFolded);
 
-        var rollups = await ReadAsync<BenchmarkRollup>(store);
+        var everything = await ReadAsync<BenchmarkRollup>(store);
+        var projectRollups = await ReadAsync<BenchmarkProjectRollup>(store);
+        CheckProjectRollups(everything, projectRollups, samples.Concat(otherSamples).ToList(), projectId);
+        await CheckBoardAsync(store, projectId, everything);
+
+        // An upgrade: per-service rollups without project rollups. The next run folds them into the same rows.
+        await using (var scope = store.Services.CreateAsyncScope(Actor.System()))
+        {
+            await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<BenchmarkProjectRollup>().ExecuteDeleteAsync();
+        }
+        var upgrade = await builder.RunAsync(default);
+        Assert.Equal(projectRollups.Count, upgrade.ProjectBucketsFolded);
+        Assert.Equal(
+            projectRollups.Select(Shape).Order().ToList(),
+            (await ReadAsync<BenchmarkProjectRollup>(store)).Select(Shape).Order().ToList());
+        Assert.Equal(0, (await builder.RunAsync(default)).ProjectBucketsFolded);
+
+        var rollups = everything.Where(r => r.ServiceId == serviceId).ToList();
         foreach (var resolution in new[] { RollupResolution.Minute, RollupResolution.Hour })
         {
             var size = RollupBuilder.SizeOf(resolution);
@@ -95,23 +119,119 @@ public sealed class RollupTests(PostgresServer postgres) : IClassFixture<Postgre
         clock.Advance(TimeSpan.FromHours(46));
         var retention = await builder.RunAsync(default);
         var cutoff = clock.GetUtcNow() - TimeSpan.FromHours(48);
-        Assert.Equal(samples.Count(s => s.At < cutoff), retention.SamplesDeleted);
-        Assert.Equal(samples.Count(s => s.At >= cutoff), (await ReadAsync<ProbeSample>(store)).Count);
-        var left = await ReadAsync<BenchmarkRollup>(store);
+        Assert.Equal(samples.Concat(otherSamples).Count(s => s.At < cutoff), retention.SamplesDeleted);
+        Assert.Equal(samples.Concat(otherSamples).Count(s => s.At >= cutoff), (await ReadAsync<ProbeSample>(store)).Count);
+        var left = (await ReadAsync<BenchmarkRollup>(store)).Where(r => r.ServiceId == serviceId).ToList();
         Assert.All(left.Where(r => r.Resolution == RollupResolution.Minute), r => Assert.True(r.BucketStart >= cutoff));
         Assert.Equal(rollups.Count(r => r.Resolution == RollupResolution.Hour), left.Count(r => r.Resolution == RollupResolution.Hour));
+        var projectLeft = await ReadAsync<BenchmarkProjectRollup>(store);
+        Assert.Equal(projectRollups.Count(r => r.Resolution == RollupResolution.Minute && r.BucketStart < cutoff), retention.ProjectRollupsDeleted);
+        Assert.All(projectLeft.Where(r => r.Resolution == RollupResolution.Minute), r => Assert.True(r.BucketStart >= cutoff));
+        Assert.Equal(projectRollups.Count(r => r.Resolution == RollupResolution.Hour), projectLeft.Count(r => r.Resolution == RollupResolution.Hour));
+        // What retention removed is not folded back from anything.
+        Assert.Equal(0, retention.ProjectBucketsFolded);
 
         // 31 days on, the hourly rollups are gone as well.
         clock.Advance(TimeSpan.FromDays(31));
         await builder.RunAsync(default);
         Assert.Empty(await ReadAsync<BenchmarkRollup>(store));
+        Assert.Empty(await ReadAsync<BenchmarkProjectRollup>(store));
         Assert.Empty(await ReadAsync<ProbeSample>(store));
     }
 
-    /// <summary>Three hours of probes every 10 s for two providers: one fast with some errors and hits, one slow, some skipped.</summary>
-    private static List<ProbeSample> Generate(Guid serviceId, Guid fast, Guid slow)
+    /// <summary>
+    /// Every project rollup is the sum of the bucket's per-service rollups (counts added, percentiles those of the
+    /// added histograms) and its percentiles are the raw samples' within the histogram's precision.
+    /// </summary>
+    private static void CheckProjectRollups(List<BenchmarkRollup> perService, List<BenchmarkProjectRollup> perProject, List<ProbeSample> samples, Guid projectId)
     {
-        var random = new Random(12);
+        Assert.All(perProject, r => Assert.Equal(projectId, r.ProjectId));
+        foreach (var resolution in new[] { RollupResolution.Minute, RollupResolution.Hour })
+        {
+            var buckets = perService.Where(r => r.Resolution == resolution).GroupBy(r => (r.ProviderAccountId, r.BucketStart)).ToList();
+            Assert.Equal(buckets.Count, perProject.Count(r => r.Resolution == resolution));
+            var size = RollupBuilder.SizeOf(resolution);
+            foreach (var bucket in buckets)
+            {
+                var row = perProject.Single(r => r.Resolution == resolution && r.ProviderAccountId == bucket.Key.ProviderAccountId && r.BucketStart == bucket.Key.BucketStart);
+                Assert.Equal(bucket.Count(), row.Services);
+                Assert.Equal(bucket.Sum(r => r.Count), row.Count);
+                Assert.Equal(bucket.Sum(r => r.Errors), row.Errors);
+                Assert.Equal(bucket.Sum(r => r.Skipped), row.Skipped);
+                Assert.Equal(bucket.Sum(r => r.CacheHits), row.CacheHits);
+                var added = new LatencyHistogram();
+                foreach (var r in bucket)
+                {
+                    added.Add(LatencyHistogram.Decode(r.Histogram));
+                }
+                Assert.Equal(added.Percentile(50), row.P50Ms);
+                Assert.Equal(added.Percentile(95), row.P95Ms);
+                Assert.Equal(added.Percentile(99), row.P99Ms);
+                Assert.Equal(added.Mean, row.MeanMs);
+
+                var totals = samples
+                    .Where(s => s.ProviderAccountId == bucket.Key.ProviderAccountId && RollupBuilder.Floor(s.At, size) == bucket.Key.BucketStart && s.Outcome == ProbeOutcome.Ok)
+                    .Select(s => s.TotalMs!.Value).ToList();
+                AssertClose(Exact(totals, 50), row.P50Ms);
+                AssertClose(Exact(totals, 95), row.P95Ms);
+                AssertClose(Exact(totals, 99), row.P99Ms);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The board read from the project rollups equals the board as computed before them: every live service's rollups,
+    /// each histogram decoded and added, per provider and per step.
+    /// </summary>
+    private static async Task CheckBoardAsync(BenchmarkStore store, Guid projectId, List<BenchmarkRollup> perService)
+    {
+        await using var scope = store.Services.CreateAsyncScope(Actor.System());
+        var query = scope.ServiceProvider.GetRequiredService<BenchmarkQuery>();
+        foreach (var window in BenchmarkWindow.All)
+        {
+            var board = await query.GetProjectAsync(projectId, window, default);
+            Assert.Equal(2, board.Services.Count);
+            var expectedProviders = perService.Select(r => r.ProviderName).Distinct().Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(expectedProviders, board.Providers.Select(p => p.Provider));
+            foreach (var provider in board.Providers)
+            {
+                var rows = perService.Where(r => r.ProviderAccountId == provider.ProviderAccountId && r.Resolution == window.Source
+                    && r.BucketStart >= board.From && r.BucketStart < board.Until).ToList();
+                var total = new LatencyHistogram();
+                var series = new List<BenchmarkPoint>();
+                foreach (var step in rows.GroupBy(r => RollupBuilder.Floor(r.BucketStart, window.Step)).OrderBy(g => g.Key))
+                {
+                    var latency = new LatencyHistogram();
+                    foreach (var row in step)
+                    {
+                        latency.Add(LatencyHistogram.Decode(row.Histogram));
+                    }
+                    total.Add(latency);
+                    series.Add(new BenchmarkPoint(step.Key, step.Sum(r => r.Count), latency.Percentile(50), latency.Percentile(95), step.Sum(r => r.Errors)));
+                }
+                long count = rows.Sum(r => r.Count), errors = rows.Sum(r => r.Errors), hits = rows.Sum(r => r.CacheHits);
+                Assert.True(window == BenchmarkWindow.OneHour || count > 0, $"{window.Name}: nothing to compare");
+                Assert.Equal(count, provider.Samples);
+                Assert.Equal(errors, provider.Errors);
+                Assert.Equal(rows.Sum(r => (long)r.Skipped), provider.Skipped);
+                Assert.Equal(total.Percentile(50), provider.P50Ms);
+                Assert.Equal(total.Percentile(95), provider.P95Ms);
+                Assert.Equal(total.Percentile(99), provider.P99Ms);
+                Assert.Equal(count == 0 ? null : Math.Round((double)(count - errors) / count, 4), provider.Availability);
+                Assert.Equal(count - errors == 0 ? null : Math.Round((double)hits / (count - errors), 4), provider.CacheHitRatio);
+                Assert.Equal(series, provider.Series);
+            }
+        }
+    }
+
+    private static string Shape(BenchmarkProjectRollup r) =>
+        $"{r.ProjectId} {r.ProviderAccountId} {r.ProviderName} {r.Resolution} {r.BucketStart:O} {r.Services} {r.Count} {r.Errors} {r.Skipped} {r.CacheHits} "
+        + $"{r.P50Ms} {r.P95Ms} {r.P99Ms} {r.MeanMs} {Convert.ToHexString(r.Histogram)}";
+
+    /// <summary>Three hours of probes every 10 s for two providers: one fast with some errors and hits, one slow, some skipped.</summary>
+    private static List<ProbeSample> Generate(Guid serviceId, Guid fast, Guid slow, int seed)
+    {
+        var random = new Random(seed);
         var samples = new List<ProbeSample>();
         for (var at = Start; at < Start + TimeSpan.FromHours(3); at += TimeSpan.FromSeconds(10))
         {

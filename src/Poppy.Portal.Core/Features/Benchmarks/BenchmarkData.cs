@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Poppy.Portal.Core.Features.Projects;
 using Poppy.Portal.Core.Features.Services;
 
 namespace Poppy.Portal.Core.Features.Benchmarks;
@@ -89,6 +90,34 @@ public sealed class BenchmarkRollup
     public byte[] Histogram { get; set; } = [];
 }
 
+/// <summary>
+/// The samples of one project's services for one provider account in one minute or hour: the sum of that bucket's
+/// <see cref="BenchmarkRollup"/>s (its histogram is their histograms added), written with them in one transaction and
+/// removed by the same retention, so the project board reads one row per provider and bucket instead of one per service.
+/// Services archived later stay in the buckets they were probed in.
+/// </summary>
+public sealed class BenchmarkProjectRollup
+{
+    public long Id { get; set; }
+    public Guid ProjectId { get; set; }
+    public Guid ProviderAccountId { get; set; }
+    public string ProviderName { get; set; } = "";
+    public RollupResolution Resolution { get; set; }
+    public DateTimeOffset BucketStart { get; set; }
+
+    /// <summary>Services with a rollup in this bucket.</summary>
+    public int Services { get; set; }
+    public int Count { get; set; }
+    public int Errors { get; set; }
+    public int Skipped { get; set; }
+    public int CacheHits { get; set; }
+    public double? P50Ms { get; set; }
+    public double? P95Ms { get; set; }
+    public double? P99Ms { get; set; }
+    public double? MeanMs { get; set; }
+    public byte[] Histogram { get; set; } = [];
+}
+
 /// <summary>Up to where (exclusive) rollups of a resolution are complete; the rollup job continues from here.</summary>
 public sealed class BenchmarkRollupWatermark
 {
@@ -133,6 +162,19 @@ internal sealed class BenchmarkRollupConfiguration : IEntityTypeConfiguration<Be
         rollup.Property(r => r.Resolution).HasConversion<string>().HasMaxLength(8);
         rollup.HasOne<CdnService>().WithMany().HasForeignKey(r => r.ServiceId).HasPrincipalKey(s => s.Id).OnDelete(DeleteBehavior.Cascade);
         rollup.HasIndex(r => new { r.ServiceId, r.Resolution, r.BucketStart, r.ProviderAccountId }, "IX_BenchmarkRollups_Service_Bucket").IsUnique();
+        rollup.HasIndex(r => new { r.Resolution, r.BucketStart });
+    }
+}
+
+internal sealed class BenchmarkProjectRollupConfiguration : IEntityTypeConfiguration<BenchmarkProjectRollup>
+{
+    public void Configure(EntityTypeBuilder<BenchmarkProjectRollup> rollup)
+    {
+        rollup.ToTable("BenchmarkProjectRollups");
+        rollup.Property(r => r.ProviderName).HasMaxLength(64);
+        rollup.Property(r => r.Resolution).HasConversion<string>().HasMaxLength(8);
+        rollup.HasOne<Project>().WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
+        rollup.HasIndex(r => new { r.ProjectId, r.Resolution, r.BucketStart, r.ProviderAccountId }, "IX_BenchmarkProjectRollups_Project_Bucket").IsUnique();
         rollup.HasIndex(r => new { r.Resolution, r.BucketStart });
     }
 }

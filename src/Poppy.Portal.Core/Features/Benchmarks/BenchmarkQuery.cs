@@ -39,9 +39,10 @@ public sealed record ProjectBenchmarks(
     IReadOnlyList<BenchmarkedService> Services);
 
 /// <summary>
-/// Reads a service's benchmarks for a window from the rollups: per provider, the window's percentiles from the sum of
-/// its buckets' histograms, availability and cache-hit ratio, and a series at the window's step. Members of the
-/// service's project may read it.
+/// Reads a service's benchmarks for a window from the rollups (the project board from the project rollups): per
+/// provider, the window's percentiles from the sum of its buckets' histograms, availability and cache-hit ratio, and a
+/// series at the window's step. A step of the rollups' own size is one bucket: its point is the bucket's stored
+/// figures; a coarser step's percentiles come from its buckets' histograms added. Members of the project may read it.
 /// </summary>
 public sealed class BenchmarkQuery(PortalDbContext db, AccessPolicy access, TimeProvider clock)
 {
@@ -59,14 +60,18 @@ public sealed class BenchmarkQuery(PortalDbContext db, AccessPolicy access, Time
         }
 
         var (from, until) = Bounds(window);
-        var rows = await RowsAsync(db.Set<BenchmarkRollup>().Where(r => r.ServiceId == serviceId), window, from, until, cancellationToken);
+        var rows = await db.Set<BenchmarkRollup>().AsNoTracking()
+            .Where(r => r.ServiceId == serviceId && r.Resolution == window.Source && r.BucketStart >= from && r.BucketStart < until)
+            .Select(r => new RollupRow(r.ProviderAccountId, r.ProviderName, r.BucketStart, r.Count, r.Errors, r.Skipped, r.CacheHits, r.P50Ms, r.P95Ms, r.Histogram))
+            .ToListAsync(cancellationToken);
         var result = PerProvider(service.Providers.Select(p => (p.ProviderAccountId, p.ProviderName)), rows, window);
         return new ServiceBenchmarks(serviceId, window, from, until, result);
     }
 
     /// <summary>
-    /// The project's provider board: per provider, its figures over all the project's live services (percentiles from
-    /// their summed histograms), and the services to choose from for a per-service view.
+    /// The project's provider board: per provider, its figures over all the project's services (the project rollups:
+    /// every service probed in each bucket, archived ones included for the buckets they were probed in), and the live
+    /// services to choose from for a per-service view.
     /// </summary>
     public async Task<ProjectBenchmarks> GetProjectAsync(Guid projectId, BenchmarkWindow window, CancellationToken cancellationToken)
     {
@@ -76,10 +81,11 @@ public sealed class BenchmarkQuery(PortalDbContext db, AccessPolicy access, Time
             .OrderBy(s => s.Name)
             .Select(s => new { s.Id, s.Name, Providers = s.Providers.Select(p => new { p.ProviderAccountId, p.ProviderName }).ToList() })
             .ToListAsync(cancellationToken);
-        var ids = services.Select(s => s.Id).ToList();
-
         var (from, until) = Bounds(window);
-        var rows = await RowsAsync(db.Set<BenchmarkRollup>().Where(r => ids.Contains(r.ServiceId)), window, from, until, cancellationToken);
+        var rows = await db.Set<BenchmarkProjectRollup>().AsNoTracking()
+            .Where(r => r.ProjectId == projectId && r.Resolution == window.Source && r.BucketStart >= from && r.BucketStart < until)
+            .Select(r => new RollupRow(r.ProviderAccountId, r.ProviderName, r.BucketStart, r.Count, r.Errors, r.Skipped, r.CacheHits, r.P50Ms, r.P95Ms, r.Histogram))
+            .ToListAsync(cancellationToken);
         var providers = PerProvider(services.SelectMany(s => s.Providers.Select(p => (p.ProviderAccountId, p.ProviderName))), rows, window);
         return new ProjectBenchmarks(projectId, window, from, until, providers, [.. services.Select(s => new BenchmarkedService(s.Id, s.Name))]);
     }
@@ -90,14 +96,10 @@ public sealed class BenchmarkQuery(PortalDbContext db, AccessPolicy access, Time
         return (until - window.Length, until);
     }
 
-    private sealed record RollupRow(Guid ProviderAccountId, string ProviderName, DateTimeOffset BucketStart, int Count, int Errors, int Skipped, int CacheHits, byte[] Histogram);
-
-    private static async Task<List<RollupRow>> RowsAsync(
-        IQueryable<BenchmarkRollup> rollups, BenchmarkWindow window, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken) =>
-        await rollups.AsNoTracking()
-            .Where(r => r.Resolution == window.Source && r.BucketStart >= from && r.BucketStart < until)
-            .Select(r => new RollupRow(r.ProviderAccountId, r.ProviderName, r.BucketStart, r.Count, r.Errors, r.Skipped, r.CacheHits, r.Histogram))
-            .ToListAsync(cancellationToken);
+    /// <summary>A rollup row as the query needs it (per-service or per-project: one row per provider and bucket).</summary>
+    private sealed record RollupRow(
+        Guid ProviderAccountId, string ProviderName, DateTimeOffset BucketStart, int Count, int Errors, int Skipped, int CacheHits,
+        double? P50Ms, double? P95Ms, byte[] Histogram);
 
     /// <summary>Per provider (the given ones, and any that has rows): totals, percentiles and the series at the window's step.</summary>
     private static List<ProviderBenchmark> PerProvider(IEnumerable<(Guid AccountId, string Name)> known, List<RollupRow> rows, BenchmarkWindow window)
@@ -107,25 +109,57 @@ public sealed class BenchmarkQuery(PortalDbContext db, AccessPolicy access, Time
             .DistinctBy(p => p.Item1)
             .OrderBy(p => p.Item2, StringComparer.Ordinal)
             .ToList();
+        var byProvider = rows.ToLookup(r => r.ProviderAccountId);
+        var bucketSize = RollupBuilder.SizeOf(window.Source);
 
+        // Two histograms for the whole query, reset per provider and per step.
+        var total = new LatencyCounts();
+        var step = new LatencyCounts();
         var result = new List<ProviderBenchmark>();
         foreach (var (accountId, name) in providers)
         {
-            var mine = rows.Where(r => r.ProviderAccountId == accountId).ToList();
-            var total = new LatencyHistogram();
-            var series = new List<BenchmarkPoint>();
-            foreach (var step in mine.GroupBy(r => RollupBuilder.Floor(r.BucketStart, window.Step)).OrderBy(g => g.Key))
+            var mine = byProvider[accountId].OrderBy(r => r.BucketStart).ToList();
+            total.Reset();
+            long count = 0, errors = 0, skipped = 0, hits = 0;
+            foreach (var row in mine)
             {
-                var latency = new LatencyHistogram();
-                foreach (var row in step)
-                {
-                    latency.Add(LatencyHistogram.Decode(row.Histogram));
-                }
-                total.Add(latency);
-                series.Add(new BenchmarkPoint(step.Key, step.Sum(r => r.Count), latency.Percentile(50), latency.Percentile(95), step.Sum(r => r.Errors)));
+                total.Add(row.Histogram);
+                count += row.Count;
+                errors += row.Errors;
+                skipped += row.Skipped;
+                hits += row.CacheHits;
             }
-            long count = mine.Sum(r => r.Count), errors = mine.Sum(r => r.Errors), hits = mine.Sum(r => r.CacheHits);
-            result.Add(new ProviderBenchmark(name, accountId, count, errors, mine.Sum(r => (long)r.Skipped),
+
+            var series = new List<BenchmarkPoint>();
+            for (var i = 0; i < mine.Count;)
+            {
+                var stepStart = RollupBuilder.Floor(mine[i].BucketStart, window.Step);
+                var j = i;
+                while (j < mine.Count && RollupBuilder.Floor(mine[j].BucketStart, window.Step) == stepStart)
+                {
+                    j++;
+                }
+                if (j - i == 1 && window.Step == bucketSize)
+                {
+                    // The step is the bucket: its own figures, no histogram to read.
+                    var row = mine[i];
+                    series.Add(new BenchmarkPoint(stepStart, row.Count, row.P50Ms, row.P95Ms, row.Errors));
+                }
+                else
+                {
+                    step.Reset();
+                    int samples = 0, stepErrors = 0;
+                    for (var k = i; k < j; k++)
+                    {
+                        step.Add(mine[k].Histogram);
+                        samples += mine[k].Count;
+                        stepErrors += mine[k].Errors;
+                    }
+                    series.Add(new BenchmarkPoint(stepStart, samples, step.Percentile(50), step.Percentile(95), stepErrors));
+                }
+                i = j;
+            }
+            result.Add(new ProviderBenchmark(name, accountId, count, errors, skipped,
                 total.Percentile(50), total.Percentile(95), total.Percentile(99),
                 count == 0 ? null : Math.Round((double)(count - errors) / count, 4),
                 count - errors == 0 ? null : Math.Round((double)hits / (count - errors), 4),
