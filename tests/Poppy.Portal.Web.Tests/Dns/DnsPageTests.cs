@@ -183,22 +183,15 @@ public sealed class DnsPageLocalServerTests : AccountPageTest
         }
     }
 
-    /// <summary>What the development PowerDNS reports (its status object is another change's); plain data for the page.</summary>
+    /// <summary>The states the development PowerDNS reports, set by each case.</summary>
     private sealed class LocalServer : ILocalDnsServerStatus
     {
-        public bool Managed => true;
-
         public bool Running { get; set; }
 
-        public string? Problem => null;
-
-        public Uri? ApiUrl => Running ? new Uri("http://127.0.0.1:18181/api/v1/") : null;
-
-        public string? DnsAddress => Running ? "127.0.0.1:18153" : null;
-
-        public string? Zone => "cdn.poppy.test";
-
-        public string InstallHint => "apt-get install pdns-server pdns-backend-sqlite3";
+        public LocalPowerDnsStatus Status => Running
+            ? new(LocalPowerDnsState.Running, new Uri("http://127.0.0.1:18181/api/v1/"), "127.0.0.1:18153", "cdn.poppy.test", "pdns-local", null,
+                "apt-get install pdns-server pdns-backend-sqlite3")
+            : new(LocalPowerDnsState.NotInstalled, null, null, null, null, null, "apt-get install pdns-server pdns-backend-sqlite3");
     }
 }
 

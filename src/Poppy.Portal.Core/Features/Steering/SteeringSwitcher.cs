@@ -66,29 +66,10 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
                 : await ConfirmAllAsync(handle.Nameserver, account.ToList(), cancellationToken));
         }
 
-        var at = clock.GetUtcNow();
-        var switched = new SteeringEvent
-        {
-            ServiceId = steering.ServiceId, ProjectId = steering.ProjectId, At = at, Kind = SteeringEventKind.Switch,
-            Domains = string.Join(",", records.Select(r => r.Domain)),
-            FromProviderAccountId = from?.ProviderAccountId, FromProvider = from?.ProviderName,
-            ToProviderAccountId = to.ProviderAccountId, ToProvider = to.ProviderName,
-            FromWeights = fromWeights is null ? null : Clip(WeightedSets.Describe(fromWeights), 1000),
-            Policy = steering.Policy, Reason = Clip(request.Reason, 1000), Figures = JsonSerializer.Serialize(request.Figures, FigureJson),
-            Actor = request.Actor, Round = request.Round,
-            Confirmation = Clip(confirmations.FirstOrDefault(c => c != DnsConfirmations.Confirmed) ?? DnsConfirmations.Confirmed, 600),
-        };
-        db.Add(switched);
-        steering.ActiveProviderAccountId = to.ProviderAccountId;
-        steering.ChallengerAccountId = null;
-        steering.ChallengerRounds = 0;
-        steering.UpdatedAt = at;
-        audit.Record(steering.ProjectId, AuditEntityTypes.Service, steering.ServiceId.ToString(), "dns-switch",
+        return await RecordAsync(steering, records, from, to, fromWeights, null, request, confirmations, "dns-switch",
             $"DNS switched from {from?.ProviderName ?? "none"} to {to.ProviderName} ({steering.Policy.WireName()}): {request.Reason}",
-            before: new { provider = from?.ProviderName }, after: new { provider = to.ProviderName, switched.Confirmation, domains = switched.Domains });
-        await db.SaveChangesAsync(cancellationToken);
-        events.Raise(steering.ServiceId);
-        return switched;
+            before: new { provider = from?.ProviderName },
+            after: e => new { provider = to.ProviderName, e.Confirmation, domains = e.Domains }, cancellationToken);
     }
 
     /// <summary>
@@ -143,31 +124,41 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
             }
         }
 
-        var at = clock.GetUtcNow();
         var toWords = WeightedSets.Describe(weights);
-        var changed = new SteeringEvent
+        return await RecordAsync(steering, records, from, to, fromWeights, toWords, request, confirmations, "dns-weights",
+            $"DNS weights set to {toWords} (was {(fromWeights is null ? $"one CNAME to {from?.ProviderName ?? "none"}" : WeightedSets.Describe(fromWeights))}): {request.Reason}",
+            before: new { weights = fromWeights is null ? null : WeightedSets.Describe(fromWeights), provider = from?.ProviderName },
+            after: e => new { weights = toWords, e.Confirmation, domains = e.Domains }, cancellationToken);
+    }
+
+    /// <summary>The switch event (records already changed), the new active provider and the audit entry, saved together.</summary>
+    private async Task<SteeringEvent> RecordAsync(ServiceSteering steering, IReadOnlyList<ServiceDnsRecord> records,
+        ServiceProviderState? from, ServiceProviderState to, List<ProviderWeight>? fromWeights, string? toWeights, SwitchRequest request,
+        List<string> confirmations, string auditAction, string auditMessage, object before, Func<SteeringEvent, object> after,
+        CancellationToken cancellationToken)
+    {
+        var at = clock.GetUtcNow();
+        var recorded = new SteeringEvent
         {
             ServiceId = steering.ServiceId, ProjectId = steering.ProjectId, At = at, Kind = SteeringEventKind.Switch,
             Domains = string.Join(",", records.Select(r => r.Domain)),
             FromProviderAccountId = from?.ProviderAccountId, FromProvider = from?.ProviderName,
             ToProviderAccountId = to.ProviderAccountId, ToProvider = to.ProviderName,
-            FromWeights = fromWeights is null ? null : Clip(WeightedSets.Describe(fromWeights), 1000), ToWeights = Clip(toWords, 1000),
+            FromWeights = fromWeights is null ? null : Clip(WeightedSets.Describe(fromWeights), 1000),
+            ToWeights = toWeights is null ? null : Clip(toWeights, 1000),
             Policy = steering.Policy, Reason = Clip(request.Reason, 1000), Figures = JsonSerializer.Serialize(request.Figures, FigureJson),
             Actor = request.Actor, Round = request.Round,
             Confirmation = Clip(confirmations.FirstOrDefault(c => c != DnsConfirmations.Confirmed) ?? DnsConfirmations.Confirmed, 600),
         };
-        db.Add(changed);
+        db.Add(recorded);
         steering.ActiveProviderAccountId = to.ProviderAccountId;
         steering.ChallengerAccountId = null;
         steering.ChallengerRounds = 0;
         steering.UpdatedAt = at;
-        audit.Record(steering.ProjectId, AuditEntityTypes.Service, steering.ServiceId.ToString(), "dns-weights",
-            $"DNS weights set to {toWords} (was {(fromWeights is null ? $"one CNAME to {from?.ProviderName ?? "none"}" : WeightedSets.Describe(fromWeights))}): {request.Reason}",
-            before: new { weights = fromWeights is null ? null : WeightedSets.Describe(fromWeights), provider = from?.ProviderName },
-            after: new { weights = toWords, changed.Confirmation, domains = changed.Domains });
+        audit.Record(steering.ProjectId, AuditEntityTypes.Service, steering.ServiceId.ToString(), auditAction, auditMessage, before: before, after: after(recorded));
         await db.SaveChangesAsync(cancellationToken);
         events.Raise(steering.ServiceId);
-        return changed;
+        return recorded;
     }
 
     /// <summary>The weighted set the records hold now (the first record's; every record gets the same weights); null for plain CNAMEs.</summary>

@@ -79,6 +79,9 @@ public sealed record LocalPowerDnsStatus(
     LocalPowerDnsState State, Uri? ApiUrl, string? DnsAddress, string? Zone, string? AccountName, string? Problem, string InstallCommand)
 {
     public bool IsRunning => State == LocalPowerDnsState.Running;
+
+    /// <summary>Whether this portal manages a local server at all (Development, enabled); the DNS page says nothing otherwise.</summary>
+    public bool IsManaged => State != LocalPowerDnsState.Disabled;
 }
 
 /// <summary>
@@ -103,20 +106,6 @@ public sealed partial class DevelopmentPowerDns(
     public PowerDnsProcess? Server { get; private set; }
 
     public LocalPowerDnsStatus Status => status;
-
-    bool ILocalDnsServerStatus.Managed => status.State != LocalPowerDnsState.Disabled;
-
-    bool ILocalDnsServerStatus.Running => status.IsRunning;
-
-    string? ILocalDnsServerStatus.Problem => status.Problem;
-
-    Uri? ILocalDnsServerStatus.ApiUrl => status.ApiUrl;
-
-    string? ILocalDnsServerStatus.DnsAddress => status.DnsAddress;
-
-    string? ILocalDnsServerStatus.Zone => status.Zone;
-
-    string ILocalDnsServerStatus.InstallHint => status.InstallCommand;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
