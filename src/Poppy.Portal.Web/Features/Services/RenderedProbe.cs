@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Components;
+
+namespace Poppy.Portal.Web.Features.Services;
+
+/// <summary>
+/// Renders nothing; placed in a grid's pager, it re-renders in the same render batch as the grid's new rows. When its
+/// <see cref="Generation"/> changes it posts <see cref="Rendered"/> to the circuit's dispatcher, which runs it once
+/// the current work item — the whole render batch — is done, so the callback marks the batch's end on the server
+/// (OnAfterRender would wait for the browser to acknowledge the batch).
+/// </summary>
+public sealed class RenderedProbe : ComponentBase
+{
+    private int seen;
+
+    [Parameter] public int Generation { get; set; }
+
+    [Parameter] public Action<int>? Rendered { get; set; }
+
+    protected override void OnParametersSet()
+    {
+        if (Generation == seen || Rendered is not { } rendered || !RendererInfo.IsInteractive)
+        {
+            return;
+        }
+        seen = Generation;
+        var generation = Generation;
+        if (SynchronizationContext.Current is { } dispatcher)
+        {
+            dispatcher.Post(_ => rendered(generation), null);
+        }
+    }
+}
