@@ -128,7 +128,13 @@ foreach (var target in new[] { 0, 20, 50 })
     {
         Console.WriteLine($"  GC: server {memory.RootElement.GetProperty("serverGc")}, latency mode {memory.RootElement.GetProperty("gcLatencyMode")}");
     }
-    Console.WriteLine($"  {target} pages: circuits open {memory.RootElement.GetProperty("activeCircuits")}, RSS {rss[target]:0} MB, managed heap after a full GC {managed[target]:0.0} MB, RSS after it {rssAfterGc[target]:0} MB");
+    Console.WriteLine($"  {target} pages: circuits open {memory.RootElement.GetProperty("activeCircuits")}, RSS {rss[target]:0} MB, managed heap after a full GC {managed[target]:0.0} MB (GC committed {memory.RootElement.GetProperty("gcCommittedBytes").GetDouble() / 1024 / 1024:0} MB), RSS after it {rssAfterGc[target]:0} MB");
+    // Where the heap goes, for a look with `dotnet-gcdump report` (a diagnosis aid, off unless asked for).
+    if (Environment.GetEnvironmentVariable("UIBENCH_GCDUMP_DIR") is { Length: > 0 } dumps)
+    {
+        using var dump = Process.Start("dotnet-gcdump", ["collect", "-p", portalPid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", Path.Combine(dumps, $"{target}-pages.gcdump")]);
+        await dump.WaitForExitAsync();
+    }
 }
 
 const string Search = "poppy.ui.services.search.duration";
