@@ -19,10 +19,14 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "publishing (Release)..." >&2
-publish=(-c Release -p:TreatWarningsAsErrors=false)
-dotnet publish src/Poppy.Portal.Web "${publish[@]}" -o "$work/app" >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
-dotnet publish bench/ui/UiBench "${publish[@]}" -o "$work/bench" >>"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+# REUSE_BUILD=DIR publishes into DIR once and reuses it (for trying runtime settings through the environment).
+out=${REUSE_BUILD:-$work}
+if [ -z "${REUSE_BUILD:-}" ] || [ ! -f "$out/app/Poppy.Portal.Web.dll" ]; then
+  echo "publishing (Release)..." >&2
+  publish=(-c Release -p:TreatWarningsAsErrors=false)
+  dotnet publish src/Poppy.Portal.Web "${publish[@]}" -o "$out/app" >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+  dotnet publish bench/ui/UiBench "${publish[@]}" -o "$out/bench" >>"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
@@ -36,16 +40,16 @@ export Portal__Jobs__Enabled=false Portal__Benchmarks__Enabled=false Logging__Lo
 # Only for this run: the portal hands its own server-side timings and heap figures to UiBench (/bench/diagnostics).
 export Portal__Bench__Diagnostics=true
 
-(cd "$work/app" && exec dotnet Poppy.Portal.Web.dll >"$work/host.log" 2>&1) &
+(cd "$out/app" && exec dotnet Poppy.Portal.Web.dll >"$work/host.log" 2>&1) &
 pid=$!
 for _ in $(seq 1 120); do curl -fs -o /dev/null "$base/v1.0/ping" && break; sleep 0.5; done
 curl -fs -o /dev/null "$base/v1.0/ping" || { echo "portal did not start"; cat "$work/host.log"; exit 1; }
 
 if [ "$seeded" = false ]; then
-  token=$(cd "$work/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --name bench)
+  token=$(cd "$out/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --name bench)
   python3 bench/api/seed.py "$base" "$token" "$db" "$SERVICES"
   if [ -n "${KEEP_DB:-}" ]; then sqlite3 "$db" ".backup '$KEEP_DB'" 2>/dev/null || cp "$db" "$KEEP_DB"; fi
 fi
 
 echo "bench/ui: $SERVICES services$([ "$seeded" = true ] && echo " (reused database)"), Release build, SQLite, loopback, headless Chromium on the same $(nproc)-core machine; $(uptime | sed 's/.*load/load/')"
-dotnet "$work/bench/UiBench.dll" "$base" admin@bench.local 'Bench-Admin-2026!' "$pid" "$SAMPLES"
+dotnet "$out/bench/UiBench.dll" "$base" admin@bench.local 'Bench-Admin-2026!' "$pid" "$SAMPLES"

@@ -121,6 +121,7 @@ foreach (var target in new[] { 0, 20, 50 })
     }
     await Task.Delay(TimeSpan.FromSeconds(5));
     rss[target] = RssMegabytes(portalPid);
+    var (anonymous, files) = (StatusMegabytes(portalPid, "RssAnon:"), StatusMegabytes(portalPid, "RssFile:"));
     using var memory = JsonDocument.Parse(await diagnostics.GetStringAsync("/bench/diagnostics/memory"));
     managed[target] = memory.RootElement.GetProperty("managedAfterGcBytes").GetDouble() / 1024 / 1024;
     rssAfterGc[target] = memory.RootElement.GetProperty("rssAfterGcBytes").GetDouble() / 1024 / 1024;
@@ -128,7 +129,7 @@ foreach (var target in new[] { 0, 20, 50 })
     {
         Console.WriteLine($"  GC: server {memory.RootElement.GetProperty("serverGc")}, latency mode {memory.RootElement.GetProperty("gcLatencyMode")}");
     }
-    Console.WriteLine($"  {target} pages: circuits open {memory.RootElement.GetProperty("activeCircuits")}, RSS {rss[target]:0} MB, managed heap after a full GC {managed[target]:0.0} MB (GC committed {memory.RootElement.GetProperty("gcCommittedBytes").GetDouble() / 1024 / 1024:0} MB), RSS after it {rssAfterGc[target]:0} MB");
+    Console.WriteLine($"  {target} pages: circuits open {memory.RootElement.GetProperty("activeCircuits")}, RSS {rss[target]:0} MB (anonymous {anonymous:0}, files {files:0}), managed heap after a full GC {managed[target]:0.0} MB (GC committed {memory.RootElement.GetProperty("gcCommittedBytes").GetDouble() / 1024 / 1024:0} MB), RSS after it {rssAfterGc[target]:0} MB");
     // Where the heap goes, for a look with `dotnet-gcdump report` (a diagnosis aid, off unless asked for).
     if (Environment.GetEnvironmentVariable("UIBENCH_GCDUMP_DIR") is { Length: > 0 } dumps)
     {
@@ -177,8 +178,10 @@ static double Percentile(List<double> values, double percent)
     return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
 }
 
-static double RssMegabytes(int pid)
+static double RssMegabytes(int pid) => StatusMegabytes(pid, "VmRSS:");
+
+static double StatusMegabytes(int pid, string field)
 {
-    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
     return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 }
