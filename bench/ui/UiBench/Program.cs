@@ -144,6 +144,7 @@ Console.WriteLine("server time (measured in the portal; goal p95 <= 50 ms):");
 Report("first render: /services prerendered (HTTP server duration)", prerenderServer);
 Report("first render: the circuit's first grid page, request to render batch end", firstServer.GetValueOrDefault($"{Server}[first]", []));
 Report("  of which the catalog's search", firstServer.GetValueOrDefault($"{Search}[first]", []));
+Report("  further grid loads during those navigations", firstServer.GetValueOrDefault($"{Server}[change]", []));
 Report("grid page change: request to render batch end", changeServer.GetValueOrDefault($"{Server}[change]", []));
 Report("  of which the catalog's search", changeServer.GetValueOrDefault($"{Search}[change]", []));
 Console.WriteLine("in the client (loopback + the browser's own work on the same cores):");
