@@ -96,6 +96,12 @@ for (var i = 0; i < Math.Max(10, samples / 5) + 2; i++)
     }
 }
 var firstServer = await ServerTimingsAsync();
+// How the grid looks, for a check by eye (off unless asked for).
+if (Environment.GetEnvironmentVariable("UIBENCH_SCREENSHOT") is { Length: > 0 } screenshot)
+{
+    await page.SetViewportSizeAsync(1400, 900);
+    await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+}
 for (var i = 0; i < samples; i++)
 {
     var before = await page.Locator(FirstRow).InnerTextAsync();
