@@ -20,8 +20,8 @@ var portalPid = int.Parse(args[3]);
 var samples = args.Length > 4 ? int.Parse(args[4]) : 50;
 const string FirstRow = ".mud-table-body tr:first-child";
 const string NextPage = "button[aria-label='Next page']";
-// Set by the circuit once its grid has loaded (RenderedProbe). The prerendered grid has no services yet, but its body
-// has a row ("nothing matches"), which the first-row wait of earlier figures took for the grid's rows.
+// Set by the circuit once its grid has loaded (RenderedProbe). The prerendered grid holds no services yet (the circuit
+// loads them), so waiting for a first table row could be satisfied by a placeholder row before the circuit's rows.
 const string CircuitRows = "[data-testid=grid-loaded]";
 
 using var playwright = await Playwright.CreateAsync();

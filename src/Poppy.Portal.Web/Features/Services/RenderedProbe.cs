@@ -9,7 +9,7 @@ namespace Poppy.Portal.Web.Features.Services;
 /// the current work item — the whole render batch — is done, so the callback marks the batch's end on the server
 /// (OnAfterRender would wait for the browser to acknowledge the batch). Once interactive it also leaves a hidden
 /// <c>data-testid="grid-loaded"</c> marker with the load's number, so a browser can tell the circuit's rows from the
-/// prerendered grid (no services yet, only its "nothing matches" row).
+/// prerendered grid, which holds no services yet.
 /// </summary>
 public sealed class RenderedProbe : ComponentBase
 {
