@@ -109,6 +109,7 @@ public static class PortalWebHosting
         services.AddHostedService(sp => sp.GetRequiredService<DevelopmentPowerDns>());
         services.AddSingleton<ILocalDnsServerStatus>(sp => sp.GetRequiredService<DevelopmentPowerDns>());
         services.AddSingleton<RequestTimings>();
+        services.AddBenchDiagnostics(builder.Configuration);
         return builder;
     }
 
@@ -158,6 +159,7 @@ public static class PortalWebHosting
         app.MapPoppyApi();
         app.MapOpenApi(PoppyApiDocument.Route).AllowAnonymous();
         app.MapServiceExportEndpoints();
+        app.MapBenchDiagnostics(app.Configuration);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -38,6 +38,53 @@ public sealed class ServicesPageTests : ServicePageTest
     private string RelativeUri => "/" + Navigation.ToBaseRelativePath(Navigation.Uri);
 
     [Fact]
+    public async Task Grid_rows_are_markup_rather_than_components_so_an_open_page_holds_fewer()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+
+        // Each component costs every open page (circuit) two render-tree buffers and its state (bench/ui README).
+        Assert.Empty(page.FindComponents<MudBlazor.MudChip<string>>());
+        Assert.Empty(page.FindComponents<MudBlazor.MudLink>());
+        Assert.Empty(page.FindComponents<ServiceStatusBadge>());
+        Assert.Single(page.FindComponents<MudBlazor.MudCheckBox<bool>>()); // the header's "select this page"
+        var rows = page.FindAll("[data-testid=services-grid] tbody tr");
+        Assert.Equal(25, rows.Count);
+        Assert.All(rows, row =>
+        {
+            Assert.NotNull(row.QuerySelector("input[type=checkbox]"));
+            Assert.NotNull(row.QuerySelector(".mud-chip[data-status]"));
+        });
+    }
+
+    [Fact]
+    public async Task A_page_change_does_not_render_the_page_again_when_the_address_bar_catches_up()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+        var renders = page.Instance.Renders;
+
+        await page.Find("[data-testid=services-pager] button[aria-label='Next page']").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Equal("/services?page=2", RelativeUri), Patience);
+        page.WaitForAssertion(() => Assert.Equal(["svc-05", "svc-04", "svc-03", "svc-02", "svc-01"], Names(page)), Patience);
+        // The grid re-rendered its rows; the page itself (toolbar, filters, every row's templates) did not render again.
+        Assert.Equal(renders, page.Instance.Renders);
+    }
+
+    [Fact]
+    public async Task The_header_checkbox_selects_every_service_on_the_page()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+
+        await page.Find("[data-testid=select-page] input[type=checkbox], input[type=checkbox][data-testid=select-page]").ChangeAsync(new() { Value = true });
+
+        page.WaitForAssertion(() => Assert.Equal("25 selected", page.Find("[data-testid=selected-count]").TextContent.Trim()), Patience);
+        Assert.All(page.FindAll("[data-testid=services-grid] tbody input[type=checkbox]"), box => Assert.True(box.HasAttribute("checked")));
+    }
+
+    [Fact]
     public async Task The_grid_pages_the_projects_services_25_at_a_time_newest_first()
     {
         var page = await RenderWithProvidersAsync<ServicesPage>();
