@@ -8,6 +8,7 @@
 #      "Connection: close" (a new connection per request, as a probe);
 #   3. the timing error: probes one at a time with 20, 50 and 200 ms injected by the simulator's fault endpoint,
 #      error = total - (median total without latency) - injected.
+#   (and, not the engine, bench/probes/BlockingSketch: the same exchange on blocking sockets, for where the CPU goes)
 # Goal (issue 12): engine >= 20% of wrk's rate, timing error < 2 ms.
 # Usage: bench/probes/run.sh   (SECONDS_RUN=10 CONCURRENCY=32 TIMING_PROBES=50 BASELINE_REF=)
 set -euo pipefail
@@ -39,6 +40,7 @@ rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
 publish=(-c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -p:TreatWarningsAsErrors=false)
 dotnet publish src/Poppy.Portal.Simulators "${publish[@]}" -o "$work/sims" >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
 dotnet publish bench/probes/ProbeBench "${publish[@]}" -o "$work/bench" >>"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+dotnet publish bench/probes/BlockingSketch "${publish[@]}" -o "$work/sketch" >>"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
 if [ -n "$BASELINE_REF" ]; then
   # The engine as it was at that commit, measured in the same run (the machine's load moves between runs).
   mkdir -p "$work/baseline-src"
@@ -100,6 +102,9 @@ if [ -n "$BASELINE_REF" ]; then
   echo "engine at $BASELINE_REF: $CONCURRENCY probes in flight for ${SECONDS_RUN}s..." >&2
   baseline=$(cd "$work/bench-baseline" && dotnet ProbeBench.dll "$sims" "$domain" "$SECONDS_RUN" "$CONCURRENCY" 1 "$sims_pid")
 fi
+# Not the engine: the same exchange on blocking sockets, one thread per slot (bench/probes/README.md, "Where the CPU goes").
+echo "sketch (blocking sockets, not the engine): $CONCURRENCY threads for ${SECONDS_RUN}s..." >&2
+sketch=$(cd "$work/sketch" && dotnet BlockingSketch.dll "127.0.0.1:$sims_port" "$domain" "$SECONDS_RUN" "$CONCURRENCY" "$sims_pid")
 echo "wrk: $CONCURRENCY connections for ${SECONDS_RUN}s..." >&2
 wrk_line=$(wrk_run wrk)
 echo "wrk: $CONCURRENCY connections, a new one per request (Connection: close), for ${SECONDS_RUN}s..." >&2
@@ -109,10 +114,12 @@ wrk_close_rate=$(echo "$wrk_close_line" | sed -n 's/.*wrk_connection_close_reque
 
 echo "$engine"
 if [ -n "$BASELINE_REF" ]; then echo "$baseline" | grep '^engine_' | sed "s/engine_/baseline_engine_/g; s/\$/ ref=$BASELINE_REF/"; fi
+echo "$sketch"
 echo "$wrk_line connections=$CONCURRENCY"
 echo "$wrk_close_line"
 engine_rate=$(echo "$engine" | sed -n 's/.*engine_probes_per_s=\([0-9]*\).*/\1/p')
-python3 -c "print(f'engine_share_of_wrk={100 * $engine_rate / $wrk_rate:.1f}%  (goal >= 20%)  engine_share_of_wrk_connection_close={100 * $engine_rate / $wrk_close_rate:.1f}%')"
+sketch_rate=$(echo "$sketch" | sed -n 's/.*sketch_blocking_probes_per_s=\([0-9]*\).*/\1/p')
+python3 -c "print(f'engine_share_of_wrk={100 * $engine_rate / $wrk_rate:.1f}%  (goal >= 20%)  engine_share_of_wrk_connection_close={100 * $engine_rate / $wrk_close_rate:.1f}%  sketch_share_of_wrk={100 * $sketch_rate / $wrk_rate:.1f}%')"
 # The same shares by CPU time per request (client + edge), which the other sessions' load moves far less than the rates:
 # what the rates would be if this run had the two cores to itself.
 python3 - "$engine" "$wrk_line" "$wrk_close_line" <<'PY'

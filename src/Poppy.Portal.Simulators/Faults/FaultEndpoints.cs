@@ -63,6 +63,9 @@ internal static class FaultEndpoints
     {
         var json = JsonSerializer.SerializeToNode(control.Profile, JsonOptions)!.AsObject();
         json["throttleRemaining"] = control.ThrottleRemaining;
+        // What the last delayed edge answer really waited (a timer wakes late under load): a client timing the edge
+        // from another process (bench/probes) compares against this rather than the profile's latency.
+        json["lastEdgeDelayMs"] = Math.Round(control.LastEdgeDelay.TotalMilliseconds, 3);
         return json;
     }
 

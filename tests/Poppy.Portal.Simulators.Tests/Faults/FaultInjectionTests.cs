@@ -105,6 +105,24 @@ public sealed class FaultInjectionTests : SimulatorTest
     }
 
     [Fact]
+    public async Task The_delay_an_edge_answer_really_waited_is_reported_over_http()
+    {
+        await Api.CreateActiveServiceAsync("www.example.com", Origin.Port);
+        using (var set = await SetFaultsAsync("fastly", new { latencyMs = 30 }))
+        {
+            AssertStatus(HttpStatusCode.OK, set);
+        }
+
+        var edge = await TimeAsync(async () => (await EdgeAsync("www.example.com", "/")).Dispose());
+
+        using var faults = await Http.GetAsync(new Uri(Simulator.BaseUrl, "_faults/fastly"));
+        AssertStatus(HttpStatusCode.OK, faults);
+        var waited = (await JsonOf(faults))["lastEdgeDelayMs"]!.GetValue<double>();
+        Assert.Equal(Simulator.Fastly.Faults.LastEdgeDelay.TotalMilliseconds, waited, 3);
+        Assert.InRange(waited, 30, edge.TotalMilliseconds);
+    }
+
+    [Fact]
     public async Task Timeout_rate_makes_calls_hang_until_the_client_gives_up()
     {
         Simulator.Fastly.Faults.Set(new FaultProfile { TimeoutRate = 1 });
