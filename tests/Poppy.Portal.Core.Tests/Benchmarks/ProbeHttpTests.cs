@@ -130,6 +130,39 @@ public sealed class ProbeHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connect_the_edge_never_completes_is_a_timeout_sample_in_the_connect_phase()
+    {
+        // A listener with a backlog of 0 that nobody accepts from: once its accept queue is full, Linux drops the next
+        // SYNs, so the probe's connect blocks until the timeout closes its socket.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        var port = ((IPEndPoint)full.LocalEndPoint!).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                _ = filler.ConnectAsync(IPAddress.Loopback, port);
+            }
+            await Task.Delay(200);
+            using var prober = Prober(port, TimeSpan.FromMilliseconds(300));
+
+            var m = await prober.ProbeAsync(Target("/length"), default);
+
+            Assert.Equal((ProbeOutcome.Error, "timed out after 300 ms (connect)"), (m.Outcome, m.Error));
+            Assert.Null(m.ConnectMs);
+            Assert.InRange(m.TotalMs!.Value, 290, 5_000);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task The_callers_token_stops_a_probe_waiting_for_its_answer()
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);
