@@ -112,12 +112,94 @@ public sealed class ProbeHttpTests : IAsyncLifetime
         Assert.Equal(before, requests.Count);
     }
 
-    private EdgeProber Prober()
+    [Fact]
+    public async Task An_edge_that_accepts_but_never_answers_is_a_timeout_sample_in_the_response_phase()
     {
-        var options = new BenchmarkOptions { ProbeTimeout = TimeSpan.FromSeconds(5) };
+        // The kernel completes the handshake on a listening socket that nobody accepts from: the probe connects, sends,
+        // and waits for an answer that never comes.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        using var prober = Prober(((IPEndPoint)silent.LocalEndpoint).Port, TimeSpan.FromMilliseconds(300));
+
+        var m = await prober.ProbeAsync(Target("/length"), default);
+
+        Assert.Equal((ProbeOutcome.Error, "timed out after 300 ms (response)"), (m.Outcome, m.Error));
+        Assert.NotNull(m.ConnectMs);
+        Assert.Null(m.FirstByteMs);
+        Assert.InRange(m.TotalMs!.Value, 290, 5_000);
+    }
+
+    [Fact]
+    public async Task A_connect_the_edge_never_completes_is_a_timeout_sample_in_the_connect_phase()
+    {
+        // A listener with a backlog of 0 that nobody accepts from: once its accept queue is full, Linux drops the next
+        // SYNs, so the probe's connect blocks until the timeout closes its socket.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        var port = ((IPEndPoint)full.LocalEndPoint!).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                _ = filler.ConnectAsync(IPAddress.Loopback, port);
+            }
+            await Task.Delay(200);
+            using var prober = Prober(port, TimeSpan.FromMilliseconds(300));
+
+            var m = await prober.ProbeAsync(Target("/length"), default);
+
+            Assert.Equal((ProbeOutcome.Error, "timed out after 300 ms (connect)"), (m.Outcome, m.Error));
+            Assert.Null(m.ConnectMs);
+            Assert.InRange(m.TotalMs!.Value, 290, 5_000);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task The_callers_token_stops_a_probe_waiting_for_its_answer()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        using var prober = Prober(((IPEndPoint)silent.LocalEndpoint).Port, TimeSpan.FromSeconds(30));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var started = TimeProvider.System.GetTimestamp();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => prober.ProbeAsync(Target("/length"), cancel.Token));
+
+        Assert.InRange(TimeProvider.System.GetElapsedTime(started).TotalSeconds, 0.15, 10);
+    }
+
+    [Fact]
+    public async Task Disposing_the_prober_ends_a_probe_in_flight_and_its_threads()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var prober = Prober(((IPEndPoint)silent.LocalEndpoint).Port, TimeSpan.FromSeconds(30));
+        var probe = prober.ProbeAsync(Target("/length"), default);
+        await Task.Delay(200);
+
+        var disposed = Task.Run(prober.Dispose);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => probe.WaitAsync(TimeSpan.FromSeconds(10)));
+        await disposed.WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => prober.ProbeAsync(Target("/length"), default));
+    }
+
+    private EdgeProber Prober() => Prober(((IPEndPoint)listener.LocalEndpoint).Port, TimeSpan.FromSeconds(5));
+
+    private static EdgeProber Prober(int port, TimeSpan timeout)
+    {
+        var options = new BenchmarkOptions { ProbeTimeout = timeout };
         options.ConnectTo.Add(new EdgeConnectTo
         {
-            Provider = "fastly", Address = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}", Headers = { ["X-Simulator-Edge"] = "fastly" },
+            Provider = "fastly", Address = $"http://127.0.0.1:{port}", Headers = { ["X-Simulator-Edge"] = "fastly" },
         });
         return new EdgeProber(Options.Create(options), TimeProvider.System);
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -33,8 +34,12 @@ public sealed record ProbeMeasurement(
 /// edge is a name), TCP connect, TLS handshake (done here on an <see cref="SslStream"/>, so it is timed on its own),
 /// first byte of the answer and last byte of the body (the HTTP/1.1 exchange is <see cref="ProbeHttp"/>). At most <see cref="BenchmarkOptions.MaxConcurrentProbes"/> probes run
 /// at once in the process; the rest wait their turn. Timestamps come from the injected <see cref="TimeProvider"/>.
+/// A plain-HTTP probe's connect, request and answer run on blocking sockets on dedicated probe threads (started as
+/// probes are in flight, at most <see cref="BenchmarkOptions.MaxConcurrentProbes"/>, not thread-pool threads, so Kestrel
+/// and Blazor do not wait on probes): .NET's async sockets hand every connect and read completion from the epoll thread
+/// to a pool thread, which cost more CPU than the exchange (bench/probes/README.md). TLS probes stay on async sockets.
 /// </summary>
-public sealed class EdgeProber
+public sealed class EdgeProber : IDisposable
 {
     private readonly BenchmarkOptions options;
     private readonly TimeProvider clock;
@@ -42,6 +47,11 @@ public sealed class EdgeProber
     private readonly SemaphoreSlim slots;
     private int inFlight;
     private int mostInFlight;
+
+    /// <summary>Plain-HTTP exchanges waiting for a probe thread (at most one per slot, so never more than the bound).</summary>
+    private readonly BlockingCollection<BlockingExchange> exchanges = new();
+    private readonly List<Thread> probeThreads = [];
+    private readonly CancellationTokenSource disposing = new();
 
     public EdgeProber(IOptions<BenchmarkOptions> options, TimeProvider clock)
     {
@@ -124,9 +134,17 @@ public sealed class EdgeProber
             // A new connection per probe, opened and timed here (DNS, connect, TLS); then one HTTP/1.1 exchange on it.
             timing.Phase = "request";
             var request = ProbeHttp.Request(target.Domain, target.Path, rule?.Rule.Headers);
-            stream = await ConnectAsync(host, port, tls, target.Domain, timing, timeout.Token);
-            await stream.WriteAsync(request, timeout.Token);
-            await ProbeHttp.ReadAsync(stream, buffer, () => timing.FirstByte = clock.GetTimestamp(), response, timeout.Token);
+            var address = await ResolveAsync(host, timing, timeout.Token);
+            if (tls)
+            {
+                stream = await ConnectTlsAsync(address, port, target.Domain, timing, timeout.Token);
+                await stream.WriteAsync(request, timeout.Token);
+                await ProbeHttp.ReadAsync(stream, buffer, () => timing.FirstByte = clock.GetTimestamp(), response, timeout.Token);
+            }
+            else
+            {
+                await OnProbeThreadAsync(new BlockingExchange(this, new IPEndPoint(address, port), request, buffer, timing, response, timeout));
+            }
             timing.End = clock.GetTimestamp();
             // As Route 53 health checks: only 2xx and 3xx are a served probe object.
             var failed = response.Status >= 400;
@@ -173,21 +191,26 @@ public sealed class EdgeProber
         return null;
     }
 
-    private async ValueTask<Stream> ConnectAsync(string host, int port, bool tls, string domain, Timing timing, CancellationToken cancellationToken)
+    /// <summary>
+    /// The edge's address. Name resolution stays async here, before the exchange goes to a probe thread: DnsClient's
+    /// lookups honour the probe's token (the timeout and the caller's), its cache answers most of them at once, and a
+    /// probe thread waiting on a name server would hold a slot's thread for nothing.
+    /// </summary>
+    private async ValueTask<IPAddress> ResolveAsync(string host, Timing timing, CancellationToken cancellationToken)
     {
         timing.Phase = "dns";
-        IPAddress address;
         if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
         {
-            address = literal;
+            return literal;
         }
-        else
-        {
-            timing.DnsStart = clock.GetTimestamp();
-            address = await ResolveAsync(host, cancellationToken);
-            timing.DnsEnd = clock.GetTimestamp();
-        }
+        timing.DnsStart = clock.GetTimestamp();
+        var address = await ResolveAsync(host, cancellationToken);
+        timing.DnsEnd = clock.GetTimestamp();
+        return address;
+    }
 
+    private async ValueTask<Stream> ConnectTlsAsync(IPAddress address, int port, string domain, Timing timing, CancellationToken cancellationToken)
+    {
         timing.Phase = "connect";
         timing.ConnectStart = clock.GetTimestamp();
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -196,11 +219,6 @@ public sealed class EdgeProber
             await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
             timing.ConnectEnd = clock.GetTimestamp();
             Stream stream = new NetworkStream(socket, ownsSocket: true);
-            if (!tls)
-            {
-                timing.Phase = "response";
-                return stream;
-            }
             timing.Phase = "tls";
             var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
             try
@@ -221,6 +239,149 @@ public sealed class EdgeProber
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Hands the exchange to a probe thread and waits for it. A thread is started when the probes in flight outnumber the
+    /// threads (so one is free for every slot and an exchange never waits behind another probe), up to the bound.
+    /// </summary>
+    private Task OnProbeThreadAsync(BlockingExchange exchange)
+    {
+        lock (probeThreads)
+        {
+            ObjectDisposedException.ThrowIf(disposing.IsCancellationRequested, this);
+            if (probeThreads.Count < Math.Min(Volatile.Read(ref inFlight), options.MaxConcurrentProbes))
+            {
+                var thread = new Thread(RunProbeThread, maxStackSize: 256 * 1024)
+                {
+                    IsBackground = true, Name = $"Poppy probe {probeThreads.Count + 1}",
+                };
+                thread.Start();
+                probeThreads.Add(thread);
+            }
+            exchanges.Add(exchange);
+        }
+        return exchange.Done.Task;
+    }
+
+    private void RunProbeThread()
+    {
+        foreach (var exchange in exchanges.GetConsumingEnumerable())
+        {
+            exchange.Run();
+        }
+    }
+
+    /// <summary>Stops the probe threads: probes in flight end at once (their sockets are closed), then the threads exit.</summary>
+    public void Dispose()
+    {
+        lock (probeThreads)
+        {
+            if (disposing.IsCancellationRequested)
+            {
+                return;
+            }
+            disposing.Cancel();
+            exchanges.CompleteAdding();
+        }
+        foreach (var thread in probeThreads)
+        {
+            thread.Join();
+        }
+        // The slots and the disposal token stay: a probe still awaiting a slot gets ObjectDisposedException from here.
+        exchanges.Dispose();
+    }
+
+    /// <summary>
+    /// One plain-HTTP exchange on a blocking socket, run on a probe thread: connect, request, answer, each timed as on the
+    /// async path. The probe's timeout (the injected clock's timer, which the caller's token also cancels) and the
+    /// prober's disposal close the socket, which ends a blocked connect or read; the socket's own send and receive
+    /// timeouts, a second past the probe's, are only a backstop.
+    /// </summary>
+    private sealed class BlockingExchange(
+        EdgeProber prober, IPEndPoint edge, byte[] request, byte[] buffer, Timing timing, ProbeResponse response, CancellationTokenSource timeout)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Run()
+        {
+            var clock = prober.clock;
+            Exception? failure = null;
+            var socket = new Socket(edge.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var backstop = (int)Math.Min(int.MaxValue, prober.options.ProbeTimeout.TotalMilliseconds + 1000);
+            socket.SendTimeout = backstop;
+            socket.ReceiveTimeout = backstop;
+            var closeOnTimeout = timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+            var closeOnDispose = prober.disposing.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+            try
+            {
+                timing.Phase = "connect";
+                timing.ConnectStart = clock.GetTimestamp();
+                socket.Connect(edge);
+                timing.ConnectEnd = clock.GetTimestamp();
+                timing.Phase = "response";
+                for (var sent = 0; sent < request.Length;)
+                {
+                    sent += socket.Send(request, sent, request.Length - sent, SocketFlags.None);
+                }
+                // The socket blocks, so every read of ProbeHttp completes at once: this runs to its end here.
+                var read = ProbeHttp.ReadAsync(new BlockingSocketStream(socket), buffer, () => timing.FirstByte = clock.GetTimestamp(), response, timeout.Token);
+                read.GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                closeOnTimeout.Dispose();
+                closeOnDispose.Dispose();
+                socket.Dispose();
+            }
+
+            if (failure is null)
+            {
+                Done.TrySetResult();
+            }
+            else if (prober.disposing.IsCancellationRequested)
+            {
+                Done.TrySetException(new ObjectDisposedException(nameof(EdgeProber)));
+            }
+            else if (timeout.IsCancellationRequested)
+            {
+                // The timer (or the caller's token) closed the socket under the blocked call: told apart by the caller.
+                Done.TrySetException(new OperationCanceledException(timeout.Token));
+            }
+            else if (failure is SocketException { SocketErrorCode: SocketError.TimedOut })
+            {
+                timeout.Cancel(); // the backstop: reported as the probe's timeout
+                Done.TrySetException(new OperationCanceledException(timeout.Token));
+            }
+            else
+            {
+                Done.TrySetException(failure);
+            }
+        }
+    }
+
+    /// <summary>A blocking socket as the stream <see cref="ProbeHttp"/> reads: its async reads complete before they return.</summary>
+    private sealed class BlockingSocketStream(Socket socket) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => socket.Receive(buffer, offset, count, SocketFlags.None);
+        public override int Read(Span<byte> buffer) => socket.Receive(buffer, SocketFlags.None);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(socket.Receive(buffer.Span, SocketFlags.None));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(socket.Receive(buffer, offset, count, SocketFlags.None));
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
