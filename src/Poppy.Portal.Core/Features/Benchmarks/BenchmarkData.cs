@@ -66,13 +66,13 @@ public sealed class BenchmarkSettings
 public enum RollupResolution { Minute, Hour }
 
 /// <summary>
-/// The samples of one service and provider in one minute or hour: counts, and the HdrHistogram of the successful
-/// probes' total times (microseconds, compressed), so any window's percentiles are computed by adding histograms.
+/// One provider's samples in one minute or hour: counts, percentiles, and the HdrHistogram of the successful probes'
+/// total times (microseconds), so any window's percentiles are computed by adding histograms. A service's
+/// (<see cref="BenchmarkRollup"/>) and a project's (<see cref="BenchmarkProjectRollup"/>) have these in common.
 /// </summary>
-public sealed class BenchmarkRollup
+public abstract class RollupBucket
 {
     public long Id { get; set; }
-    public Guid ServiceId { get; set; }
     public Guid ProviderAccountId { get; set; }
     public string ProviderName { get; set; } = "";
     public RollupResolution Resolution { get; set; }
@@ -90,32 +90,24 @@ public sealed class BenchmarkRollup
     public byte[] Histogram { get; set; } = [];
 }
 
+/// <summary>The samples of one service and provider in one minute or hour.</summary>
+public sealed class BenchmarkRollup : RollupBucket
+{
+    public Guid ServiceId { get; set; }
+}
+
 /// <summary>
 /// The samples of one project's services for one provider account in one minute or hour: the sum of that bucket's
 /// <see cref="BenchmarkRollup"/>s (its histogram is their histograms added), written with them in one transaction and
 /// removed by the same retention, so the project board reads one row per provider and bucket instead of one per service.
 /// Services archived later stay in the buckets they were probed in.
 /// </summary>
-public sealed class BenchmarkProjectRollup
+public sealed class BenchmarkProjectRollup : RollupBucket
 {
-    public long Id { get; set; }
     public Guid ProjectId { get; set; }
-    public Guid ProviderAccountId { get; set; }
-    public string ProviderName { get; set; } = "";
-    public RollupResolution Resolution { get; set; }
-    public DateTimeOffset BucketStart { get; set; }
 
     /// <summary>Services with a rollup in this bucket.</summary>
     public int Services { get; set; }
-    public int Count { get; set; }
-    public int Errors { get; set; }
-    public int Skipped { get; set; }
-    public int CacheHits { get; set; }
-    public double? P50Ms { get; set; }
-    public double? P95Ms { get; set; }
-    public double? P99Ms { get; set; }
-    public double? MeanMs { get; set; }
-    public byte[] Histogram { get; set; } = [];
 }
 
 /// <summary>Up to where (exclusive) rollups of a resolution are complete; the rollup job continues from here.</summary>
@@ -153,13 +145,21 @@ internal sealed class BenchmarkSettingsConfiguration : IEntityTypeConfiguration<
     }
 }
 
+internal static class RollupBuckets
+{
+    public static void Configure<TBucket>(EntityTypeBuilder<TBucket> bucket) where TBucket : RollupBucket
+    {
+        bucket.Property(r => r.ProviderName).HasMaxLength(64);
+        bucket.Property(r => r.Resolution).HasConversion<string>().HasMaxLength(8);
+    }
+}
+
 internal sealed class BenchmarkRollupConfiguration : IEntityTypeConfiguration<BenchmarkRollup>
 {
     public void Configure(EntityTypeBuilder<BenchmarkRollup> rollup)
     {
         rollup.ToTable("BenchmarkRollups");
-        rollup.Property(r => r.ProviderName).HasMaxLength(64);
-        rollup.Property(r => r.Resolution).HasConversion<string>().HasMaxLength(8);
+        RollupBuckets.Configure(rollup);
         rollup.HasOne<CdnService>().WithMany().HasForeignKey(r => r.ServiceId).HasPrincipalKey(s => s.Id).OnDelete(DeleteBehavior.Cascade);
         rollup.HasIndex(r => new { r.ServiceId, r.Resolution, r.BucketStart, r.ProviderAccountId }, "IX_BenchmarkRollups_Service_Bucket").IsUnique();
         rollup.HasIndex(r => new { r.Resolution, r.BucketStart });
@@ -171,8 +171,7 @@ internal sealed class BenchmarkProjectRollupConfiguration : IEntityTypeConfigura
     public void Configure(EntityTypeBuilder<BenchmarkProjectRollup> rollup)
     {
         rollup.ToTable("BenchmarkProjectRollups");
-        rollup.Property(r => r.ProviderName).HasMaxLength(64);
-        rollup.Property(r => r.Resolution).HasConversion<string>().HasMaxLength(8);
+        RollupBuckets.Configure(rollup);
         rollup.HasOne<Project>().WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
         rollup.HasIndex(r => new { r.ProjectId, r.Resolution, r.BucketStart, r.ProviderAccountId }, "IX_BenchmarkProjectRollups_Project_Bucket").IsUnique();
         rollup.HasIndex(r => new { r.Resolution, r.BucketStart });
