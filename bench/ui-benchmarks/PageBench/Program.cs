@@ -101,7 +101,9 @@ var shapes = Shapes(360);
 var minuteShapes = Shapes(6);
 var toBinary = new DateTimeOffsetToBinaryConverter();
 long Stored(DateTimeOffset at) => (long)toBinary.ConvertToProvider(at)!;
-var until = RollupBuilder.Floor(DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+// One reading of the clock for the whole seed, so the hourly and the minute rollups end at the same moment.
+var seededAt = TimeProvider.System.GetUtcNow();
+var until = RollupBuilder.Floor(seededAt, TimeSpan.FromHours(1));
 var hours = days * 24;
 await using (var db = Open())
 {
@@ -114,7 +116,7 @@ await using (var db = Open())
         .ToDictionary(n => n, n => insert.Parameters.Add(new SqliteParameter { ParameterName = n }));
     var encoded = shapes.Select(set => set.Select(h => (Blob: h.Encode(), P50: h.Percentile(50), P95: h.Percentile(95), P99: h.Percentile(99), h.Mean)).ToArray()).ToArray();
     var minuteEncoded = minuteShapes.Select(set => set.Select(h => (Blob: h.Encode(), P50: h.Percentile(50), P95: h.Percentile(95), P99: h.Percentile(99), h.Mean)).ToArray()).ToArray();
-    var minuteUntil = RollupBuilder.Floor(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1));
+    var minuteUntil = RollupBuilder.Floor(seededAt, TimeSpan.FromMinutes(1));
     var rows = 0L;
     foreach (var service in ids)
     {
