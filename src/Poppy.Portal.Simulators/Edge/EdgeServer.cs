@@ -113,7 +113,12 @@ internal sealed class EdgeServer : IDisposable
         if (decision.Delay > TimeSpan.Zero)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            await Task.Delay(decision.Delay, http.RequestAborted);
+            // A timer can fire up to a tick early; wait again for what is left, so the added latency is never less than asked.
+            for (var left = decision.Delay; left > TimeSpan.Zero; left = decision.Delay - System.Diagnostics.Stopwatch.GetElapsedTime(started))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), http.RequestAborted);
+            }
+
             // What was really added (a timer wakes late under load), for tests that check a client's timing against it.
             vendor.Faults.LastEdgeDelay = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         }
