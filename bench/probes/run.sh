@@ -6,8 +6,9 @@
 #   2. wrk against the same edge, same Host, same object, for SECONDS with CONCURRENCY connections -> requests per second
 #      (wrk keeps its connections alive; a probe opens a new one each time on purpose), and again with
 #      "Connection: close" (a new connection per request, as a probe);
-#   3. the timing error: probes one at a time with 20, 50 and 200 ms injected by the simulator's fault endpoint,
-#      error = total - (median total without latency) - injected.
+#   3. the timing error: probes one at a time with 0, 20, 50 and 200 ms injected by the simulator's fault endpoint,
+#      under tcpdump: error = the total the engine reported - the wire's time from its SYN to the edge's last data packet
+#      (bench/probes/wire_times.py); and, as before, total - (median total without latency) - injected.
 #   (and, not the engine, bench/probes/BlockingSketch: the same exchange on blocking sockets, for where the CPU goes)
 # Goal (issue 12): engine >= 20% of wrk's rate, timing error < 2 ms.
 # Usage: bench/probes/run.sh   (SECONDS_RUN=10 CONCURRENCY=32 TIMING_PROBES=50 BASELINE_REF=)
@@ -22,12 +23,16 @@ EDGE_LATENCY=${EDGE_LATENCY:-none}
 # BASELINE_REF=<commit> also measures the engine as it was at that commit, in the same run.
 BASELINE_REF=${BASELINE_REF:-}
 edge_latency=$([ "$EDGE_LATENCY" = demo ] || echo --no-edge-latency)
-command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y wrk >/dev/null); }
+for tool in wrk tcpdump; do
+  command -v "$tool" >/dev/null || { apt-get install -y "$tool" >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y "$tool" >/dev/null); }
+done
 
 work=$(mktemp -d)
 sims_pid=""
 origin_pid=""
+tcpdump_pid=""
 cleanup() {
+  [ -n "$tcpdump_pid" ] && kill "$tcpdump_pid" 2>/dev/null
   [ -n "$sims_pid" ] && kill "$sims_pid" 2>/dev/null
   [ -n "$origin_pid" ] && kill "$origin_pid" 2>/dev/null
   wait 2>/dev/null
@@ -97,7 +102,7 @@ PY
 }
 
 echo "engine: $CONCURRENCY probes in flight for ${SECONDS_RUN}s..." >&2
-engine=$(cd "$work/bench" && dotnet ProbeBench.dll "$sims" "$domain" "$SECONDS_RUN" "$CONCURRENCY" "$TIMING_PROBES" "$sims_pid")
+engine=$(cd "$work/bench" && dotnet ProbeBench.dll "$sims" "$domain" "$SECONDS_RUN" "$CONCURRENCY" 0 "$sims_pid")
 if [ -n "$BASELINE_REF" ]; then
   echo "engine at $BASELINE_REF: $CONCURRENCY probes in flight for ${SECONDS_RUN}s..." >&2
   baseline=$(cd "$work/bench-baseline" && dotnet ProbeBench.dll "$sims" "$domain" "$SECONDS_RUN" "$CONCURRENCY" 1 "$sims_pid")
@@ -109,10 +114,21 @@ echo "wrk: $CONCURRENCY connections for ${SECONDS_RUN}s..." >&2
 wrk_line=$(wrk_run wrk)
 echo "wrk: $CONCURRENCY connections, a new one per request (Connection: close), for ${SECONDS_RUN}s..." >&2
 wrk_close_line=$(wrk_run wrk_connection_close -H "Connection: close")
+# The timing run, one probe at a time, with its packets captured: the wire's own times are the reference.
+echo "timing: $TIMING_PROBES probes one at a time for each injected delay, under tcpdump..." >&2
+tcpdump -i lo -n -s 128 --time-stamp-precision=nano -w "$work/timing.pcap" "tcp port $sims_port" 2>"$work/tcpdump.log" &
+tcpdump_pid=$!
+for _ in $(seq 1 50); do grep -q "listening on" "$work/tcpdump.log" && break; sleep 0.1; done
+timing=$(cd "$work/bench" && PROBE_LOG="$work/probes.log" dotnet ProbeBench.dll "$sims" "$domain" 0 "$CONCURRENCY" "$TIMING_PROBES")
+sleep 0.5
+kill -INT "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null || true; tcpdump_pid=""
+wire=$(python3 bench/probes/wire_times.py "$work/timing.pcap" "$work/probes.log" "$sims_port" || true)
 wrk_rate=$(echo "$wrk_line" | sed -n 's/.*wrk_requests_per_s=\([0-9.]*\).*/\1/p')
 wrk_close_rate=$(echo "$wrk_close_line" | sed -n 's/.*wrk_connection_close_requests_per_s=\([0-9.]*\).*/\1/p')
 
 echo "$engine"
+echo "$timing"
+echo "$wire"
 if [ -n "$BASELINE_REF" ]; then echo "$baseline" | grep '^engine_' | sed "s/engine_/baseline_engine_/g; s/\$/ ref=$BASELINE_REF/"; fi
 echo "$sketch"
 echo "$wrk_line connections=$CONCURRENCY"

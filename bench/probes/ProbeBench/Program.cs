@@ -4,12 +4,16 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Poppy.Portal.Core.Features.Benchmarks;
 
-// Usage: ProbeBench <simulators base URL> <domain> <seconds> <concurrency> <timing probes>
+// Usage: ProbeBench <simulators base URL> <domain> <seconds> <concurrency> <timing probes> [simulators' pid]
+// (seconds 0: no throughput run; timing probes 0: no timing run. run.sh runs them apart, the timing run under tcpdump.)
+// With PROBE_LOG=FILE every probe of the timing run (the first check included) is written to FILE in order, as
+// "<injected ms> <ok|error> <first byte ms> <total ms> <started, Unix seconds>", for wire_times.py to set against the packets' own times.
 // 1. Throughput: keeps <concurrency> probes in flight for <seconds> against the Fastly simulator's edge (new connection
 //    per probe, every phase timed, as the portal's probe rounds do) and prints probes/s.
 // 2. Timing error: probes one at a time with no latency, then with 20, 50 and 200 ms injected through the simulator's
 //    fault endpoint; error = probe total - median total without latency - injected (includes the simulator's own timer
 //    slack, which only adds).
+System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
 var simulators = new Uri(args[0]);
 var domain = args[1];
 var seconds = int.Parse(args[2]);
@@ -30,38 +34,72 @@ if (first.Outcome != ProbeOutcome.Ok)
     return 1;
 }
 
-// Warm-up, then the measured run.
-await RunAsync(TimeSpan.FromSeconds(2));
-var edgeBefore = EdgeCpu();
-var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-var gcBefore = GC.GetTotalAllocatedBytes();
-var (count, errors, elapsed) = await RunAsync(TimeSpan.FromSeconds(seconds));
-var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-var allocated = GC.GetTotalAllocatedBytes() - gcBefore;
-Console.WriteLine($"engine_probes={count} engine_errors={errors} engine_seconds={elapsed.TotalSeconds:0.00} engine_probes_per_s={count / elapsed.TotalSeconds:0} concurrency={concurrency}");
-// What a probe costs the prober's process, whatever else the machine runs: CPU time and bytes allocated per probe.
-Console.WriteLine($"engine_cpu_us_per_probe={cpu.TotalMicroseconds / count:0.0} engine_alloc_bytes_per_probe={allocated / count}"
-    + (edgePid is null ? "" : $" edge_cpu_us_per_probe={(EdgeCpu() - edgeBefore).TotalMicroseconds / count:0.0}"));
-
-using var http = new HttpClient { BaseAddress = simulators };
-var baseline = (await TotalsAsync(timingProbes, delayed: false)).Select(t => t.Total).ToList();
-var baselineMedian = Percentile(baseline, 50);
-Console.WriteLine($"timing_baseline_median_ms={baselineMedian:0.000} timing_baseline_p95_ms={Percentile(baseline, 95):0.000}");
-foreach (var injected in new[] { 20, 50, 200 })
+using var probeLog = Environment.GetEnvironmentVariable("PROBE_LOG") is { Length: > 0 } logPath ? new StreamWriter(logPath) : null;
+probeLog?.WriteLine(LogLine(0, first));
+if (seconds > 0)
 {
-    (await http.PostAsJsonAsync("_faults/fastly", new { latencyMs = injected })).EnsureSuccessStatusCode();
-    var totals = await TotalsAsync(timingProbes, delayed: true);
-    // Against the latency asked for: includes the simulator's own timer slack (its Task.Delay waking late).
-    var residuals = totals.Select(t => t.Total - baselineMedian - injected).ToList();
-    // Against the delay the simulator really waited (its lastEdgeDelayMs after each probe): the prober's own error plus
-    // the edge's time around the delay moving from the baseline's median.
-    var ownErrors = totals.Select(t => t.Total - baselineMedian - t.Waited).ToList();
-    Console.WriteLine($"timing_injected_ms={injected} error_ms_min={residuals.Min():0.000} error_ms_median={Percentile(residuals, 50):0.000} error_ms_p95={Percentile(residuals, 95):0.000}"
-        + $" vs_waited_error_ms_median={Percentile(ownErrors, 50):0.000} vs_waited_error_ms_p95={Percentile(ownErrors, 95):0.000} vs_waited_abs_error_ms_p95={Percentile(ownErrors.Select(Math.Abs).ToList(), 95):0.000}"
-        + $" simulator_slack_ms_median={Percentile(totals.Select(t => t.Waited - injected).ToList(), 50):0.000}");
+    await ThroughputAsync();
 }
-(await http.DeleteAsync("_faults/fastly")).EnsureSuccessStatusCode();
+if (timingProbes > 0)
+{
+    await TimingAsync();
+}
 return 0;
+
+async Task ThroughputAsync()
+{
+    // Warm-up, then the measured run.
+    await RunAsync(TimeSpan.FromSeconds(2));
+    var edgeBefore = EdgeCpu();
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var gcBefore = GC.GetTotalAllocatedBytes();
+    var (count, errors, elapsed) = await RunAsync(TimeSpan.FromSeconds(seconds));
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var allocated = GC.GetTotalAllocatedBytes() - gcBefore;
+    Console.WriteLine($"engine_probes={count} engine_errors={errors} engine_seconds={elapsed.TotalSeconds:0.00} engine_probes_per_s={count / elapsed.TotalSeconds:0} concurrency={concurrency}");
+    // What a probe costs the prober's process, whatever else the machine runs: CPU time and bytes allocated per probe.
+    Console.WriteLine($"engine_cpu_us_per_probe={cpu.TotalMicroseconds / count:0.0} engine_alloc_bytes_per_probe={allocated / count}"
+        + (edgePid is null ? "" : $" edge_cpu_us_per_probe={(EdgeCpu() - edgeBefore).TotalMicroseconds / count:0.0}"));
+}
+
+async Task TimingAsync()
+{
+    using var http = new HttpClient { BaseAddress = simulators };
+    var baseline = (await TotalsAsync(timingProbes, 0)).Select(t => t.Total).ToList();
+    var baselineMedian = Percentile(baseline, 50);
+    Console.WriteLine($"timing_baseline_median_ms={baselineMedian:0.000} timing_baseline_p95_ms={Percentile(baseline, 95):0.000}");
+    foreach (var injected in new[] { 20, 50, 200 })
+    {
+        (await http.PostAsJsonAsync("_faults/fastly", new { latencyMs = injected })).EnsureSuccessStatusCode();
+        var totals = await TotalsAsync(timingProbes, injected);
+        // Against the latency asked for: includes the simulator's own timer slack (its Task.Delay waking late).
+        var residuals = totals.Select(t => t.Total - baselineMedian - injected).ToList();
+        // Against the delay the simulator really waited (its lastEdgeDelayMs after each probe): the prober's own error plus
+        // the edge's time around the delay moving from the baseline's median.
+        var ownErrors = totals.Select(t => t.Total - baselineMedian - t.Waited).ToList();
+        Console.WriteLine($"timing_injected_ms={injected} error_ms_min={residuals.Min():0.000} error_ms_median={Percentile(residuals, 50):0.000} error_ms_p95={Percentile(residuals, 95):0.000}"
+            + $" vs_waited_error_ms_median={Percentile(ownErrors, 50):0.000} vs_waited_error_ms_p95={Percentile(ownErrors, 95):0.000} vs_waited_abs_error_ms_p95={Percentile(ownErrors.Select(Math.Abs).ToList(), 95):0.000}"
+            + $" simulator_slack_ms_median={Percentile(totals.Select(t => t.Waited - injected).ToList(), 50):0.000}");
+    }
+    (await http.DeleteAsync("_faults/fastly")).EnsureSuccessStatusCode();
+
+    async Task<List<(double Total, double Waited)>> TotalsAsync(int n, int injected)
+    {
+        var totals = new List<(double, double)>();
+        var delayed = injected > 0;
+        for (var i = 0; i < n; i++)
+        {
+            var m = await prober.ProbeAsync(target, default);
+            probeLog?.WriteLine(LogLine(injected, m));
+            if (m.Outcome == ProbeOutcome.Ok)
+            {
+                var waited = delayed ? (await http.GetFromJsonAsync<JsonElement>("_faults/fastly")).GetProperty("lastEdgeDelayMs").GetDouble() : 0;
+                totals.Add((m.TotalMs!.Value, waited));
+            }
+        }
+        return totals;
+    }
+}
 
 async Task<(long Count, long Errors, TimeSpan Elapsed)> RunAsync(TimeSpan length)
 {
@@ -82,21 +120,6 @@ async Task<(long Count, long Errors, TimeSpan Elapsed)> RunAsync(TimeSpan length
     return (done, failed, clock.Elapsed);
 }
 
-async Task<List<(double Total, double Waited)>> TotalsAsync(int n, bool delayed)
-{
-    var totals = new List<(double, double)>();
-    for (var i = 0; i < n; i++)
-    {
-        var m = await prober.ProbeAsync(target, default);
-        if (m.Outcome == ProbeOutcome.Ok)
-        {
-            var waited = delayed ? (await http.GetFromJsonAsync<JsonElement>("_faults/fastly")).GetProperty("lastEdgeDelayMs").GetDouble() : 0;
-            totals.Add((m.TotalMs!.Value, waited));
-        }
-    }
-    return totals;
-}
-
 // utime + stime of the simulators' process, in clock ticks (100 per second on Linux).
 TimeSpan EdgeCpu()
 {
@@ -108,6 +131,9 @@ TimeSpan EdgeCpu()
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0);
 }
+
+static string LogLine(int injected, ProbeMeasurement m) =>
+    $"{injected} {(m.Outcome == ProbeOutcome.Ok ? "ok" : "error")} {m.FirstByteMs} {m.TotalMs} {m.StartedAt.ToUnixTimeMilliseconds() / 1000.0 + m.StartedAt.Ticks % TimeSpan.TicksPerMillisecond / 1e7:0.0000000}";
 
 static double Percentile(List<double> values, double p)
 {
