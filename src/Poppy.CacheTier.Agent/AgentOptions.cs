@@ -78,6 +78,11 @@ public sealed class AgentOptions
         {
             return $"Agent:Nginx:OutputBuffers '{Nginx.OutputBuffers}' is not 'number size' such as 2 256k.";
         }
+        // A unix socket's path holds at most 107 bytes (sun_path).
+        if (Nginx.AlignCachedBodies && System.Text.Encoding.UTF8.GetByteCount(new Nginx.NodeLayout(Directory).OriginSocket) > 107)
+        {
+            return $"Agent:Directory '{Directory}' is too long for the origin side's unix socket (run/origins.sock, at most 107 bytes); shorten it or set Agent:Nginx:AlignCachedBodies=false.";
+        }
         return Nginx.User is { } user && !System.Text.RegularExpressions.Regex.IsMatch(user, "^[a-z_][a-z0-9_-]{0,31}$")
             ? $"Agent:Nginx:User '{user}' is not a user name."
             : null;
@@ -120,9 +125,17 @@ public sealed class NginxOptions
     public TimeSpan ResolverTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Send cached bodies with <c>sendfile</c> (zero copy; the default). A cached body starts after nginx's header and the
-    /// origin's stored headers, at an offset that is not page aligned; over a network that costs the node nothing, but
-    /// on loopback, where the client shares the machine, the client spends more per request (see bench/cache-tier).
+    /// Start every cached body on a page boundary of its cache file (needs njs; the default). A cache file holds nginx's
+    /// header, the key and the origin's response header before the body, so the body would start wherever they end; sent
+    /// with sendfile from an unaligned offset it costs the receiving side about half again as much CPU, and nginx more
+    /// too (bench/cache-tier). On: the node fetches from the origin through an origin side of its own (a server on
+    /// <c>run/origins.sock</c>) that pads the header (<c>X-Poppy-Pad</c>, stripped again) to the next page; this costs a
+    /// miss one more local hop. Off: the cache fetches from the origin directly.
+    /// </summary>
+    public bool AlignCachedBodies { get; set; } = true;
+
+    /// <summary>
+    /// Send cached bodies with <c>sendfile</c> (zero copy; the default; see <see cref="AlignCachedBodies"/>).
     /// Off: nginx reads the body into <see cref="OutputBuffers"/> and writes from there, which costs the node a copy.
     /// </summary>
     public bool Sendfile { get; set; } = true;

@@ -48,6 +48,9 @@ internal sealed class NodeLayout
 
     public string PidFile => Path.Combine(Run, "nginx.pid");
 
+    /// <summary>The unix socket of the services' origin sides (see <see cref="NginxOptions.AlignCachedBodies"/>).</summary>
+    public string OriginSocket => Path.Combine(Run, "origins.sock");
+
     public string ErrorLog => Path.Combine(Logs, "error.log");
 
     public string ServiceConf(string serviceId) => Path.Combine(Services, serviceId + ".conf");

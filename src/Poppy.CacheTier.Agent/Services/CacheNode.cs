@@ -346,6 +346,8 @@ public sealed partial class CacheNode : IAsyncDisposable
         }
         else if (options.Nginx.Manage)
         {
+            // nginx removes its unix socket when it stops, but not when it was killed, and would not start beside it.
+            File.Delete(layout.OriginSocket);
             command = await nginx.StartAsync(cancellationToken);
         }
         else
