@@ -78,11 +78,6 @@ public sealed class AgentOptions
         {
             return $"Agent:Nginx:OutputBuffers '{Nginx.OutputBuffers}' is not 'number size' such as 2 256k.";
         }
-        // A unix socket's path holds at most 107 bytes (sun_path).
-        if (Nginx.AlignCachedBodies && System.Text.Encoding.UTF8.GetByteCount(new Nginx.NodeLayout(Directory).OriginSocket) > 107)
-        {
-            return $"Agent:Directory '{Directory}' is too long for the origin side's unix socket (run/origins.sock, at most 107 bytes); shorten it or set Agent:Nginx:AlignCachedBodies=false.";
-        }
         return Nginx.User is { } user && !System.Text.RegularExpressions.Regex.IsMatch(user, "^[a-z_][a-z0-9_-]{0,31}$")
             ? $"Agent:Nginx:User '{user}' is not a user name."
             : null;
@@ -130,7 +125,8 @@ public sealed class NginxOptions
     /// with sendfile from an unaligned offset it costs the receiving side about half again as much CPU, and nginx more
     /// too (bench/cache-tier). On: the node fetches from the origin through an origin side of its own (a server on
     /// <c>run/origins.sock</c>) that pads the header (<c>X-Poppy-Pad</c>, stripped again) to the next page; this costs a
-    /// miss one more local hop. Off: the cache fetches from the origin directly.
+    /// miss one more local hop. Off, or when that socket's path is longer than a unix socket's 107 bytes (a warning at
+    /// start): the cache fetches from the origin directly.
     /// </summary>
     public bool AlignCachedBodies { get; set; } = true;
 

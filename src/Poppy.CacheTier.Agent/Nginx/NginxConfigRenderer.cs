@@ -37,7 +37,7 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
 
     /// <summary>Cached bodies start on a page boundary: the cache fetches through the service's origin side, whose
     /// njs pads the header it sends (poppy.js <c>pad</c>).</summary>
-    public bool AlignsBodies => features.AgeHeader && options.Nginx.AlignCachedBodies;
+    public bool AlignsBodies => features.AgeHeader && options.Nginx.AlignCachedBodies && layout.OriginSocketFits;
 
     private EdgeAddress Edge { get; } = EdgeAddress.TryParse(options.EdgeListen, out var edge) ? edge : throw new InvalidOperationException("EdgeListen was validated.");
 

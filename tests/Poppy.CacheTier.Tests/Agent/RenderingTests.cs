@@ -145,13 +145,19 @@ public sealed class RenderingTests
         Assert.True(check.Succeeded, check.Output);
     }
 
-    [Fact]
-    public void A_node_folder_too_long_for_the_origin_socket_is_refused_unless_bodies_are_not_aligned()
+    [Theory]
+    [InlineData(90, true)] // with /run/origins.sock: 107 bytes
+    [InlineData(91, false)]
+    public void A_node_folder_too_long_for_the_origin_socket_renders_the_cache_fetching_from_the_origin_directly(int folderLength, bool aligned)
     {
-        var options = new AgentOptions { Token = TestNode.Token, Directory = "/tmp/" + new string('d', 100) };
-        Assert.Contains("AlignCachedBodies", options.Validate() ?? "");
-        options.Nginx.AlignCachedBodies = false;
+        var folder = "/tmp/" + new string('d', folderLength - 5);
+        var options = new AgentOptions { Token = TestNode.Token, Directory = folder };
         Assert.Null(options.Validate());
+        var layout = new NodeLayout(folder);
+        var renderer = new NginxConfigRenderer(layout, options, new NginxFeatures(true, null, ["127.0.0.1:5353"]));
+        Assert.Equal(aligned, renderer.AlignsBodies);
+        var service = renderer.RenderService("svc", new ServiceConfig { Domains = [new DomainConfig { Domain = "a.example.test" }], Origins = [new OriginConfig { Origin = "127.0.0.1" }] }).Text;
+        Assert.Equal(aligned, service.Contains("listen unix:", StringComparison.Ordinal));
     }
 
     [Theory]
