@@ -120,9 +120,18 @@ public sealed class NginxOptions
     public TimeSpan ResolverTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Send cached bodies with <c>sendfile</c> (zero copy; the default). A cached body starts after nginx's header and the
-    /// origin's stored headers, at an offset that is not page aligned; over a network that costs the node nothing, but
-    /// on loopback, where the client shares the machine, the client spends more per request (see bench/cache-tier).
+    /// Start every cached body on a page boundary of its cache file (needs njs; the default). A cache file holds nginx's
+    /// header, the key and the origin's response header before the body, so the body would start wherever they end; sent
+    /// with sendfile from an unaligned offset it costs the receiving side about half again as much CPU, and nginx more
+    /// too (bench/cache-tier). On: the node fetches from the origin through an origin side of its own (a server on
+    /// <c>run/origins.sock</c>) that pads the header (<c>X-Poppy-Pad</c>, stripped again) to the next page; this costs a
+    /// miss one more local hop. Off, or when that socket's path is longer than a unix socket's 107 bytes (a warning at
+    /// start): the cache fetches from the origin directly.
+    /// </summary>
+    public bool AlignCachedBodies { get; set; } = true;
+
+    /// <summary>
+    /// Send cached bodies with <c>sendfile</c> (zero copy; the default; see <see cref="AlignCachedBodies"/>).
     /// Off: nginx reads the body into <see cref="OutputBuffers"/> and writes from there, which costs the node a copy.
     /// </summary>
     public bool Sendfile { get; set; } = true;

@@ -28,8 +28,7 @@ var user = Environment.IsPrivilegedProcess ? "root" : null; // workers must read
 var work = Directory.CreateTempSubdirectory("poppy-cache-bench-").FullName;
 var plain = Path.Combine(work, "plain");
 CacheNodeHost? node = null;
-CacheNodeHost? bare = null;
-CacheNodeHost? wide = null;
+CacheNodeHost? unaligned = null;
 using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
 try
 {
@@ -67,11 +66,10 @@ try
     await WaitForAsync(plainUrl, null);
 
     const string token = "bench-node-token-0123456789abcdef";
-    node = await StartNodeAsync("node", sendfile: true);
-    // The same node sending cached bodies through output buffers instead of sendfile (Agent:Nginx:Sendfile=false).
-    bare = await StartNodeAsync("node-buffered", sendfile: false);
-    // And with one output buffer the size of the file: one read and one write per answer, at 1 MiB held per sending connection.
-    wide = await StartNodeAsync("node-wide-buffer", sendfile: false, outputBuffers: "1 1m");
+    node = await StartNodeAsync("node", alignCachedBodies: true);
+    // The same node fetching from the origin directly, so that a cached body starts wherever the stored header ends
+    // (Agent:Nginx:AlignCachedBodies=false, the agent's behaviour before the origin side pads it).
+    unaligned = await StartNodeAsync("node-unaligned", alignCachedBodies: false);
 
     // The portal's side: the driver, as provisioning calls it, with the account's one node.
     var driver = new CacheTierDriver(new CacheTierNodeMonitor());
@@ -86,11 +84,9 @@ try
         Caching = [new CachingRuleSpec { Name = "files", Ttl = 86_400, Rules = [new RuleSpec { Name = "all", RequestUrl = "/*" }] }],
     };
     await driver.ApplyAsync(call, spec, CancellationToken.None);
-    var bareNodes = new Dictionary<string, string> { [CacheTierNodes.CredentialKey] = $"{bare.AgentUrl} {token} http://{bare.EdgeUrl.Authority}" };
-    await driver.ApplyAsync(call with { Credentials = bareNodes }, spec, CancellationToken.None);
-    var wideNodes = new Dictionary<string, string> { [CacheTierNodes.CredentialKey] = $"{wide.AgentUrl} {token} http://{wide.EdgeUrl.Authority}" };
-    await driver.ApplyAsync(call with { Credentials = wideNodes }, spec, CancellationToken.None);
-    foreach (var url in new[] { new Uri(node.EdgeUrl, FilePath), new Uri(bare.EdgeUrl, FilePath), new Uri(wide.EdgeUrl, FilePath) })
+    var unalignedNodes = new Dictionary<string, string> { [CacheTierNodes.CredentialKey] = $"{unaligned.AgentUrl} {token} http://{unaligned.EdgeUrl.Authority}" };
+    await driver.ApplyAsync(call with { Credentials = unalignedNodes }, spec, CancellationToken.None);
+    foreach (var url in new[] { new Uri(node.EdgeUrl, FilePath), new Uri(unaligned.EdgeUrl, FilePath) })
     {
         await WaitForAsync(url, Domain);
         var cache = await CacheStatusAsync(url, Domain);
@@ -100,20 +96,31 @@ try
         }
     }
 
-    // The node's cache file of the 1 MiB answer, copied beside the plain file: served by plain nginx from the offset where
-    // its body starts (after nginx's cache header and the stored response headers), it shows what that offset costs.
-    var cacheFile = Directory.EnumerateFiles(Path.Combine(node.Options.Directory, "cache"), "*", SearchOption.AllDirectories)
-        .Single(f => new FileInfo(f).Length > 1 << 20);
+    // Where each node's cache file of the 1 MiB answer has its body. The unaligned node's file, copied beside the plain
+    // file and served by plain nginx from the offset where its body starts (after nginx's cache header and the stored
+    // response header), shows what that offset alone costs.
+    long BodyOffset(CacheNodeHost host, out string file)
+    {
+        file = Directory.EnumerateFiles(Path.Combine(host.Options.Directory, "cache"), "*", SearchOption.AllDirectories)
+            .Single(f => new FileInfo(f).Length > 1 << 20);
+        return new FileInfo(file).Length - (1 << 20);
+    }
+    // The node's rendered service, kept for PRINT_CONFIGS (the change runs below end by deleting the service).
+    var serviceConfs = new Dictionary<string, string>();
+    foreach (var file in Directory.EnumerateFiles(Path.Combine(node.Options.Directory, "conf", "services"), "*.conf"))
+    {
+        serviceConfs[file] = await File.ReadAllTextAsync(file);
+    }
+    var alignedOffset = BodyOffset(node, out _);
+    var bodyOffset = BodyOffset(unaligned, out var cacheFile);
     File.Copy(cacheFile, Path.Combine(plain, "root", "files", "cache-copy.bin"));
-    var bodyOffset = new FileInfo(cacheFile).Length - (1 << 20);
 
     var plainPid = Path.Combine(plain, "nginx.pid");
     Target[] targets =
     [
         new("plain nginx from disk", plainUrl, null, null, plainPid),
         new("cache node (X-Cache HIT)", new Uri(node.EdgeUrl, FilePath), Domain, null, Path.Combine(node.Options.Directory, "run", "nginx.pid")),
-        new("node, sendfile off, 2 x 256k", new Uri(bare.EdgeUrl, FilePath), Domain, null, Path.Combine(bare.Options.Directory, "run", "nginx.pid")),
-        new("node, sendfile off, 1 x 1m", new Uri(wide.EdgeUrl, FilePath), Domain, null, Path.Combine(wide.Options.Directory, "run", "nginx.pid")),
+        new($"node, body unaligned ({bodyOffset})", new Uri(unaligned.EdgeUrl, FilePath), Domain, null, Path.Combine(unaligned.Options.Directory, "run", "nginx.pid")),
         new($"plain, body at offset {bodyOffset}", new Uri($"http://127.0.0.1:{plainPort}/files/cache-copy.bin"), null,
             $"bytes={bodyOffset}-{bodyOffset + (1 << 20) - 1}", plainPid),
     ];
@@ -151,7 +158,8 @@ try
     await driver.DeleteAsync(call, spec, CancellationToken.None);
 
     Console.WriteLine($"bench/cache-tier: 1 MiB file, wrk -t{threads} -c{connections} -d{duration}, loopback, nginx {node.Node.NginxVersion}, " +
-                      $"{workers} worker processes each, Release build, {Environment.ProcessorCount} cores shared with wrk, {rounds} alternating rounds");
+                      $"{workers} worker processes each, Release build, {Environment.ProcessorCount} cores shared with wrk, {rounds} alternating rounds; " +
+                      $"cached body at offset {alignedOffset} (node) and {bodyOffset} (unaligned node)");
     foreach (var target in targets)
     {
         for (var i = 0; i < rounds; i++)
@@ -167,30 +175,33 @@ try
         Console.WriteLine($"  {targets[i].Name,-34} {medians[i].Rps,6:0}   {medians[i].Rps / medians[0].Rps,6:0.00}   {medians[i].Nginx,18:0} us {medians[i].Wrk,5:0} us");
     }
     var ratio = medians[1].Rps / medians[0].Rps;
-    var bufferedRatio = medians[2].Rps / medians[0].Rps;
-    var wideRatio = medians[3].Rps / medians[0].Rps;
+    var unalignedRatio = medians[2].Rps / medians[0].Rps;
     // By CPU: on a machine shared with other work, requests per second follow the CPU the run could get; what each
     // request costs the machine (server and client, both here) is steadier, and its inverse is the throughput the
     // machine would reach on its own.
     double CostRatio(int i) => (medians[0].Nginx + medians[0].Wrk) / (medians[i].Nginx + medians[i].Wrk);
-    Console.WriteLine($"  node / plain: {ratio:0.00}, sendfile off 2 x 256k: {bufferedRatio:0.00}, 1 x 1m: {wideRatio:0.00} (goal >= 0.90); " +
-                      $"by CPU per request (nginx + wrk): {CostRatio(1):0.00}, {CostRatio(2):0.00} and {CostRatio(3):0.00}; X-Cache after the runs: {cacheAfter}");
+    Console.WriteLine($"  node / plain: {ratio:0.00} (goal >= 0.90), body unaligned: {unalignedRatio:0.00}; " +
+                      $"by CPU per request (nginx + wrk): {CostRatio(1):0.00} and {CostRatio(2):0.00}; X-Cache after the runs: {cacheAfter}");
     Console.WriteLine($"  change -> served ({changes} driver applies, each adding a domain): p50 {Percentile(servingMs, 50):0} ms, " +
                       $"p90 {Percentile(servingMs, 90):0} ms, max {servingMs.Max():0} ms (the apply call alone: p50 {Percentile(applyMs, 50):0} ms)");
     if (Environment.GetEnvironmentVariable("PRINT_CONFIGS") == "1")
     {
-        foreach (var file in new[] { Path.Combine(plain, "nginx.conf"), Path.Combine(node.Options.Directory, "conf", "nginx.conf"), Path.Combine(bare.Options.Directory, "conf", "nginx.conf") }
-                     .Concat(Directory.EnumerateFiles(Path.Combine(bare.Options.Directory, "conf", "services"), "*.conf")))
+        foreach (var file in new[] { Path.Combine(plain, "nginx.conf"), Path.Combine(node.Options.Directory, "conf", "nginx.conf") })
         {
             Console.WriteLine($"--- {file}");
             Console.WriteLine(await File.ReadAllTextAsync(file));
+        }
+        foreach (var (file, text) in serviceConfs)
+        {
+            Console.WriteLine($"--- {file}");
+            Console.WriteLine(text);
         }
     }
     return 0;
 }
 finally
 {
-    foreach (var started in new[] { node, bare, wide })
+    foreach (var started in new[] { node, unaligned })
     {
         if (started is not null)
         {
@@ -208,12 +219,12 @@ finally
     Directory.Delete(work, recursive: true);
 }
 
-async Task<CacheNodeHost> StartNodeAsync(string name, bool sendfile, string outputBuffers = "2 256k") => await CacheNodeHost.StartAsync(new AgentOptions
+async Task<CacheNodeHost> StartNodeAsync(string name, bool alignCachedBodies) => await CacheNodeHost.StartAsync(new AgentOptions
 {
     Token = "bench-node-token-0123456789abcdef",
     Directory = Path.Combine(work, name),
     EdgeListen = $"127.0.0.1:{FreePort()}",
-    Nginx = new NginxOptions { User = user, WorkerProcesses = workers, StopOnExit = true, Executable = nginxPath, Sendfile = sendfile, OutputBuffers = outputBuffers },
+    Nginx = new NginxOptions { User = user, WorkerProcesses = workers, StopOnExit = true, Executable = nginxPath, AlignCachedBodies = alignCachedBodies },
 }, CancellationToken.None);
 
 static int FreePort()

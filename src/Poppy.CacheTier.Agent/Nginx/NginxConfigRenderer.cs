@@ -32,6 +32,13 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
 
     public const string GenerationPath = "/.poppy/generation";
 
+    /// <summary>The upstream of the services' origin sides (<see cref="NginxOptions.AlignCachedBodies"/>).</summary>
+    private const string OriginSides = "poppy_origin_sides";
+
+    /// <summary>Cached bodies start on a page boundary: the cache fetches through the service's origin side, whose
+    /// njs pads the header it sends (poppy.js <c>pad</c>).</summary>
+    public bool AlignsBodies => features.AgeHeader && options.Nginx.AlignCachedBodies && layout.OriginSocketFits;
+
     private EdgeAddress Edge { get; } = EdgeAddress.TryParse(options.EdgeListen, out var edge) ? edge : throw new InvalidOperationException("EdgeListen was validated.");
 
     /// <summary>The main configuration; <paramref name="servicesDirectory"/> is the live or the staging folder.</summary>
@@ -108,6 +115,22 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
             conf.AppendLine(CultureInfo.InvariantCulture, $"""
                     js_import poppy from {layout.AgeScript};
                     js_set $poppy_age poppy.age;
+                """);
+        }
+        if (AlignsBodies)
+        {
+            // The services' origin sides (RenderService) listen on one unix socket, chosen by server_name.
+            conf.AppendLine(CultureInfo.InvariantCulture, $$"""
+                    js_set $poppy_pad poppy.pad;
+                    upstream {{OriginSides}} {
+                        server unix:{{layout.OriginSocket}};
+                        keepalive 32;
+                    }
+                    server {
+                        listen unix:{{layout.OriginSocket}} default_server;
+                        server_name _;
+                        return 421;
+                    }
                 """);
         }
         if (features.CountryRangesFile is { } countries)
@@ -191,15 +214,27 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
                 proxy_ignore_headers Cache-Control Expires X-Accel-Expires;
                 proxy_no_cache $poppy_origin_forbids_store;
                 proxy_http_version 1.1;
-                proxy_set_header Host ${{p}}_host;
                 proxy_set_header Connection "";
                 proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                proxy_ssl_server_name on;
-                proxy_ssl_name ${{p}}_sni;
                 proxy_hide_header Age;
                 proxy_hide_header X-Cache;
                 add_header X-Cache $poppy_cache_status always;
             """);
+        if (AlignsBodies)
+        {
+            // The origin side sees the viewer's Host (its server_name and $host pick the origin as here). The stored
+            // header, padding included, ends at up to 8 KiB (poppy.js HEADER_LIMIT) and must fit this buffer with room
+            // to spare: a header that fills it exactly makes nginx drop the answer ("upstream prematurely closed").
+            conf.AppendLine("""
+                    proxy_set_header Host $host;
+                    proxy_buffer_size 12k;
+                    proxy_hide_header X-Poppy-Pad;
+                """);
+        }
+        else
+        {
+            RenderOriginRequest(conf, p);
+        }
         if (!config.ForwardCookies)
         {
             conf.AppendLine("    proxy_set_header Cookie \"\";");
@@ -209,9 +244,60 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
             conf.AppendLine("    add_header Age $poppy_age always;");
         }
 
-        RenderLocations(conf, p, config);
+        RenderLocations(conf, AlignsBodies ? $"http://{OriginSides}" : $"${p}_pass", config);
         conf.AppendLine("}");
+        if (AlignsBodies)
+        {
+            RenderOriginSide(conf, p, config);
+        }
         return new RenderedService(conf.ToString(), warnings);
+    }
+
+    /// <summary>How a request goes to the origin: its Host, and the name TLS asks for.</summary>
+    private static void RenderOriginRequest(StringBuilder conf, string p) =>
+        conf.AppendLine(CultureInfo.InvariantCulture, $$"""
+                proxy_set_header Host ${{p}}_host;
+                proxy_ssl_server_name on;
+                proxy_ssl_name ${{p}}_sni;
+            """);
+
+    /// <summary>
+    /// The service's origin side, on the node's unix socket: it fetches from the origin what the cache asks for and
+    /// passes the answer on unchanged (the origin's Date and Server too, which the cache stores, X-Accel-* left to the
+    /// cache as before), plus an <c>X-Poppy-Pad</c> header that makes the cached body start on a page boundary. Only the
+    /// cache reaches it (a socket in the node's folder); the restrictions were applied there.
+    /// </summary>
+    private void RenderOriginSide(StringBuilder conf, string p, ServiceConfig config)
+    {
+        conf.AppendLine();
+        conf.AppendLine("server {");
+        conf.AppendLine(CultureInfo.InvariantCulture, $"    listen unix:{layout.OriginSocket};");
+        conf.AppendLine(CultureInfo.InvariantCulture, $"    server_name {string.Join(' ', config.Domains.Select(d => d.Domain))};");
+        conf.AppendLine(CultureInfo.InvariantCulture, $$"""
+                # poppy.js counts "Connection: keep-alive" in the header it pads; keep the cache's connections open.
+                keepalive_requests 1000000;
+                # A relative Location stays relative, for the cache to complete with the viewer's host, as before.
+                absolute_redirect off;
+                location / {
+                    proxy_pass ${{p}}_pass;
+                    proxy_http_version 1.1;
+                    proxy_set_header Connection "";
+                    proxy_set_header X-Forwarded-For $http_x_forwarded_for;
+                    # Streamed to the cache, which buffers it into its cache file.
+                    proxy_buffering off;
+                    proxy_pass_header Date;
+                    proxy_pass_header Server;
+                    proxy_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;
+                    proxy_pass_header X-Accel-Redirect;
+                    proxy_pass_header X-Accel-Expires;
+                    proxy_pass_header X-Accel-Limit-Rate;
+                    proxy_pass_header X-Accel-Buffering;
+                    proxy_pass_header X-Accel-Charset;
+                    add_header X-Poppy-Pad $poppy_pad always;
+            """);
+        RenderOriginRequest(conf, p);
+        conf.AppendLine("    }");
+        conf.AppendLine("}");
     }
 
     /// <summary>A short name for the service's zone, upstreams and variables, unique per service id.</summary>
@@ -404,7 +490,7 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
 
     /// <summary>One location per caching rule path, in the rules' order (nginx tries regex locations in order); the
     /// catch-all rule, or <see cref="ServiceConfig.DefaultTtl"/>, is <c>location /</c>.</summary>
-    private static void RenderLocations(StringBuilder conf, string p, ServiceConfig config)
+    private static void RenderLocations(StringBuilder conf, string pass, ServiceConfig config)
     {
         foreach (var rule in config.Caching)
         {
@@ -412,16 +498,16 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
             {
                 conf.AppendLine();
                 conf.AppendLine(CultureInfo.InvariantCulture, $"    location ~ \"{PathPattern.ToRegex(path.RequestUrl)}\" {{");
-                RenderLocationBody(conf, p, rule.Name, rule.Ttl);
+                RenderLocationBody(conf, pass, rule.Name, rule.Ttl);
             }
         }
         var fallback = config.Caching.FirstOrDefault(r => r.Rules.Count == 0 || r.Rules.Any(x => PathPattern.IsCatchAll(x.RequestUrl)));
         conf.AppendLine();
         conf.AppendLine("    location / {");
-        RenderLocationBody(conf, p, fallback?.Name ?? "default_ttl", fallback?.Ttl ?? config.DefaultTtl);
+        RenderLocationBody(conf, pass, fallback?.Name ?? "default_ttl", fallback?.Ttl ?? config.DefaultTtl);
     }
 
-    private static void RenderLocationBody(StringBuilder conf, string p, string ruleName, long ttl)
+    private static void RenderLocationBody(StringBuilder conf, string pass, string ruleName, long ttl)
     {
         conf.AppendLine(CultureInfo.InvariantCulture, $"        # caching rule: {Comment(ruleName)}, {ttl} s");
         if (ttl == 0)
@@ -433,7 +519,7 @@ internal sealed class NginxConfigRenderer(NodeLayout layout, AgentOptions option
             conf.AppendLine(CultureInfo.InvariantCulture, $"        proxy_cache_valid {CachedStatuses} {ttl}s;");
             conf.AppendLine(CultureInfo.InvariantCulture, $"        proxy_cache_valid 404 410 {Math.Min(ttl, ErrorTtlCap)}s;");
         }
-        conf.AppendLine(CultureInfo.InvariantCulture, $"        proxy_pass ${p}_pass;");
+        conf.AppendLine(CultureInfo.InvariantCulture, $"        proxy_pass {pass};");
         conf.AppendLine("    }");
     }
 

@@ -48,6 +48,12 @@ internal sealed class NodeLayout
 
     public string PidFile => Path.Combine(Run, "nginx.pid");
 
+    /// <summary>The unix socket of the services' origin sides (see <see cref="NginxOptions.AlignCachedBodies"/>).</summary>
+    public string OriginSocket => Path.Combine(Run, "origins.sock");
+
+    /// <summary>A unix socket's path holds at most 107 bytes (sun_path).</summary>
+    public bool OriginSocketFits => System.Text.Encoding.UTF8.GetByteCount(OriginSocket) <= 107;
+
     public string ErrorLog => Path.Combine(Logs, "error.log");
 
     public string ServiceConf(string serviceId) => Path.Combine(Services, serviceId + ".conf");

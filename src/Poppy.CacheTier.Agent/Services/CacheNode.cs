@@ -95,6 +95,10 @@ public sealed partial class CacheNode : IAsyncDisposable
         {
             LogNoAgeHeader(logger, options.Nginx.JsModule);
         }
+        if (Features.AgeHeader && options.Nginx.AlignCachedBodies && !layout.OriginSocketFits)
+        {
+            LogOriginSocketTooLong(logger, layout.OriginSocket);
+        }
         NginxVersion = await nginx.GetVersionAsync(cancellationToken);
 
         var stored = new Dictionary<string, HeldService>(StringComparer.Ordinal);
@@ -346,6 +350,8 @@ public sealed partial class CacheNode : IAsyncDisposable
         }
         else if (options.Nginx.Manage)
         {
+            // nginx removes its unix socket when it stops, but not when it was killed, and would not start beside it.
+            File.Delete(layout.OriginSocket);
             command = await nginx.StartAsync(cancellationToken);
         }
         else
@@ -493,6 +499,9 @@ public sealed partial class CacheNode : IAsyncDisposable
 
     [LoggerMessage(LogLevel.Warning, "No njs module at {Path}: responses will carry X-Cache but no Age header (Debian: apt-get install libnginx-mod-http-js).")]
     private static partial void LogNoAgeHeader(ILogger logger, string path);
+
+    [LoggerMessage(LogLevel.Warning, "The origin side's socket path {Path} is longer than a unix socket's 107 bytes: cached bodies are not aligned (slower hits by sendfile; shorten Agent:Directory).")]
+    private static partial void LogOriginSocketTooLong(ILogger logger, string path);
 
     [LoggerMessage(LogLevel.Error, "Stored service {File} is unreadable or invalid; it is not served.")]
     private static partial void LogStoredServiceUnreadable(ILogger logger, string file);

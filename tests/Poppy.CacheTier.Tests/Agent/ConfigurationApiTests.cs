@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Poppy.CacheTier.Agent;
@@ -228,5 +229,30 @@ public sealed class ConfigurationApiTests(NodeFixture fixture)
         var answer = await second.GetAsync(domain, "/kept");
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal("HIT", answer.XCache); // the cache on disk survived too
+    }
+
+    [Fact]
+    public async Task An_agent_starts_nginx_beside_the_origin_socket_that_a_killed_nginx_left_behind()
+    {
+        await using var origin = await LoopbackOrigin.StartAsync();
+        using var folder = new TempDirectory("poppy-cache-socket");
+        var domain = TestNode.NewDomain("socket");
+        var id = TestNode.NewServiceId("socket");
+        await using (var first = await TestNode.StartAsync(existingDirectory: folder.Path))
+        {
+            await first.ApplyAsync(id, TestNode.Service(domain, origin));
+        }
+        // What a killed nginx leaves: a socket file nobody listens on (a stopped one removes its own).
+        var socketPath = Path.Combine(folder.Path, "run", "origins.sock");
+        Assert.False(File.Exists(socketPath));
+        // (Bound, never listening; .NET would remove the file when it closes, so it stays open past the restart.)
+        using var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        stale.Bind(new UnixDomainSocketEndPoint(socketPath));
+        Assert.True(File.Exists(socketPath));
+
+        await using var second = await TestNode.StartAsync(existingDirectory: folder.Path);
+        var answer = await second.GetAsync(domain, "/after-a-kill");
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Equal("origin /after-a-kill #1", answer.Body);
     }
 }

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Net;
+using System.Text;
 using Poppy.CacheTier.Agent.Nginx;
 using Poppy.CacheTier.Agent.Services;
 using Poppy.CacheTier.Tests.Infrastructure;
@@ -121,6 +123,46 @@ public sealed class EdgeCachingTests(NodeFixture fixture)
         Assert.Equal(["img.example.test", "img.example.test"], images.HostHeaders);
         Assert.All(site.HostHeaders, h => Assert.Equal($"127.0.0.1:{site.Port}", h));
         Assert.Equal([domain], viewerHost.HostHeaders);
+    }
+
+    [Theory]
+    [InlineData("/a.txt", null, 0)]
+    [InlineData("/files/deeper/and/a/longer/name/than/the/others.bin", null, 0)]
+    [InlineData("/caf%C3%A9.txt", "v=2&x=%20y", 0)]
+    [InlineData("/big-header.txt", null, 3600)] // the origin's header alone takes most of a page: the body goes to the second
+    [InlineData("/many-headers.txt", "q", 40)]
+    public async Task A_cached_body_starts_on_a_page_boundary_of_its_cache_file_and_the_padding_never_reaches_the_viewer(string path, string? query, int headerSize)
+    {
+        await using var origin = await LoopbackOrigin.StartAsync();
+        if (headerSize > 0)
+        {
+            origin.SetHeaders(path, headerSize > 1000
+                ? [("X-Origin-Note", new string('n', headerSize))]
+                : Enumerable.Range(1, headerSize).Select(i => ($"X-Origin-{i}", new string('v', i))).ToArray());
+        }
+        var domain = TestNode.NewDomain("align");
+        var id = TestNode.NewServiceId("align");
+        await Node.ApplyAsync(id, TestNode.Service(domain, origin));
+        var pathAndQuery = path + (query is null ? "" : "?" + query);
+
+        Assert.Equal("MISS", (await Node.GetAsync(domain, pathAndQuery)).XCache);
+        using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery.TrimStart('/'));
+        request.Headers.Host = domain;
+        using var hit = await Node.Edge.SendAsync(request);
+        Assert.Equal("HIT", hit.Headers.GetValues("X-Cache").Single());
+        Assert.False(hit.Headers.Contains("X-Poppy-Pad"));
+        Assert.Equal(headerSize is > 0 and <= 1000 ? "vvv" : null, hit.Headers.TryGetValues("X-Origin-3", out var three) ? three.Single() : null);
+        var body = await hit.Content.ReadAsStringAsync();
+        Assert.Equal($"origin {Uri.UnescapeDataString(path)}{(query is null ? "" : "?" + query)} #1", body);
+
+        // ngx_http_file_cache_header_t (version 5, 64-bit): body_start is the u_short at byte 56.
+        var key = domain + Uri.UnescapeDataString(path) + (query is null ? "" : "?" + query);
+        var bytes = await File.ReadAllBytesAsync(NginxCacheFiles.PathFor(Path.Combine(Node.Directory, "cache", id), key));
+        var bodyStart = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(56));
+        Assert.Equal(0, bodyStart % 4096);
+        Assert.Equal(headerSize > 1000 ? 8192 : 4096, bodyStart);
+        // Kestrel's answer is chunked; nginx stores the body without its chunk framing.
+        Assert.Equal(body, Encoding.UTF8.GetString(bytes.AsSpan(bodyStart)));
     }
 
     [Fact]

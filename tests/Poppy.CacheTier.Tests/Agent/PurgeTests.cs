@@ -13,6 +13,26 @@ public sealed class PurgeTests(NodeFixture fixture)
     private TestNode Node => fixture.Node;
 
     [Fact]
+    public async Task A_soft_purged_path_is_served_stale_while_the_origin_refuses_connections()
+    {
+        // The cache asks the origin through the service's origin side, which turns a refused connection into a 502:
+        // that must still count as the origin failing (proxy_cache_use_stale ... http_502), as the refusal itself did.
+        var origin = await LoopbackOrigin.StartAsync();
+        var domain = TestNode.NewDomain("down");
+        var id = TestNode.NewServiceId("down");
+        await Node.ApplyAsync(id, TestNode.Service(domain, origin));
+        await Node.GetAsync(domain, "/doc.txt");
+        await Node.PurgeAsync(id, "/doc.txt", hard: false);
+        await origin.DisposeAsync();
+
+        var stale = await Node.GetAsync(domain, "/doc.txt");
+        Assert.Equal(HttpStatusCode.OK, stale.Status);
+        Assert.Equal("STALE", stale.XCache);
+        Assert.Equal("origin /doc.txt #1", stale.Body);
+        Assert.Equal(HttpStatusCode.BadGateway, (await Node.GetAsync(domain, "/never-cached.txt")).Status);
+    }
+
+    [Fact]
     public async Task A_soft_purge_marks_the_path_stale_served_while_the_origin_fails_and_refreshed_after()
     {
         await using var origin = await LoopbackOrigin.StartAsync();

@@ -100,6 +100,67 @@ public sealed class RenderingTests
     }
 
     [Theory]
+    [InlineData(true, true, true)]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)] // no njs, no padding
+    public async Task With_njs_the_cache_fetches_through_the_origin_side_that_pads_and_nginx_takes_both_forms(bool njs, bool align, bool expectOriginSide)
+    {
+        using var folder = new TempDirectory("poppy-render");
+        var options = new AgentOptions
+        {
+            Token = TestNode.Token, Directory = folder.Path, EdgeListen = "127.0.0.1:8080",
+            Nginx = new NginxOptions { AlignCachedBodies = align, Resolvers = ["127.0.0.1:5353"] },
+        };
+        Assert.Null(options.Validate());
+        var layout = new NodeLayout(folder.Path);
+        layout.Create();
+        var renderer = new NginxConfigRenderer(layout, options, new NginxFeatures(njs, null, ["127.0.0.1:5353"]));
+        var config = new ServiceConfig
+        {
+            Domains = [new DomainConfig { Domain = "a.example.test" }],
+            Origins = [new OriginConfig { Origin = "127.0.0.1", Port = 8081 }, new OriginConfig { Origin = "origin.example.test", Ssl = true, Port = 443, Rules = [new PathRule { RequestUrl = "/tls/*" }] }],
+            Caching = [new CachingRuleConfig { Name = "all", Ttl = 60 }],
+        };
+        var service = renderer.RenderService("svc", config).Text;
+        var main = renderer.RenderMain(layout.Services, "g1");
+
+        Assert.Equal(expectOriginSide, renderer.AlignsBodies);
+        var socket = $"unix:{layout.OriginSocket}";
+        Assert.Equal(expectOriginSide, main.Contains($"server {socket};", StringComparison.Ordinal));
+        Assert.Equal(expectOriginSide, service.Contains($"listen {socket};", StringComparison.Ordinal));
+        Assert.Equal(expectOriginSide, service.Contains("add_header X-Poppy-Pad $poppy_pad always;", StringComparison.Ordinal));
+        Assert.Equal(expectOriginSide, service.Contains("proxy_hide_header X-Poppy-Pad;", StringComparison.Ordinal));
+        // The origin's Host and TLS name are set once, where the origin is asked.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(service, @"proxy_set_header Host \$p[0-9a-f]+_host;"));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(service, @"proxy_ssl_name \$p[0-9a-f]+_sni;"));
+        if (njs)
+        {
+            await File.WriteAllTextAsync(layout.AgeScript, "function age(r) { return '0'; } function pad(r) { return ''; } export default { age, pad };");
+        }
+        await File.WriteAllTextAsync(layout.ServiceConf("svc"), service);
+        await File.WriteAllTextAsync(layout.MainConf, main);
+
+        var check = await new NginxProcess(layout, options.Nginx).TestAsync(layout.MainConf, CancellationToken.None);
+
+        Assert.True(check.Succeeded, check.Output);
+    }
+
+    [Theory]
+    [InlineData(90, true)] // with /run/origins.sock: 107 bytes
+    [InlineData(91, false)]
+    public void A_node_folder_too_long_for_the_origin_socket_renders_the_cache_fetching_from_the_origin_directly(int folderLength, bool aligned)
+    {
+        var folder = "/tmp/" + new string('d', folderLength - 5);
+        var options = new AgentOptions { Token = TestNode.Token, Directory = folder };
+        Assert.Null(options.Validate());
+        var layout = new NodeLayout(folder);
+        var renderer = new NginxConfigRenderer(layout, options, new NginxFeatures(true, null, ["127.0.0.1:5353"]));
+        Assert.Equal(aligned, renderer.AlignsBodies);
+        var service = renderer.RenderService("svc", new ServiceConfig { Domains = [new DomainConfig { Domain = "a.example.test" }], Origins = [new OriginConfig { Origin = "127.0.0.1" }] }).Text;
+        Assert.Equal(aligned, service.Contains("listen unix:", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("2")]
     [InlineData("2 256k; include /etc/passwd")]
     [InlineData("0 256k")]
