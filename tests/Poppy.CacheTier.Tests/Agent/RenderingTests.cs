@@ -81,14 +81,7 @@ public sealed class RenderingTests
     public async Task Cached_bodies_go_out_by_sendfile_or_through_output_buffers_and_nginx_takes_either(bool sendfile, string expected)
     {
         using var folder = new TempDirectory("poppy-render");
-        var options = new AgentOptions
-        {
-            Token = TestNode.Token, Directory = folder.Path, EdgeListen = "127.0.0.1:8080",
-            Nginx = new NginxOptions { Sendfile = sendfile, Resolvers = ["127.0.0.1:5353"] },
-        };
-        Assert.Null(options.Validate());
-        var layout = new NodeLayout(folder.Path);
-        layout.Create();
+        var (options, layout) = NodeIn(folder, new NginxOptions { Sendfile = sendfile, Resolvers = ["127.0.0.1:5353"] });
         var main = new NginxConfigRenderer(layout, options, new NginxFeatures(false, null, ["127.0.0.1:5353"])).RenderMain(layout.Services, "g1");
         Assert.Contains(expected, main);
         Assert.Contains("resolver 127.0.0.1:5353;", main);
@@ -106,14 +99,7 @@ public sealed class RenderingTests
     public async Task With_njs_the_cache_fetches_through_the_origin_side_that_pads_and_nginx_takes_both_forms(bool njs, bool align, bool expectOriginSide)
     {
         using var folder = new TempDirectory("poppy-render");
-        var options = new AgentOptions
-        {
-            Token = TestNode.Token, Directory = folder.Path, EdgeListen = "127.0.0.1:8080",
-            Nginx = new NginxOptions { AlignCachedBodies = align, Resolvers = ["127.0.0.1:5353"] },
-        };
-        Assert.Null(options.Validate());
-        var layout = new NodeLayout(folder.Path);
-        layout.Create();
+        var (options, layout) = NodeIn(folder, new NginxOptions { AlignCachedBodies = align, Resolvers = ["127.0.0.1:5353"] });
         var renderer = new NginxConfigRenderer(layout, options, new NginxFeatures(njs, null, ["127.0.0.1:5353"]));
         var config = new ServiceConfig
         {
@@ -168,5 +154,15 @@ public sealed class RenderingTests
     {
         var options = new AgentOptions { Token = TestNode.Token, Directory = "/tmp/x", Nginx = new NginxOptions { OutputBuffers = value } };
         Assert.Contains("OutputBuffers", options.Validate() ?? "");
+    }
+
+    /// <summary>A node's valid options and created folders under <paramref name="folder"/>, with these nginx settings.</summary>
+    private static (AgentOptions Options, NodeLayout Layout) NodeIn(TempDirectory folder, NginxOptions nginx)
+    {
+        var options = new AgentOptions { Token = TestNode.Token, Directory = folder.Path, EdgeListen = "127.0.0.1:8080", Nginx = nginx };
+        Assert.Null(options.Validate());
+        var layout = new NodeLayout(folder.Path);
+        layout.Create();
+        return (options, layout);
     }
 }
