@@ -125,6 +125,42 @@ public sealed class ServicesPageTests : ServicePageTest
 
         page.WaitForAssertion(() => Assert.Equal(["svc-09", "svc-08", "svc-07", "svc-06", "svc-05", "svc-04", "svc-03", "svc-02", "svc-01"], Names(page)), Patience);
         Assert.Equal("/services?q=site0", RelativeUri);
+
+        // The search field's clear button shows every service again.
+        await page.Find("[data-testid=search-clear]").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+        Assert.Equal("/services", RelativeUri);
+        Assert.Equal("", page.Find("input[data-testid=filter-q]").GetAttribute("value") ?? "");
+    }
+
+    [Fact]
+    public async Task Choosing_a_status_narrows_the_list_and_the_options_exist_only_while_the_filter_is_open()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+        // Closed, neither filter has its options on the page (MudSelect kept a component per option and a popover).
+        Assert.Empty(page.FindComponents<MudBlazor.MudSelectItem<string>>());
+        Assert.Empty(page.FindComponents<MudBlazor.MudPopover>());
+        Assert.Empty(PopoverProvider.FindAll(".mud-list-item"));
+
+        await page.Find("[data-testid=filter-status]").ClickAsync(new());
+
+        var deployed = PopoverProvider.WaitForElement(".mud-popover-open .mud-list-item[data-value=deployed]", Patience);
+        Assert.Equal("Any status", PopoverProvider.Find(".mud-list-item[aria-selected=true]").TextContent.Trim());
+        await deployed.ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Equal(["svc-03", "svc-02", "svc-01"], Names(page)), Patience);
+        Assert.Equal("/services?status=deployed", RelativeUri);
+        Assert.Equal("deployed", page.Find("[data-testid=filter-status]").TextContent.Trim());
+        PopoverProvider.WaitForAssertion(() => Assert.Empty(PopoverProvider.FindAll(".mud-list-item")), Patience);
+
+        // The flavor filter lists the flavors; Escape closes it without a choice.
+        await page.Find("[data-testid=filter-flavor]").ClickAsync(new());
+        PopoverProvider.WaitForAssertion(() => Assert.Equal(["", ServiceTestData.Flavor, "premium"],
+            PopoverProvider.FindAll(".mud-list-item").Select(o => o.GetAttribute("data-value")).Order(StringComparer.Ordinal)), Patience);
+        await page.Find("[data-testid=filter-flavor]").KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" });
+        PopoverProvider.WaitForAssertion(() => Assert.Empty(PopoverProvider.FindAll(".mud-list-item")), Patience);
+        Assert.Equal("/services?status=deployed", RelativeUri);
     }
 
     [Fact]
