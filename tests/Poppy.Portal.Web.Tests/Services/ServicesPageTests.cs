@@ -113,6 +113,21 @@ public sealed class ServicesPageTests : ServicePageTest
         page.WaitForAssertion(() => Assert.Equal("svc-01", Names(page)[0]), Patience);
         Assert.Equal("svc-25", Names(page)[^1]);
         Assert.Equal("/services?sort=name&desc=false", RelativeUri);
+        Assert.Contains("mud-direction-asc", NameHeader().QuerySelector(".sort-direction-icon")!.ClassName, StringComparison.Ordinal);
+        // The headers are markup: no sort button or icon component per header on every open page.
+        Assert.Empty(page.FindComponents<MudBlazor.MudIconButton>());
+
+        // Again: descending; a third time: back to newest first.
+        await NameHeader().QuerySelector(".sortable-column-header")!.ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal("svc-30", Names(page)[0]), Patience);
+        Assert.Equal("/services?sort=name&desc=true", RelativeUri);
+        Assert.Equal("descending", NameHeader().QuerySelector(".sortable-column-header")!.GetAttribute("aria-sort"));
+        await NameHeader().QuerySelector(".sortable-column-header")!.ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal("/services", RelativeUri), Patience);
+        page.WaitForAssertion(() => Assert.Equal("none", NameHeader().QuerySelector(".sortable-column-header")!.GetAttribute("aria-sort")), Patience);
+
+        AngleSharp.Dom.IElement NameHeader() =>
+            page.FindAll("[data-testid=services-grid] th").First(th => th.TextContent.Contains("Name", StringComparison.Ordinal));
     }
 
     [Fact]
