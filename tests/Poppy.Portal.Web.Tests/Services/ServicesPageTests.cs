@@ -149,6 +149,20 @@ public sealed class ServicesPageTests : ServicePageTest
     }
 
     [Fact]
+    public async Task The_search_field_keeps_what_was_typed_when_the_page_applies_it_trimmed()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+
+        // A pause after a space (before the next word): the page searches for "site0" and must not take the space away.
+        await page.Find("input[data-testid=filter-q]").InputAsync(new() { Value = "site0 " });
+
+        page.WaitForAssertion(() => Assert.Equal("/services?q=site0", RelativeUri), Patience);
+        page.WaitForAssertion(() => Assert.Equal(9, Names(page).Count), Patience);
+        Assert.Equal("site0 ", page.Find("input[data-testid=filter-q]").GetAttribute("value"));
+    }
+
+    [Fact]
     public async Task Choosing_a_status_narrows_the_list_and_the_options_exist_only_while_the_filter_is_open()
     {
         var page = await RenderWithProvidersAsync<ServicesPage>();
