@@ -27,6 +27,12 @@ public sealed partial class PortalBrowserTests
         await Expect(page.GetByTestId("create-service")).ToHaveCountAsync(0);
         await Expect(grid.Locator("input[type=checkbox]")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("bulk-delete")).ToHaveCountAsync(0);
+        // The status filter's options exist only while it is open (LazySelect): a real popover in the browser.
+        await SelectAsync(page, page.GetByTestId("filter-status"), "failed");
+        await Expect(page).ToHaveURLAsync($"{portal.BaseUrl}/services?status=failed");
+        await Expect(page.GetByTestId("no-match")).ToBeVisibleAsync();
+        await page.GetByTestId("reset-filters").ClickAsync();
+        await Expect(page).ToHaveURLAsync($"{portal.BaseUrl}/services");
 
         await grid.Locator($"[data-service='{name}']").ClickAsync();
         await Expect(page).ToHaveURLAsync($"{portal.BaseUrl}/services/{id}");

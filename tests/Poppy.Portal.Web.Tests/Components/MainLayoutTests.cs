@@ -46,6 +46,8 @@ public sealed class MainLayoutTests : PortalComponentTest
         await layout.Find("[data-project=beta]").ClickAsync(new());
 
         layout.WaitForAssertion(() => Assert.Equal("beta", layout.Find("[data-testid=current-project]").TextContent));
+        // Choosing closes the menu.
+        Assert.Empty(layout.FindAll("[data-project]"));
         var remembered = await WorkingAsync();
         Assert.Equal("beta", remembered.Current?.Name);
     }
@@ -100,6 +102,35 @@ public sealed class MainLayoutTests : PortalComponentTest
         Assert.NotNull(menu.Find("a[href='/account/password']"));
         var signOut = menu.Find("form[action='/account/logout']");
         Assert.NotNull(signOut.QuerySelector("button[type=submit]"));
+    }
+
+    [Fact]
+    public async Task The_app_bar_menus_hold_no_popover_until_opened_and_close_on_escape_or_a_click_outside()
+    {
+        await Portal.CreateProjectAsync("beta");
+        var layout = RenderLayout();
+        layout.WaitForAssertion(() => Assert.NotNull(layout.Find("#body")));
+
+        // Closed, neither menu has a popover, overlay or list (MudMenu kept them on every open page).
+        Assert.Empty(layout.FindComponents<MudBlazor.MudMenu>());
+        Assert.Empty(layout.FindComponents<MudBlazor.MudPopover>());
+        Assert.Empty(layout.FindAll("[data-project], [data-testid=user-menu-panel]"));
+
+        await layout.Find("[data-testid=project-switcher] button").ClickAsync(new());
+        Assert.Single(layout.FindComponents<MudBlazor.MudPopover>());
+        Assert.Equal("true", layout.Find("[data-testid=project-switcher] .mud-menu-activator").GetAttribute("aria-expanded"));
+        // The current project is ticked.
+        Assert.NotNull(layout.Find($"[data-project={PortalFactory.FirstProject}] .mud-menu-item-icon"));
+        Assert.Null(layout.Find("[data-project=beta]").QuerySelector(".mud-menu-item-icon"));
+        await layout.Find(".mud-popover-open [role=menu]").KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" });
+        Assert.Empty(layout.FindAll("[data-project]"));
+        Assert.Empty(layout.FindComponents<MudBlazor.MudPopover>());
+
+        await layout.Find("[data-testid=user-menu-button]").ClickAsync(new());
+        Assert.NotNull(layout.Find("[data-testid=user-menu-panel]"));
+        await layout.Find("[data-testid=menu-overlay]").ClickAsync(new());
+        Assert.Empty(layout.FindAll("[data-testid=user-menu-panel]"));
+        Assert.Equal(PortalFactory.FirstProject, layout.Find("[data-testid=current-project]").TextContent);
     }
 
     [Fact]

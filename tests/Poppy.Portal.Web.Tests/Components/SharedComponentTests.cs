@@ -77,4 +77,20 @@ public sealed class SharedComponentTests : BunitContext, IAsyncLifetime
         Assert.Equal("deployed", badge.Find("[data-status]").TextContent);
         Assert.Equal(shown, badge.FindAll("[data-warnings]").SingleOrDefault()?.TextContent.Trim());
     }
+
+    [Theory]
+    [InlineData(0, null)]
+    [InlineData(1, "1 warning")]
+    [InlineData(3, "3 warnings")]
+    public void The_grid_s_markup_badge_says_the_same_in_one_shared_markup_frame(int warnings, string? shown)
+    {
+        var markup = Web.Features.Services.ServiceStatusBadge.Markup(Core.Features.Services.ServiceStatus.Failed, warnings);
+        var badge = Render(builder => builder.AddContent(0, markup));
+
+        Assert.Equal("failed", badge.Find(".mud-chip-color-error[data-status]").TextContent);
+        Assert.Equal(shown, badge.FindAll("[data-warnings]").SingleOrDefault()?.TextContent.Trim());
+        Assert.All(badge.FindAll("[data-warnings]"), chip => Assert.StartsWith("Settings a provider could not express", chip.GetAttribute("title"), StringComparison.Ordinal));
+        // Built once per status and count: every open page's rows share the text.
+        Assert.Same(markup.Value, Web.Features.Services.ServiceStatusBadge.Markup(Core.Features.Services.ServiceStatus.Failed, warnings).Value);
+    }
 }

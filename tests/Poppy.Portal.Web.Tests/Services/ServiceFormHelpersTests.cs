@@ -199,20 +199,6 @@ public sealed class ServiceFormHelpersTests
     public void The_list_view_reads_and_writes_its_query_string(string? q, string? status, string? flavor, string? sort, string? desc, string? page, string url) =>
         Assert.Equal(url, ServiceListView.Parse(q, status, flavor, sort, desc, page).Url());
 
-    [Theory]
-    [InlineData("name", false)]
-    [InlineData("status", true)]
-    [InlineData("flavor", false)]
-    [InlineData("updated", true)]
-    public void A_sort_names_its_grid_column_and_the_column_gives_the_sort_back(string sort, bool descending)
-    {
-        var view = ServiceListView.Parse(null, null, null, sort, descending ? "true" : "false", null);
-
-        Assert.Equal((view.Sort, descending), ServiceListView.SortOf(ServiceListView.ColumnOf(view.Sort), descending));
-        Assert.Equal((ServiceSort.Created, true), ServiceListView.SortOf(null, false));
-        Assert.Null(ServiceListView.ColumnOf(ServiceSort.Created));
-    }
-
     [Fact]
     public void The_export_link_keeps_filters_and_sort_but_not_the_page() =>
         Assert.Equal("/services/export.csv?q=shop&status=failed&sort=name&desc=false",

@@ -9,6 +9,7 @@ namespace Poppy.Portal.Web.Tests.Services;
 /// <summary>The service pages rendered as the layout renders them, keeping the dialog and snackbar providers to look into.</summary>
 public abstract class ServicePageTest : PortalComponentTest
 {
+    protected IRenderedComponent<MudPopoverProvider> PopoverProvider { get; private set; } = null!;
     protected IRenderedComponent<MudDialogProvider> DialogProvider { get; private set; } = null!;
     protected IRenderedComponent<MudSnackbarProvider> SnackbarProvider { get; private set; } = null!;
 
@@ -18,7 +19,7 @@ public abstract class ServicePageTest : PortalComponentTest
         where TPage : IComponent
     {
         var working = await WorkingAsync();
-        Render<MudPopoverProvider>();
+        PopoverProvider = Render<MudPopoverProvider>();
         DialogProvider = Render<MudDialogProvider>();
         SnackbarProvider = Render<MudSnackbarProvider>();
         return Render<TPage>(builder =>

@@ -47,7 +47,7 @@ public sealed class ServicesPageTests : ServicePageTest
         Assert.Empty(page.FindComponents<MudBlazor.MudChip<string>>());
         Assert.Empty(page.FindComponents<MudBlazor.MudLink>());
         Assert.Empty(page.FindComponents<ServiceStatusBadge>());
-        Assert.Single(page.FindComponents<MudBlazor.MudCheckBox<bool>>()); // the header's "select this page"
+        Assert.Empty(page.FindComponents<MudBlazor.MudCheckBox<bool>>()); // the header's "select this page" is markup too
         var rows = page.FindAll("[data-testid=services-grid] tbody tr");
         Assert.Equal(25, rows.Count);
         Assert.All(rows, row =>
@@ -113,6 +113,21 @@ public sealed class ServicesPageTests : ServicePageTest
         page.WaitForAssertion(() => Assert.Equal("svc-01", Names(page)[0]), Patience);
         Assert.Equal("svc-25", Names(page)[^1]);
         Assert.Equal("/services?sort=name&desc=false", RelativeUri);
+        Assert.Contains("mud-direction-asc", NameHeader().QuerySelector(".sort-direction-icon")!.ClassName, StringComparison.Ordinal);
+        // The headers are markup: no sort button or icon component per header on every open page.
+        Assert.Empty(page.FindComponents<MudBlazor.MudIconButton>());
+
+        // Again: descending; a third time: back to newest first.
+        await NameHeader().QuerySelector(".sortable-column-header")!.ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal("svc-30", Names(page)[0]), Patience);
+        Assert.Equal("/services?sort=name&desc=true", RelativeUri);
+        Assert.Equal("descending", NameHeader().QuerySelector(".sortable-column-header")!.GetAttribute("aria-sort"));
+        await NameHeader().QuerySelector(".sortable-column-header")!.ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal("/services", RelativeUri), Patience);
+        page.WaitForAssertion(() => Assert.Equal("none", NameHeader().QuerySelector(".sortable-column-header")!.GetAttribute("aria-sort")), Patience);
+
+        AngleSharp.Dom.IElement NameHeader() =>
+            page.FindAll("[data-testid=services-grid] th").First(th => th.TextContent.Contains("Name", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -125,6 +140,56 @@ public sealed class ServicesPageTests : ServicePageTest
 
         page.WaitForAssertion(() => Assert.Equal(["svc-09", "svc-08", "svc-07", "svc-06", "svc-05", "svc-04", "svc-03", "svc-02", "svc-01"], Names(page)), Patience);
         Assert.Equal("/services?q=site0", RelativeUri);
+
+        // The search field's clear button shows every service again.
+        await page.Find("[data-testid=search-clear]").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+        Assert.Equal("/services", RelativeUri);
+        Assert.Equal("", page.Find("input[data-testid=filter-q]").GetAttribute("value") ?? "");
+    }
+
+    [Fact]
+    public async Task The_search_field_keeps_what_was_typed_when_the_page_applies_it_trimmed()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+
+        // A pause after a space (before the next word): the page searches for "site0" and must not take the space away.
+        await page.Find("input[data-testid=filter-q]").InputAsync(new() { Value = "site0 " });
+
+        page.WaitForAssertion(() => Assert.Equal("/services?q=site0", RelativeUri), Patience);
+        page.WaitForAssertion(() => Assert.Equal(9, Names(page).Count), Patience);
+        Assert.Equal("site0 ", page.Find("input[data-testid=filter-q]").GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task Choosing_a_status_narrows_the_list_and_the_options_exist_only_while_the_filter_is_open()
+    {
+        var page = await RenderWithProvidersAsync<ServicesPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, Names(page).Count), Patience);
+        // Closed, neither filter has its options on the page (MudSelect kept a component per option and a popover).
+        Assert.Empty(page.FindComponents<MudBlazor.MudSelectItem<string>>());
+        Assert.Empty(page.FindComponents<MudBlazor.MudPopover>());
+        Assert.Empty(PopoverProvider.FindAll(".mud-list-item"));
+
+        await page.Find("[data-testid=filter-status]").ClickAsync(new());
+
+        var deployed = PopoverProvider.WaitForElement(".mud-popover-open .mud-list-item[data-value=deployed]", Patience);
+        Assert.Equal("Any status", PopoverProvider.Find(".mud-list-item[aria-selected=true]").TextContent.Trim());
+        await deployed.ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Equal(["svc-03", "svc-02", "svc-01"], Names(page)), Patience);
+        Assert.Equal("/services?status=deployed", RelativeUri);
+        Assert.Equal("deployed", page.Find("[data-testid=filter-status]").TextContent.Trim());
+        PopoverProvider.WaitForAssertion(() => Assert.Empty(PopoverProvider.FindAll(".mud-list-item")), Patience);
+
+        // The flavor filter lists the flavors; Escape closes it without a choice.
+        await page.Find("[data-testid=filter-flavor]").ClickAsync(new());
+        PopoverProvider.WaitForAssertion(() => Assert.Equal(["", ServiceTestData.Flavor, "premium"],
+            PopoverProvider.FindAll(".mud-list-item").Select(o => o.GetAttribute("data-value")).Order(StringComparer.Ordinal)), Patience);
+        await page.Find("[data-testid=filter-flavor]").KeyDownAsync(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" });
+        PopoverProvider.WaitForAssertion(() => Assert.Empty(PopoverProvider.FindAll(".mud-list-item")), Patience);
+        Assert.Equal("/services?status=deployed", RelativeUri);
     }
 
     [Fact]

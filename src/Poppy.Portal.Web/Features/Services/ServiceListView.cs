@@ -49,26 +49,6 @@ public sealed record ServiceListView(string? Text, ServiceStatus? Status, string
 
     public const string ExportPath = "/services/export.csv";
 
-    /// <summary>The column a sort is by, as the grid names it (the property of <see cref="ServiceListItem"/>); null for the default order.</summary>
-    public static string? ColumnOf(ServiceSort sort) => sort switch
-    {
-        ServiceSort.Name => nameof(ServiceListItem.Name),
-        ServiceSort.Status => nameof(ServiceListItem.Status),
-        ServiceSort.Flavor => nameof(ServiceListItem.FlavorId),
-        ServiceSort.Updated => nameof(ServiceListItem.UpdatedAt),
-        _ => null,
-    };
-
-    /// <summary>The sort for a grid column; the default order when the grid sorts by none.</summary>
-    public static (ServiceSort Sort, bool Descending) SortOf(string? column, bool descending) => column switch
-    {
-        nameof(ServiceListItem.Name) => (ServiceSort.Name, descending),
-        nameof(ServiceListItem.Status) => (ServiceSort.Status, descending),
-        nameof(ServiceListItem.FlavorId) => (ServiceSort.Flavor, descending),
-        nameof(ServiceListItem.UpdatedAt) => (ServiceSort.Updated, descending),
-        _ => (Default.Sort, Default.Descending),
-    };
-
     private Dictionary<string, string?> Query(bool withPage)
     {
         var query = new Dictionary<string, string?>();
