@@ -8,6 +8,7 @@
 #        KEEP_DB=/tmp/ui-bench.db bench/ui/run.sh   seeds that file once and reuses it on later runs (the portal then
 #        starts on 10,000 services without having taken them through its API: not the recorded figure, but quicker
 #        when trying settings). Extra portal settings pass through the environment (e.g. DOTNET_gcServer=1).
+#        DB_EXTRA=';Pooling=False' bench/ui/run.sh   appends options to the SQLite connection string.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SERVICES=${SERVICES:-10000}
@@ -34,7 +35,7 @@ export ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="$base" Portal__PublicB
 db="$work/bench.db"
 seeded=false
 if [ -n "${KEEP_DB:-}" ] && [ -s "$KEEP_DB" ]; then cp "$KEEP_DB" "$db"; seeded=true; fi
-export Database__Provider=Sqlite Database__ConnectionString="Data Source=$db"
+export Database__Provider=Sqlite Database__ConnectionString="Data Source=$db${DB_EXTRA:-}"
 export Portal__FirstAdmin__Email=admin@bench.local Portal__FirstAdmin__Password='Bench-Admin-2026!' Portal__FirstAdmin__Project=bench
 export Portal__Jobs__Enabled=false Portal__Benchmarks__Enabled=false Logging__LogLevel__Default=Warning
 # Only for this run: the portal hands its own server-side timings and heap figures to UiBench (/bench/diagnostics).
