@@ -169,7 +169,7 @@ public sealed class Route53WeightedDriverTests : IAsyncLifetime
         };
         var signer = new Poppy.Portal.Providers.Signing.AwsSigV4Signer(
             new Poppy.Portal.Providers.Signing.AwsCredentials("AKIASIMROUTE53EXAMPLE", "simulatorSecretKey/ForRoute53000000000000"), "us-east-1", "route53");
-        await signer.SignAsync(request, DateTimeOffset.UtcNow, CancellationToken.None);
+        await signer.SignAsync(request, TimeProvider.System.GetUtcNow(), CancellationToken.None);
         using var reply = await http.SendAsync(request);
         return (reply.StatusCode, await reply.Content.ReadAsStringAsync());
     }
