@@ -17,12 +17,12 @@ var request = Encoding.ASCII.GetBytes(
     $"GET /probe.txt HTTP/1.1\r\nHost: {domain}\r\nUser-Agent: PoppyPortal-Probe/1.0\r\nPragma: akamai-x-cache-on\r\nConnection: close\r\nX-Simulator-Edge: fastly\r\n\r\n");
 
 Run(TimeSpan.FromSeconds(2)); // warm-up
-var edgeBefore = EdgeCpu();
+var edgeBefore = ProcessCpu.Of(edgePid);
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var (count, errors, elapsed) = Run(TimeSpan.FromSeconds(seconds));
 var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 Console.WriteLine($"sketch_blocking_probes_per_s={count / elapsed.TotalSeconds:0} sketch_blocking_errors={errors} sketch_blocking_cpu_us_per_probe={cpu.TotalMicroseconds / count:0.0}"
-    + (edgePid is null ? "" : $" sketch_blocking_edge_cpu_us_per_probe={(EdgeCpu() - edgeBefore).TotalMicroseconds / count:0.0}"));
+    + (edgePid is null ? "" : $" sketch_blocking_edge_cpu_us_per_probe={(ProcessCpu.Of(edgePid) - edgeBefore).TotalMicroseconds / count:0.0}"));
 return 0;
 
 (long, long, TimeSpan) Run(TimeSpan length)
@@ -76,13 +76,3 @@ bool Probe(byte[] buffer)
     return true;
 }
 
-TimeSpan EdgeCpu()
-{
-    if (edgePid is not { } pid)
-    {
-        return TimeSpan.Zero;
-    }
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0);
-}

@@ -50,7 +50,7 @@ async Task ThroughputAsync()
 {
     // Warm-up, then the measured run.
     await RunAsync(TimeSpan.FromSeconds(2));
-    var edgeBefore = EdgeCpu();
+    var edgeBefore = ProcessCpu.Of(edgePid);
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var gcBefore = GC.GetTotalAllocatedBytes();
     var (count, errors, elapsed) = await RunAsync(TimeSpan.FromSeconds(seconds));
@@ -59,7 +59,7 @@ async Task ThroughputAsync()
     Console.WriteLine($"engine_probes={count} engine_errors={errors} engine_seconds={elapsed.TotalSeconds:0.00} engine_probes_per_s={count / elapsed.TotalSeconds:0} concurrency={concurrency}");
     // What a probe costs the prober's process, whatever else the machine runs: CPU time and bytes allocated per probe.
     Console.WriteLine($"engine_cpu_us_per_probe={cpu.TotalMicroseconds / count:0.0} engine_alloc_bytes_per_probe={allocated / count}"
-        + (edgePid is null ? "" : $" edge_cpu_us_per_probe={(EdgeCpu() - edgeBefore).TotalMicroseconds / count:0.0}"));
+        + (edgePid is null ? "" : $" edge_cpu_us_per_probe={(ProcessCpu.Of(edgePid) - edgeBefore).TotalMicroseconds / count:0.0}"));
 }
 
 async Task TimingAsync()
@@ -118,18 +118,6 @@ async Task<(long Count, long Errors, TimeSpan Elapsed)> RunAsync(TimeSpan length
         }
     }));
     return (done, failed, clock.Elapsed);
-}
-
-// utime + stime of the simulators' process, in clock ticks (100 per second on Linux).
-TimeSpan EdgeCpu()
-{
-    if (edgePid is not { } pid)
-    {
-        return TimeSpan.Zero;
-    }
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0);
 }
 
 static string LogLine(int injected, ProbeMeasurement m) =>
