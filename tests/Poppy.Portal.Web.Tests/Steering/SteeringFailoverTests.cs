@@ -16,54 +16,17 @@ namespace Poppy.Portal.Web.Tests.Steering;
 /// interval per step), the real PowerDNS holding the CNAME, and the simulators' fault controls.
 /// </summary>
 [Collection(nameof(SteeringCollection))]
-public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
+public sealed class SteeringFailoverTests(SteeringPortal fixture) : SteeringScenario(fixture)
 {
-    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(10);
-
-    private TimeSpan advanced;
-
-    /// <summary>
-    /// Faults off, and the portal's clock back where it was: Quartz runs provisioning on the real clock, so a clock left
-    /// ahead would delay the next test's deployment by as much.
-    /// </summary>
-    public void Dispose()
-    {
-        fixture.ResetFaults();
-        fixture.Portal.Clock.Advance(-advanced);
-    }
-
-    private Guid service;
-
-    /// <summary>
-    /// One probe interval passes: the clock moves, every edge is probed, a steering round decides. Returns how many times
-    /// this test's service switched in the round (the fixture's other services are steered by the same rounds).
-    /// </summary>
-    private async Task<int> StepAsync()
-    {
-        fixture.Portal.Clock.Advance(ProbeInterval);
-        advanced += ProbeInterval;
-        await fixture.ProbeAsync();
-        var before = await EventCountAsync(SteeringEventKind.Switch);
-        await fixture.SteerAsync();
-        return await EventCountAsync(SteeringEventKind.Switch) - before;
-    }
-
-    private async Task<int> EventCountAsync(SteeringEventKind kind)
-    {
-        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System("test"));
-        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<SteeringEvent>()
-            .CountAsync(e => e.ServiceId == service && e.Kind == kind);
-    }
-
-    private async Task<JsonObject> SteeringAsync(Guid id) => (await fixture.Admin.GetFromJsonAsync<JsonObject>($"/v1.0/services/{id}/steering"))!;
+    private async Task<JsonObject> SteeringAsync(Guid id) => (await Fixture.Admin.GetFromJsonAsync<JsonObject>($"/v1.0/services/{id}/steering"))!;
 
     private async Task<(Guid Id, ServiceDnsRecord Record)> FailoverServiceAsync(string mode = "enforce")
     {
-        var (id, _) = await fixture.DeployedServiceAsync();
-        service = id;
-        var record = Assert.Single(await fixture.WaitForRecordsAsync(id, r => r.Count == 1 && r[0].State == DnsRecordState.Live, "live"));
+        var (id, _) = await Fixture.DeployedServiceAsync();
+        Service = id;
+        var record = Assert.Single(await Fixture.WaitForRecordsAsync(id, r => r.Count == 1 && r[0].State == DnsRecordState.Live, "live"));
         // CloudFront's edge refuses these domains (no certificate): it is left out of the order.
-        using var put = await fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering",
+        using var put = await Fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering",
             new { policy = "failover", providers = new[] { "sim-fastly", "sim-akamai", "sim-maxcdn" } });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         for (var i = 0; i < 3; i++)
@@ -82,15 +45,15 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         Assert.All(before["health"]!.AsArray().Where(h => h!["provider"]!.GetValue<string>() != "sim-cloudfront"),
             h => Assert.True(h!["healthy"]!.GetValue<bool>(), h.ToJsonString()));
 
-        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
+        Fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
         var steps = 0;
         while (await StepAsync() == 0)
         {
             Assert.True(++steps < 2, "no switch within two probe intervals");
         }
-        var records = await fixture.RecordsAsync(id);
+        var records = await Fixture.RecordsAsync(id);
         Assert.Equal("sim-akamai", Assert.Single(records).ProviderName);
-        Assert.Equal(records[0].Target, await fixture.AnswerAsync(record.Name));
+        Assert.Equal(records[0].Target, await Fixture.AnswerAsync(record.Name));
 
         var after = await SteeringAsync(id);
         Assert.Equal("sim-akamai", after["active_provider"]!.GetValue<string>());
@@ -108,7 +71,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         Assert.True(fastlyFigures["error_rate"]!.GetValue<double>() > 0);
 
         // The banner query and the audit log see it too.
-        await using (var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System("test")))
+        await using (var scope = Fixture.Portal.Services.CreateAsyncScope(Actor.System("test")))
         {
             var banners = await scope.ServiceProvider.GetRequiredService<SteeringService>().FailoversInEffectAsync(null, default);
             var banner = Assert.Single(banners, b => b.ServiceId == id);
@@ -120,12 +83,12 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         }
 
         // Recovery: back to the first provider once it answered M (3) probes in a row, not before.
-        fixture.ResetFaults();
+        Fixture.ResetFaults();
         Assert.Equal(0, await StepAsync());
         Assert.Equal(0, await StepAsync());
         Assert.Equal(1, await StepAsync());
-        Assert.Equal("sim-fastly", Assert.Single(await fixture.RecordsAsync(id)).ProviderName);
-        Assert.Equal(record.Target, await fixture.AnswerAsync(record.Name));
+        Assert.Equal("sim-fastly", Assert.Single(await Fixture.RecordsAsync(id)).ProviderName);
+        Assert.Equal(record.Target, await Fixture.AnswerAsync(record.Name));
         Assert.False((await SteeringAsync(id))["failover_in_effect"]!.GetValue<bool>());
     }
 
@@ -133,39 +96,38 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
     public async Task A_round_decided_once_is_not_decided_again_by_a_second_node_or_a_repeated_firing()
     {
         var (id, record) = await FailoverServiceAsync();
-        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
+        Fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
         for (var i = 0; i < 2; i++)
         {
-            fixture.Portal.Clock.Advance(ProbeInterval);
-            advanced += ProbeInterval;
-            await fixture.ProbeAsync();
+            AdvanceOneInterval();
+            await Fixture.ProbeAsync();
         }
         // Two nodes run the same round at once: each service is decided by one of them; a repeated firing decides nothing.
-        var number = fixture.LastRound + 1000;
-        var results = await Task.WhenAll(fixture.SteerAsync(number), fixture.SteerAsync(number));
+        var number = Fixture.LastRound + 1000;
+        var results = await Task.WhenAll(Fixture.SteerAsync(number), Fixture.SteerAsync(number));
         Assert.True(results.Sum(r => r.Switched) >= 1);
-        Assert.Equal(0, (await fixture.SteerAsync(number)).Decided);
-        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System("test"));
+        Assert.Equal(0, (await Fixture.SteerAsync(number)).Decided);
+        await using var scope = Fixture.Portal.Services.CreateAsyncScope(Actor.System("test"));
         var events = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<SteeringEvent>().AsNoTracking()
             .Where(e => e.ServiceId == id && e.Kind == SteeringEventKind.Switch).ToListAsync();
         Assert.Single(events);
         Assert.Equal(number, events[0].Round);
-        Assert.NotEqual(record.Target, await fixture.AnswerAsync(record.Name));
+        Assert.NotEqual(record.Target, await Fixture.AnswerAsync(record.Name));
     }
 
     [Fact]
     public async Task Dry_run_records_what_it_would_do_once_and_changes_nothing()
     {
         var (id, record) = await FailoverServiceAsync();
-        using var put = await fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering",
+        using var put = await Fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering",
             new { policy = "failover", mode = "dry_run", providers = new[] { "sim-fastly", "sim-akamai", "sim-maxcdn" } });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
+        Fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
         for (var i = 0; i < 4; i++)
         {
             Assert.Equal(0, await StepAsync());
         }
-        Assert.Equal(record.Target, await fixture.AnswerAsync(record.Name));
+        Assert.Equal(record.Target, await Fixture.AnswerAsync(record.Name));
         var view = await SteeringAsync(id);
         Assert.Equal("dry_run", view["mode"]!.GetValue<string>());
         Assert.Equal("sim-fastly", view["active_provider"]!.GetValue<string>());
@@ -177,7 +139,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
     public async Task Every_provider_down_stays_and_raises_one_alert()
     {
         var (id, record) = await FailoverServiceAsync();
-        foreach (var vendor in fixture.Simulators.Vendors)
+        foreach (var vendor in Fixture.Simulators.Vendors)
         {
             vendor.Faults.Set(new FaultProfile { Outage = true });
         }
@@ -186,7 +148,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
             Assert.Equal(0, await StepAsync());
         }
         Assert.Equal(1, await EventCountAsync(SteeringEventKind.Alert));
-        Assert.Equal(record.Target, await fixture.AnswerAsync(record.Name));
+        Assert.Equal(record.Target, await Fixture.AnswerAsync(record.Name));
         var view = await SteeringAsync(id);
         Assert.True(view["alert"]!.GetValue<bool>());
         Assert.True(view["failover_in_effect"]!.GetValue<bool>());
@@ -197,7 +159,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
     public async Task A_pin_by_hand_switches_at_once_in_the_user_s_name()
     {
         var (id, record) = await FailoverServiceAsync();
-        using var put = await fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering", new { pinned_provider = "sim-maxcdn" });
+        using var put = await Fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering", new { pinned_provider = "sim-maxcdn" });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var view = (await put.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal(("manual", "sim-maxcdn", "sim-maxcdn"), (view["policy"]!.GetValue<string>(), view["active_provider"]!.GetValue<string>(),
@@ -205,7 +167,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         var pinned = view["events"]!.AsArray()[0]!;
         Assert.Equal(PortalFactory.AdminEmail, pinned["actor"]!.GetValue<string>());
         Assert.Equal("confirmed", pinned["confirmed"]!.GetValue<string>());
-        Assert.Equal(Assert.Single(await fixture.RecordsAsync(id)).Target, await fixture.AnswerAsync(record.Name));
+        Assert.Equal(Assert.Single(await Fixture.RecordsAsync(id)).Target, await Fixture.AnswerAsync(record.Name));
         // The policy's own order: flavor order again (providers left out), so all four are listed.
         Assert.Equal(4, view["providers"]!.AsArray().Count);
     }
@@ -213,8 +175,8 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
     [Fact]
     public async Task Invalid_settings_are_refused_with_a_message_per_field()
     {
-        var (id, _) = await fixture.DeployedServiceAsync();
-        using var put = await fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering", new
+        var (id, _) = await Fixture.DeployedServiceAsync();
+        using var put = await Fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering", new
         {
             policy = "weighted",
             mode = "sometimes",
@@ -233,13 +195,13 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
         Assert.Contains(errors, e => e.Field == "thresholds.failures_to_unhealthy");
         Assert.Contains(errors, e => e.Field == "thresholds.fastest_margin");
 
-        using var unknown = await fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering", new { polcy = "manual", thresholds = new { k = 1 } });
+        using var unknown = await Fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering", new { polcy = "manual", thresholds = new { k = 1 } });
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         var body = await unknown.Content.ReadAsStringAsync();
         Assert.Contains("polcy", body);
         Assert.Contains("thresholds", body);
 
-        using var manual = await fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering", new { policy = "manual" });
+        using var manual = await Fixture.Admin.PutAsJsonAsync($"/v1.0/services/{id}/steering", new { policy = "manual" });
         Assert.Equal(HttpStatusCode.BadRequest, manual.StatusCode);
         Assert.Contains("pinned_provider", await manual.Content.ReadAsStringAsync());
     }
@@ -247,7 +209,7 @@ public sealed class SteeringFailoverTests(SteeringPortal fixture) : IDisposable
     [Fact]
     public async Task The_openapi_document_describes_the_steering_routes()
     {
-        using var anonymous = fixture.Portal.CreateClient();
+        using var anonymous = Fixture.Portal.CreateClient();
         var document = JsonNode.Parse(await anonymous.GetStringAsync("/openapi/poppy-v1.json"))!;
         var path = document["paths"]?["/v1.0/services/{id}/steering"];
         Assert.Contains("active_provider", path?["get"]?["summary"]?.GetValue<string>());

@@ -18,29 +18,8 @@ namespace Poppy.Portal.Web.Tests.Steering;
 /// taking a weight out and putting it back, dry run, a return to one CNAME, and the refusal on Designate and Rackspace.
 /// </summary>
 [Collection(nameof(SteeringCollection))]
-public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
+public sealed class WeightedSteeringTests(SteeringPortal fixture) : SteeringScenario(fixture)
 {
-    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(10);
-    private TimeSpan advanced;
-    private Guid service;
-
-    public void Dispose()
-    {
-        fixture.ResetFaults();
-        fixture.Portal.Clock.Advance(-advanced);
-    }
-
-    /// <summary>One probe interval: the clock moves, every edge is probed, a steering round decides; returns the service's new switch events.</summary>
-    private async Task<int> StepAsync()
-    {
-        fixture.Portal.Clock.Advance(ProbeInterval);
-        advanced += ProbeInterval;
-        await fixture.ProbeAsync();
-        var before = await EventCountAsync(SteeringEventKind.Switch);
-        await fixture.SteerAsync();
-        return await EventCountAsync(SteeringEventKind.Switch) - before;
-    }
-
     /// <summary>Steps until the service records a switch event, at most <paramref name="steps"/> times.</summary>
     private async Task StepUntilSwitchAsync(int steps, string what)
     {
@@ -54,17 +33,11 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
         Assert.Fail($"no steering event within {steps} probe intervals: {what}; {(await SteeringAsync())["events"]}");
     }
 
-    private async Task<int> EventCountAsync(SteeringEventKind kind)
-    {
-        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System("test"));
-        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<SteeringEvent>().CountAsync(e => e.ServiceId == service && e.Kind == kind);
-    }
-
-    private async Task<JsonObject> SteeringAsync() => (await fixture.Admin.GetFromJsonAsync<JsonObject>($"/v1.0/services/{service}/steering"))!;
+    private async Task<JsonObject> SteeringAsync() => (await Fixture.Admin.GetFromJsonAsync<JsonObject>($"/v1.0/services/{Service}/steering"))!;
 
     private async Task<JsonObject> PutAsync(object body, HttpStatusCode expected = HttpStatusCode.OK)
     {
-        using var put = await fixture.Admin.PutAsJsonAsync($"/v1.0/services/{service}/steering", body);
+        using var put = await Fixture.Admin.PutAsJsonAsync($"/v1.0/services/{Service}/steering", body);
         var text = await put.Content.ReadAsStringAsync();
         Assert.True(expected == put.StatusCode, text);
         return JsonNode.Parse(text)!.AsObject();
@@ -72,15 +45,15 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
 
     /// <summary>The Route 53 simulator's CNAME sets of the name: (set identifier, weight, target), plain ones with a null identifier.</summary>
     private List<(string? Id, int? Weight, string Target)> Route53Sets(string name) =>
-        fixture.DnsSimulators.Route53.Records.Where(r => r.Name == name && r.Type == "CNAME")
+        Fixture.DnsSimulators.Route53.Records.Where(r => r.Name == name && r.Type == "CNAME")
             .OrderBy(r => r.SetIdentifier, StringComparer.Ordinal).Select(r => (r.SetIdentifier, r.Weight, r.Data)).ToList();
 
     [Fact]
     public async Task Route_53_gets_weighted_sets_an_unhealthy_provider_s_weight_goes_and_comes_back_and_failover_makes_one_CNAME_again()
     {
-        var (id, _) = await fixture.DeployedServiceAsync(SteeringPortal.Route53Flavor);
-        service = id;
-        var record = Assert.Single(await fixture.WaitForRecordsAsync(id, r => r.Count == 1 && r[0].State == DnsRecordState.Live, "live"));
+        var (id, _) = await Fixture.DeployedServiceAsync(SteeringPortal.Route53Flavor);
+        Service = id;
+        var record = Assert.Single(await Fixture.WaitForRecordsAsync(id, r => r.Count == 1 && r[0].State == DnsRecordState.Live, "live"));
         Assert.Equal(SteeringPortal.Route53Account, record.DnsAccountName);
 
         var saved = await PutAsync(new { policy = "weighted", weights = new Dictionary<string, int> { ["sim-fastly"] = 3, ["sim-maxcdn"] = 1 } });
@@ -90,7 +63,7 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
         Assert.Null(saved["weighted_refusal"]);
 
         await StepUntilSwitchAsync(3, "the first weighted set");
-        var providers = (await fixture.RecordsAsync(id)).Single();
+        var providers = (await Fixture.RecordsAsync(id)).Single();
         var written = WeightedSets.ReadWritten(providers.Weights)!;
         var fastlyTarget = written.Single(w => w.Provider == "sim-fastly").Target;
         var maxcdnTarget = written.Single(w => w.Provider == "sim-maxcdn").Target;
@@ -106,11 +79,11 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
         Assert.Equal(2, view["records"]![0]!["weights"]!.AsArray().Count);
 
         // A quiet round with the same health writes nothing.
-        var changes = fixture.DnsSimulators.Route53.ChangeCount;
+        var changes = Fixture.DnsSimulators.Route53.ChangeCount;
         Assert.Equal(0, await StepAsync());
-        Assert.Equal(changes, fixture.DnsSimulators.Route53.ChangeCount);
+        Assert.Equal(changes, Fixture.DnsSimulators.Route53.ChangeCount);
 
-        fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
+        Fixture.Simulators.Fastly.Faults.Set(new FaultProfile { Outage = true });
         await StepUntilSwitchAsync(3, "sim-fastly taken out");
         Assert.Equal([("sim-maxcdn", 1, maxcdnTarget)], Route53Sets(record.Name).Select(s => (s.Id!, s.Weight!.Value, s.Target)).ToList());
         var out1 = (await SteeringAsync())["events"]!.AsArray()[0]!;
@@ -118,7 +91,7 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
         Assert.Contains("sim-fastly 3", out1["from_weights"]!.GetValue<string>());
         Assert.Equal("sim-maxcdn 1", out1["to_weights"]!.GetValue<string>());
 
-        fixture.ResetFaults();
+        Fixture.ResetFaults();
         await StepUntilSwitchAsync(6, "sim-fastly restored");
         Assert.Equal([("sim-fastly", 3), ("sim-maxcdn", 1)], Route53Sets(record.Name).Select(s => (s.Id!, s.Weight!.Value)).ToList());
         Assert.Contains("sim-fastly is healthy", (await SteeringAsync())["events"]!.AsArray()[0]!["reason"]!.GetValue<string>());
@@ -134,7 +107,7 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
         Assert.Null(after["weights"]);
         Assert.NotNull(after["events"]!.AsArray()[0]!["from_weights"]);
 
-        await using var scope = fixture.Portal.Services.CreateAsyncScope(Actor.System("test"));
+        await using var scope = Fixture.Portal.Services.CreateAsyncScope(Actor.System("test"));
         var audit = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Set<AuditEntry>().AsNoTracking()
             .Where(e => e.EntityId == id.ToString() && e.Action == "dns-weights").ToListAsync();
         Assert.Equal(3, audit.Count);
@@ -143,10 +116,10 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
     [Fact]
     public async Task PowerDNS_in_dry_run_records_the_set_once_and_enforced_answers_only_the_weighted_targets()
     {
-        var (id, _) = await fixture.DeployedServiceAsync();
-        service = id;
-        var record = Assert.Single(await fixture.WaitForRecordsAsync(id, r => r.Count == 1 && r[0].State == DnsRecordState.Live, "live"));
-        var before = await fixture.AnswerAsync(record.Name);
+        var (id, _) = await Fixture.DeployedServiceAsync();
+        Service = id;
+        var record = Assert.Single(await Fixture.WaitForRecordsAsync(id, r => r.Count == 1 && r[0].State == DnsRecordState.Live, "live"));
+        var before = await Fixture.AnswerAsync(record.Name);
         Assert.Equal(record.Target, before);
 
         await PutAsync(new { policy = "weighted", mode = "dry_run", providers = new[] { "sim-fastly", "sim-akamai", "sim-maxcdn" }, weights = new Dictionary<string, int> { ["sim-fastly"] = 3, ["sim-akamai"] = 1, ["sim-maxcdn"] = 0 } });
@@ -158,18 +131,18 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
         var would = (await SteeringAsync())["events"]!.AsArray().Single(e => e!["kind"]!.GetValue<string>() == "would_switch")!;
         Assert.Equal("sim-fastly 3, sim-akamai 1", would["to_weights"]!.GetValue<string>());
         Assert.Contains("dry run", would["confirmed"]!.GetValue<string>());
-        Assert.Equal(before, await fixture.AnswerAsync(record.Name));
-        Assert.Null((await fixture.RecordsAsync(id)).Single().Weights);
+        Assert.Equal(before, await Fixture.AnswerAsync(record.Name));
+        Assert.Null((await Fixture.RecordsAsync(id)).Single().Weights);
 
         await PutAsync(new { policy = "weighted", mode = "enforce", providers = new[] { "sim-fastly", "sim-akamai", "sim-maxcdn" }, weights = new Dictionary<string, int> { ["sim-fastly"] = 3, ["sim-akamai"] = 1 } });
         await StepUntilSwitchAsync(2, "the LUA record");
-        var written = WeightedSets.ReadWritten((await fixture.RecordsAsync(id)).Single().Weights)!;
+        var written = WeightedSets.ReadWritten((await Fixture.RecordsAsync(id)).Single().Weights)!;
         var targets = written.Select(w => w.Target).ToHashSet(StringComparer.OrdinalIgnoreCase);
         Assert.Equal(2, targets.Count);
         var answered = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < 60; i++)
         {
-            var answer = await fixture.AnswerAsync(record.Name);
+            var answer = await Fixture.AnswerAsync(record.Name);
             Assert.Contains(answer!, targets);
             answered.Add(answer!);
         }
@@ -185,7 +158,7 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
     {
         var document = ApiFixture.NewService(ApiFixture.UniqueDomain());
         document["flavor_id"] = flavor;
-        service = await ApiFixture.CreateAsync(fixture.Admin, document);
+        Service = await ApiFixture.CreateAsync(Fixture.Admin, document);
 
         var refused = await PutAsync(new { policy = "weighted", weights = new Dictionary<string, int> { ["sim-fastly"] = 1 } }, HttpStatusCode.BadRequest);
         var error = Assert.Single(refused["errors"]!.AsArray(), e => e!["field"]!.GetValue<string>() == "policy")!["message"]!.GetValue<string>();
@@ -203,8 +176,8 @@ public sealed class WeightedSteeringTests(SteeringPortal fixture) : IDisposable
     [Fact]
     public async Task Weights_are_validated_per_field()
     {
-        var (id, _) = await fixture.DeployedServiceAsync(SteeringPortal.Route53Flavor);
-        service = id;
+        var (id, _) = await Fixture.DeployedServiceAsync(SteeringPortal.Route53Flavor);
+        Service = id;
         var errors = (await PutAsync(new { policy = "weighted", weights = new Dictionary<string, int> { ["sim-fastly"] = 256, ["nobody"] = 1 } },
             HttpStatusCode.BadRequest))["errors"]!.AsArray().Select(e => e!["message"]!.GetValue<string>()).ToList();
         Assert.Contains(errors, e => e.Contains("from 0 to 255", StringComparison.Ordinal));

@@ -47,19 +47,10 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    record.LastError = $"Switch to {to.ProviderName} failed: {DnsRecordWriter.Describe(e)}";
-                    record.UpdatedAt = now;
-                    await db.SaveChangesAsync(cancellationToken);
-                    events.Raise(steering.ServiceId);
+                    await FailAsync(steering, record, $"Switch to {to.ProviderName} failed: {DnsRecordWriter.Describe(e)}", now, cancellationToken);
                     return null;
                 }
-                record.Target = target;
-                record.ProviderAccountId = to.ProviderAccountId;
-                record.ProviderName = to.ProviderName;
-                record.Weights = null;
-                record.State = DnsRecordState.Live;
-                record.LastError = null;
-                record.UpdatedAt = now;
+                MarkLive(record, to, target, weights: null, now);
             }
             confirmations.Add(handle!.Nameserver is null
                 ? DnsConfirmations.NotChecked
@@ -70,6 +61,27 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
             $"DNS switched from {from?.ProviderName ?? "none"} to {to.ProviderName} ({steering.Policy.WireName()}): {request.Reason}",
             before: new { provider = from?.ProviderName },
             after: e => new { provider = to.ProviderName, e.Confirmation, domains = e.Domains }, cancellationToken);
+    }
+
+    /// <summary>A vendor refused the change: the record keeps its last error and nothing else of the switch is stored.</summary>
+    private async Task FailAsync(ServiceSteering steering, ServiceDnsRecord record, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        record.LastError = error;
+        record.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        events.Raise(steering.ServiceId);
+    }
+
+    /// <summary>The record as written: pointing at <paramref name="to"/> (the heaviest, for a weighted set), live.</summary>
+    private static void MarkLive(ServiceDnsRecord record, ServiceProviderState to, string target, string? weights, DateTimeOffset now)
+    {
+        record.Target = target;
+        record.ProviderAccountId = to.ProviderAccountId;
+        record.ProviderName = to.ProviderName;
+        record.Weights = weights;
+        record.State = DnsRecordState.Live;
+        record.LastError = null;
+        record.UpdatedAt = now;
     }
 
     /// <summary>
@@ -107,20 +119,12 @@ public sealed class SteeringSwitcher(PortalDbContext db, DnsRecordWriter writer,
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    record.LastError = $"Writing weights {WeightedSets.Describe(weights)} failed: {DnsRecordWriter.Describe(e)}";
-                    record.UpdatedAt = now;
-                    await db.SaveChangesAsync(cancellationToken);
-                    events.Raise(steering.ServiceId);
+                    await FailAsync(steering, record, $"Writing weights {WeightedSets.Describe(weights)} failed: {DnsRecordWriter.Describe(e)}", now, cancellationToken);
                     return null;
                 }
 
-                record.Weights = WeightedSets.WriteWritten(written.Select(w => new WrittenWeight(w.Weight.ProviderAccountId, w.Weight.Name, w.Target!, w.Weight.Weight)));
-                record.Target = DnsRecordWriter.TargetOf(to, record.Domain)!;
-                record.ProviderAccountId = to.ProviderAccountId;
-                record.ProviderName = to.ProviderName;
-                record.State = DnsRecordState.Live;
-                record.LastError = null;
-                record.UpdatedAt = now;
+                MarkLive(record, to, DnsRecordWriter.TargetOf(to, record.Domain)!,
+                    WeightedSets.WriteWritten(written.Select(w => new WrittenWeight(w.Weight.ProviderAccountId, w.Weight.Name, w.Target!, w.Weight.Weight))), now);
             }
         }
 
