@@ -9,6 +9,8 @@
 #        starts on 10,000 services without having taken them through its API: not the recorded figure, but quicker
 #        when trying settings). Extra portal settings pass through the environment (e.g. DOTNET_gcServer=1).
 #        DB_EXTRA=';Pooling=False' bench/ui/run.sh   appends options to the SQLite connection string.
+#        HOST_LOG=/tmp/portal.log keeps the portal's log; UIBENCH_SMAPS_DIR=DIR copies /proc/PID/smaps at each memory
+#        step (read them with bench/ui/smaps.py); UIBENCH_GCDUMP_DIR=DIR takes a dotnet-gcdump there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SERVICES=${SERVICES:-10000}
@@ -41,10 +43,11 @@ export Portal__Jobs__Enabled=false Portal__Benchmarks__Enabled=false Logging__Lo
 # Only for this run: the portal hands its own server-side timings and heap figures to UiBench (/bench/diagnostics).
 export Portal__Bench__Diagnostics=true
 
-(cd "$out/app" && exec dotnet Poppy.Portal.Web.dll >"$work/host.log" 2>&1) &
+host_log=${HOST_LOG:-$work/host.log}
+(cd "$out/app" && exec dotnet Poppy.Portal.Web.dll >"$host_log" 2>&1) &
 pid=$!
 for _ in $(seq 1 120); do curl -fs -o /dev/null "$base/v1.0/ping" && break; sleep 0.5; done
-curl -fs -o /dev/null "$base/v1.0/ping" || { echo "portal did not start"; cat "$work/host.log"; exit 1; }
+curl -fs -o /dev/null "$base/v1.0/ping" || { echo "portal did not start"; cat "$host_log"; exit 1; }
 
 if [ "$seeded" = false ]; then
   token=$(cd "$out/app" && dotnet Poppy.Portal.Web.dll token create --user admin@bench.local --name bench)

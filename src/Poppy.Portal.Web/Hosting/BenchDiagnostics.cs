@@ -115,6 +115,8 @@ public sealed class BenchDiagnostics : IDisposable
             managedAfterGcBytes = managedAfterGc,
             gcCommittedBytes = info.TotalCommittedBytes,
             gcHeapSizeBytes = info.HeapSizeBytes,
+            sqliteHeapBytes = SQLitePCL.raw.sqlite3_memory_used(),
+            sqliteHeapHighwaterBytes = SQLitePCL.raw.sqlite3_memory_highwater(0),
             serverGc = GCSettings.IsServerGC,
             gcLatencyMode = GCSettings.LatencyMode.ToString(),
             activeCircuits = Interlocked.Read(ref activeCircuits),

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Sums a /proc/PID/smaps copy (UIBENCH_SMAPS_DIR) by what the mapping is, largest RSS first.
+Usage: bench/ui/smaps.py FILE [FILE2]   (with two files: the growth from the first to the second)"""
+import re
+import sys
+from collections import defaultdict
+
+
+def read(path):
+    totals = defaultdict(lambda: defaultdict(int))
+    name = None
+    with open(path) as f:
+        for line in f:
+            head = re.match(r'^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$', line)
+            if head:
+                perms, target = head.groups()
+                if target.startswith('/memfd:doublemapper'):
+                    name = 'doublemapper (' + ('code' if 'x' in perms else 'rw view') + ')'
+                elif target.startswith('/'):
+                    name = target
+                elif target:
+                    name = target
+                else:
+                    name = '[anon ' + perms + ']'
+                totals[name]['maps'] += 1
+                continue
+            field = re.match(r'^(Rss|Pss|Private_Dirty|Shared_Clean|Anonymous):\s+(\d+) kB', line)
+            if field and name:
+                totals[name][field.group(1)] += int(field.group(2))
+    return totals
+
+
+first = read(sys.argv[1])
+rows = first
+if len(sys.argv) > 2:
+    second = read(sys.argv[2])
+    rows = {k: {f: second.get(k, {}).get(f, 0) - first.get(k, {}).get(f, 0) for f in ('Rss', 'maps')}
+            for k in set(first) | set(second)}
+total = sum(v.get('Rss', 0) for v in rows.values())
+print(f'{"RSS MB":>8} {"maps":>5}  mapping   (total {total / 1024:.1f} MB)')
+for name, v in sorted(rows.items(), key=lambda kv: -kv[1].get('Rss', 0))[:40]:
+    if abs(v.get('Rss', 0)) >= 256:
+        print(f'{v["Rss"] / 1024:8.1f} {v["maps"]:5d}  {name}')
