@@ -109,6 +109,9 @@ public static class PortalWebHosting
         services.AddHostedService(sp => sp.GetRequiredService<DevelopmentPowerDns>());
         services.AddSingleton<ILocalDnsServerStatus>(sp => sp.GetRequiredService<DevelopmentPowerDns>());
         services.AddSingleton<RequestTimings>();
+        services.AddOptions<NativeHeapTrimOptions>().Bind(builder.Configuration.GetSection(NativeHeapTrimOptions.Section))
+            .ValidateSettings(NativeHeapTrimOptions.Section, NativeHeapTrimOptions.Check);
+        services.AddHostedService<NativeHeapTrimmer>();
         services.AddBenchDiagnostics(builder.Configuration);
         return builder;
     }
