@@ -36,24 +36,46 @@ public static class KestrelRejections
         public PipeWriter Output => output;
     }
 
-    /// <summary>Hands Kestrel its own buffer and passes each flush on to the transport, rewritten when it is a rejection.</summary>
+    /// <summary>
+    /// Hands Kestrel a buffer for each flush and passes the flush on to the transport, rewritten when it is a rejection.
+    /// The buffer is rented from the shared pool and returned at the flush, so an idle connection holds none (a kept
+    /// buffer cost every open connection up to 64 KB: 32 KB each for a Blazor circuit's WebSocket and its page's
+    /// keep-alive connections, bench/ui). After a 101 Switching Protocols the connection carries WebSocket frames, which
+    /// Kestrel never refuses, so from then on writes go straight to the transport.
+    /// </summary>
     internal sealed class RejectionBodyWriter(PipeWriter inner) : PipeWriter
     {
-        private const int KeptCapacity = 64 * 1024;
-        private ArrayBufferWriter<byte> pending = new(4096);
+        private const int FirstBufferSize = 4096;
+        private byte[] buffer = [];
+        private int written;
+        private bool passThrough;
 
-        public override void Advance(int bytes) => pending.Advance(bytes);
+        /// <summary>Bytes rented for the flush being written; none between flushes.</summary>
+        internal int BufferedCapacity => buffer.Length;
 
-        public override Memory<byte> GetMemory(int sizeHint = 0) => pending.GetMemory(sizeHint);
+        public override void Advance(int bytes)
+        {
+            if (passThrough)
+            {
+                inner.Advance(bytes);
+                return;
+            }
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, buffer.Length - written);
+            written += bytes;
+        }
 
-        public override Span<byte> GetSpan(int sizeHint = 0) => pending.GetSpan(sizeHint);
+        public override Memory<byte> GetMemory(int sizeHint = 0) =>
+            passThrough ? inner.GetMemory(sizeHint) : Reserve(sizeHint).AsMemory(written);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) =>
+            passThrough ? inner.GetSpan(sizeHint) : Reserve(sizeHint).AsSpan(written);
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
         // Kestrel passes these through to the response's writer, and System.Text.Json relies on them.
         public override bool CanGetUnflushedBytes => true;
 
-        public override long UnflushedBytes => pending.WrittenCount + (inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0);
+        public override long UnflushedBytes => written + (inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0);
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
@@ -73,29 +95,44 @@ public static class KestrelRejections
             return inner.CompleteAsync(exception);
         }
 
+        /// <summary>Makes room for at least <paramref name="sizeHint"/> bytes (one if zero) after what is written.</summary>
+        private byte[] Reserve(int sizeHint)
+        {
+            var needed = written + Math.Max(sizeHint, 1);
+            if (needed > buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(FirstBufferSize, buffer.Length * 2)));
+                buffer.AsSpan(0, written).CopyTo(larger);
+                ReturnBuffer();
+                buffer = larger;
+            }
+            return buffer;
+        }
+
         private void MovePending()
         {
-            if (pending.WrittenCount == 0)
+            if (written == 0)
             {
+                ReturnBuffer();
                 return;
             }
-            var data = pending.WrittenSpan;
-            if (TryRewrite(data) is { } rewritten)
+            var data = buffer.AsSpan(0, written);
+            inner.Write(TryRewrite(data) is { } rewritten ? rewritten : data);
+            // A body that happens to begin a flush with these bytes would only cost that connection the rewriting.
+            if (data.StartsWith("HTTP/1.1 101 "u8))
             {
-                inner.Write(rewritten);
+                passThrough = true;
             }
-            else
+            written = 0;
+            ReturnBuffer();
+        }
+
+        private void ReturnBuffer()
+        {
+            if (buffer.Length > 0)
             {
-                inner.Write(data);
-            }
-            // A large response body grew the buffer: do not keep that much per idle keep-alive connection.
-            if (pending.Capacity > KeptCapacity)
-            {
-                pending = new ArrayBufferWriter<byte>(4096);
-            }
-            else
-            {
-                pending.ResetWrittenCount();
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = [];
             }
         }
     }

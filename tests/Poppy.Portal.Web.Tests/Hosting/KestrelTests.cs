@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -114,6 +116,69 @@ public sealed class KestrelTests(KestrelPortal kestrel) : IClassFixture<KestrelP
         Assert.Null(KestrelRejections.TryRewrite(appResponse));
         Assert.Null(KestrelRejections.TryRewrite(withBody));
         Assert.Null(KestrelRejections.TryRewrite(keptAlive));
+    }
+
+    [Fact]
+    public async Task The_writer_holds_no_buffer_between_flushes()
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0)); // the flush does not wait for a reader
+        var writer = new KestrelRejections.RejectionBodyWriter(pipe.Writer);
+        var body = Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray();
+
+        for (var offset = 0; offset < body.Length; offset += 7_000)
+        {
+            var length = Math.Min(7_000, body.Length - offset);
+            body.AsMemory(offset, length).CopyTo(writer.GetMemory(length));
+            writer.Advance(length);
+        }
+        Assert.True(writer.BufferedCapacity >= body.Length);
+        await writer.FlushAsync();
+
+        Assert.Equal(0, writer.BufferedCapacity);
+        Assert.Equal(body, await ReadAsync(pipe.Reader, body.Length));
+    }
+
+    [Fact]
+    public async Task After_switching_protocols_the_writer_passes_bytes_through_unread()
+    {
+        var refusalShaped = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
+        var switching = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"u8.ToArray();
+        var pipe = new Pipe();
+        var writer = new KestrelRejections.RejectionBodyWriter(pipe.Writer);
+
+        await writer.WriteAsync(switching);
+        var frame = writer.GetMemory(refusalShaped.Length);
+        refusalShaped.CopyTo(frame);
+        writer.Advance(refusalShaped.Length);
+
+        // Written straight into the transport's own buffer: pending there, none rented here.
+        Assert.Equal(0, writer.BufferedCapacity);
+        Assert.Equal(refusalShaped.Length, pipe.Writer.UnflushedBytes);
+        await writer.FlushAsync();
+        byte[] both = [.. switching, .. refusalShaped];
+        Assert.Equal(both, await ReadAsync(pipe.Reader, both.Length));
+
+        // The same bytes on a connection that did not switch are Kestrel's refusal, and get a body.
+        var plain = new Pipe();
+        await new KestrelRejections.RejectionBodyWriter(plain.Writer).WriteAsync(refusalShaped);
+        plain.Writer.Complete();
+        var rewritten = Encoding.ASCII.GetString((await plain.Reader.ReadAsync()).Buffer.ToArray());
+        Assert.Contains("application/problem+json", rewritten);
+    }
+
+    private static async Task<byte[]> ReadAsync(PipeReader reader, int length)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync();
+            if (result.Buffer.Length >= length || result.IsCompleted)
+            {
+                var bytes = result.Buffer.ToArray();
+                reader.AdvanceTo(result.Buffer.End);
+                return bytes;
+            }
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
     }
 
     private static void AssertProblem(RawResponse response, int status)
