@@ -2,8 +2,12 @@
 """Sums a /proc/PID/smaps copy (UIBENCH_SMAPS_DIR) by what the mapping is, largest RSS first.
 Usage: bench/ui/smaps.py FILE [FILE2]   (with two files: the growth from the first to the second)"""
 import re
+import signal
 import sys
 from collections import defaultdict
+
+
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
 
 
 def read(path):
@@ -15,9 +19,8 @@ def read(path):
             if head:
                 perms, target = head.groups()
                 if target.startswith('/memfd:doublemapper'):
-                    name = 'doublemapper (' + ('code' if 'x' in perms else 'rw view') + ')'
-                elif target.startswith('/'):
-                    name = target
+                    # The runtime's W^X memory: executable (JIT'd code, stubs) or not (loader heaps: types, methods).
+                    name = 'runtime, ' + ('code (rx)' if 'x' in perms else 'loader heaps (rw)')
                 elif target:
                     name = target
                 else:
