@@ -19,6 +19,7 @@ public sealed class SettingsValidationTests : PortalTest
     [InlineData("Portal:Provisioning:Limits:MaxConcurrentRequests", "0")]
     [InlineData("Portal:Provisioning:Limits:RequestsPerSecond", "0")]
     [InlineData("Portal:Jobs:MaxConcurrency", "0")]
+    [InlineData("Portal:NativeHeapTrim:Interval", "-00:00:01")]
     [InlineData("Portal:Services:SharedSslShards", "0")]
     [InlineData("Portal:Services:DefaultServiceLimit", "-1")]
     [InlineData("Portal:Services:SharedSslDomainSuffix", "not a domain")]
