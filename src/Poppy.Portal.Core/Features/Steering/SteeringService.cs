@@ -66,6 +66,21 @@ public sealed class SteeringService(
     public async Task<ChangeResult<SteeringView>> UpdateAsync(Guid projectId, Guid serviceId, SteeringChange change, CancellationToken cancellationToken)
     {
         await access.RequireProjectAsync(projectId, ProjectRight.Change, cancellationToken);
+        try
+        {
+            return await ApplyAsync(projectId, serviceId, change, cancellationToken);
+        }
+        catch (DbUpdateException) when (db.ChangeTracker.Entries<ServiceSteering>().Any(e => e.State == EntityState.Added))
+        {
+            // The service's first DNS step (a provisioning job) created its steering row between our read and our
+            // insert: apply the same change to that row (the settings replace what is there, so this is no double).
+            db.ChangeTracker.Clear();
+            return await ApplyAsync(projectId, serviceId, change, cancellationToken);
+        }
+    }
+
+    private async Task<ChangeResult<SteeringView>> ApplyAsync(Guid projectId, Guid serviceId, SteeringChange change, CancellationToken cancellationToken)
+    {
         var service = await LiveService(projectId, serviceId).Include(s => s.Providers).FirstOrDefaultAsync(cancellationToken);
         if (service is null)
         {
