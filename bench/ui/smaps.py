@@ -27,9 +27,9 @@ def read(path):
                     name = '[anon ' + perms + ']'
                 totals[name]['maps'] += 1
                 continue
-            field = re.match(r'^(Rss|Pss|Private_Dirty|Shared_Clean|Anonymous):\s+(\d+) kB', line)
-            if field and name:
-                totals[name][field.group(1)] += int(field.group(2))
+            rss = re.match(r'^Rss:\s+(\d+) kB', line)
+            if rss and name:
+                totals[name]['Rss'] += int(rss.group(1))
     return totals
 
 
@@ -37,10 +37,9 @@ first = read(sys.argv[1])
 rows = first
 if len(sys.argv) > 2:
     second = read(sys.argv[2])
-    rows = {k: {f: second.get(k, {}).get(f, 0) - first.get(k, {}).get(f, 0) for f in ('Rss', 'maps')}
-            for k in set(first) | set(second)}
-total = sum(v.get('Rss', 0) for v in rows.values())
+    rows = {k: {f: second[k][f] - first[k][f] for f in ('Rss', 'maps')} for k in set(first) | set(second)}
+total = sum(v['Rss'] for v in rows.values())
 print(f'{"RSS MB":>8} {"maps":>5}  mapping   (total {total / 1024:.1f} MB)')
-for name, v in sorted(rows.items(), key=lambda kv: -kv[1].get('Rss', 0))[:40]:
-    if abs(v.get('Rss', 0)) >= 256:
+for name, v in sorted(rows.items(), key=lambda kv: -kv[1]['Rss'])[:40]:
+    if abs(v['Rss']) >= 256:
         print(f'{v["Rss"] / 1024:8.1f} {v["maps"]:5d}  {name}')

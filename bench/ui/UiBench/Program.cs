@@ -141,13 +141,14 @@ foreach (var target in new[] { 0, 20, 50 })
         File.Copy($"/proc/{portalPid}/smaps", Path.Combine(smaps, $"{target}-pages.smaps"), overwrite: true);
     }
     using var memory = JsonDocument.Parse(await diagnostics.GetStringAsync("/bench/diagnostics/memory"));
-    managed[target] = memory.RootElement.GetProperty("managedAfterGcBytes").GetDouble() / 1024 / 1024;
-    rssAfterGc[target] = memory.RootElement.GetProperty("rssAfterGcBytes").GetDouble() / 1024 / 1024;
+    double Megabytes(string bytesProperty) => memory.RootElement.GetProperty(bytesProperty).GetDouble() / 1024 / 1024;
+    managed[target] = Megabytes("managedAfterGcBytes");
+    rssAfterGc[target] = Megabytes("rssAfterGcBytes");
     if (target == 0)
     {
         Console.WriteLine($"  GC: server {memory.RootElement.GetProperty("serverGc")}, latency mode {memory.RootElement.GetProperty("gcLatencyMode")}");
     }
-    Console.WriteLine($"  {target} pages: circuits open {memory.RootElement.GetProperty("activeCircuits")}, RSS {rss[target]:0} MB (anonymous {anonymous:0}, files {files:0}), managed heap after a full GC {managed[target]:0.0} MB (GC committed {memory.RootElement.GetProperty("gcCommittedBytes").GetDouble() / 1024 / 1024:0} MB), SQLite's heap {memory.RootElement.GetProperty("sqliteHeapBytes").GetDouble() / 1024 / 1024:0.0} MB (peak {memory.RootElement.GetProperty("sqliteHeapHighwaterBytes").GetDouble() / 1024 / 1024:0.0}), RSS after it {rssAfterGc[target]:0} MB");
+    Console.WriteLine($"  {target} pages: circuits open {memory.RootElement.GetProperty("activeCircuits")}, RSS {rss[target]:0} MB (anonymous {anonymous:0}, files {files:0}), managed heap after a full GC {managed[target]:0.0} MB (GC committed {Megabytes("gcCommittedBytes"):0} MB), SQLite's heap {Megabytes("sqliteHeapBytes"):0.0} MB (peak {Megabytes("sqliteHeapHighwaterBytes"):0.0}), RSS after it {rssAfterGc[target]:0} MB");
     // Where the heap goes, for a look with `dotnet-gcdump report` (a diagnosis aid, off unless asked for).
     if (Environment.GetEnvironmentVariable("UIBENCH_GCDUMP_DIR") is { Length: > 0 } dumps)
     {
